@@ -1,0 +1,22 @@
+import { Row, TableSpec } from "../../schemas/table";
+
+/** One commit's worth of rows, by table name. */
+export type TableBatch = ReadonlyMap<string, readonly Row[]>;
+
+/** Per table: rows stored by this write, and rows skipped because their key was already stored. */
+export type WriteResult = Map<string, { stored: number; duplicates: number }>;
+
+/**
+ * Where results go. `write` resolves only once the rows are durable: the runner
+ * acknowledges the input of a batch after that, never before.
+ */
+export interface Sink {
+  open(tables: readonly TableSpec[]): Promise<void>;
+  write(batch: TableBatch): Promise<WriteResult>;
+  close(): Promise<void>;
+  /** For the summary: where the rows are and how to look at them. */
+  location(): string[];
+}
+
+/** The sink cannot be used (a locked or incompatible warehouse, an unwritable directory). */
+export class SinkError extends Error {}

@@ -1,0 +1,20 @@
+import { RawChunk } from "../../transforms/core/chunk";
+
+/**
+ * Where a run's records come from. A source cuts its input into chunks and is
+ * told, after the sink has committed a chunk's results, that the chunk may be
+ * acknowledged (a Pub/Sub source acks its messages then; a file has nothing to ack).
+ */
+export interface Source {
+  /** For people: what is being read. */
+  readonly description: string;
+  chunks(): AsyncIterable<RawChunk>;
+  acknowledge(chunks: readonly RawChunk[]): Promise<void>;
+}
+
+/** Input that could not be opened: reported as a usage error, not a crash. */
+export class SourceError extends Error {}
+
+export function nowMicros(): number {
+  return Date.now() * 1000;
+}

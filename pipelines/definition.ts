@@ -1,0 +1,32 @@
+import * as beam from "apache-beam";
+import { Row, TableSpec } from "../schemas/table";
+import { RawChunk } from "../transforms/core/chunk";
+import { Source } from "../io/sources/source";
+
+/** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
+export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
+
+/**
+ * What a pipeline is: a Beam graph from raw input chunks to table outputs, with
+ * the IO left to the runner so the same graph reads a file in a test, Pub/Sub
+ * locally, and runs on Dataflow.
+ */
+export interface PipelineDefinition<Options> {
+  readonly name: string;
+  readonly description: string;
+  /** Every table `expand` writes, dead letters included. */
+  readonly tables: readonly TableSpec[];
+  /** The graph. Must only use what every runner supports (no IO, no async). */
+  expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
+  /** The deterministic sample it runs over when no `--input` is given. */
+  sampleSource(seed: number, events: number): Source;
+  /** What the end-of-run summary says beyond the common counts. */
+  newReport(): RunReport;
+}
+
+/** The pipeline's part of the end-of-run summary, fed with every committed batch. */
+export interface RunReport {
+  observe(table: string, rows: readonly Row[]): void;
+  /** Lines to print; `location` says where the sink put the rows. */
+  render(): string[];
+}

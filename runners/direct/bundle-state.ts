@@ -1,0 +1,12 @@
+import { Row } from "../../schemas/table";
+import { RawChunk } from "../../transforms/core/chunk";
+
+/**
+ * The in-process edges of a direct-runner bundle: the chunks the read step
+ * emits and the row batches the write step collects. Registered for
+ * serialization so Beam passes it by reference instead of copying it.
+ */
+export const bundle = {
+  chunks: [] as RawChunk[],
+  outputs: {} as Record<string, Row[][]>,
+};

@@ -1,0 +1,57 @@
+import * as beam from "apache-beam";
+import { directRunner } from "apache-beam/runners/direct_runner";
+import { PipelineDefinition } from "../../pipelines/definition";
+import { Row } from "../../schemas/table";
+import { RawChunk } from "../../transforms/core/chunk";
+import * as state from "./bundle-state";
+import { registerModule } from "../../transforms/core/registry";
+
+// The SDK's worker logs every bundle through console.debug.
+const debug = console.debug;
+console.debug = (...args: unknown[]) => {
+  if (typeof args[0] === "string" && args[0].startsWith("Processing ")) return;
+  debug(...args);
+};
+
+export function readBundle(_: unknown): RawChunk[] {
+  return state.bundle.chunks;
+}
+
+export function collectRows(rows: Row[], context: { table: string }): number {
+  const outputs = state.bundle.outputs;
+  (outputs[context.table] ??= []).push(rows);
+  return rows.length;
+}
+
+export interface BundleResult {
+  tables: Map<string, Row[]>;
+  counters: Record<string, number>;
+}
+
+/**
+ * Runs the pipeline's graph once on Beam's direct runner over `chunks`:
+ * impulse -> read the chunks -> the pipeline's transforms -> collect each
+ * table's rows. One run is one bundle; the caller writes its rows to the sink.
+ */
+export async function executeBundle<O>(definition: PipelineDefinition<O>, options: O, chunks: RawChunk[]): Promise<BundleResult> {
+  state.bundle.chunks = chunks;
+  state.bundle.outputs = {};
+  try {
+    const result = await directRunner().run((root) => {
+      const input = root.apply(beam.impulse()).flatMap(beam.withName("ReadChunks", readBundle));
+      const outputs = definition.expand(input, options);
+      for (const table of Object.keys(outputs)) {
+        outputs[table].map(beam.withName(`Collect(${table})`, collectRows), { table });
+      }
+    });
+    const tables = new Map<string, Row[]>();
+    for (const [table, batches] of Object.entries(state.bundle.outputs)) tables.set(table, batches.flat());
+    return { tables, counters: await result.counters() };
+  } finally {
+    state.bundle.chunks = [];
+    state.bundle.outputs = {};
+  }
+}
+
+registerModule("runners/direct/bundle-state", state as unknown as Record<string, unknown>);
+registerModule("runners/direct/bundle", module.exports);

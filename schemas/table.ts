@@ -1,0 +1,54 @@
+/**
+ * The one description of every table the project writes. DuckDB DDL, BigQuery
+ * JSON schemas, Terraform and the TypeScript row types are all derived from
+ * these specs, so a column is added or renamed in exactly one place.
+ */
+
+/** Column types, spelled as BigQuery Standard SQL spells them. */
+export type FieldType = "INT64" | "FLOAT64" | "STRING" | "BOOL" | "TIMESTAMP" | "DATE";
+export type FieldMode = "REQUIRED" | "NULLABLE";
+
+export interface FieldSpec {
+  readonly name: string;
+  readonly type: FieldType;
+  readonly mode: FieldMode;
+  readonly description: string;
+  /** Validation: the only values a STRING field may take. */
+  readonly allowed?: readonly string[];
+  /** Validation: the smallest value an INT64 field may take. */
+  readonly min?: number;
+}
+
+export interface TableSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly fields: readonly FieldSpec[];
+  /** Columns that identify a row: a sink stores one row per key (first write wins). */
+  readonly key: readonly string[];
+  /** DATE column the warehouse partitions by (BigQuery DAY partitioning). */
+  readonly partitionField: string;
+  /** Columns BigQuery clusters by, in order. */
+  readonly clustering: readonly string[];
+}
+
+/**
+ * In-memory representation of a column value. TIMESTAMP is epoch microseconds
+ * and DATE is days since 1970-01-01 (both exact in a double), so rows stay
+ * plain JSON-compatible objects that cross Beam coders and worker threads
+ * cheaply; sinks format them for their destination.
+ */
+type JsValue<F extends FieldSpec> = F["type"] extends "STRING"
+  ? string
+  : F["type"] extends "BOOL"
+  ? boolean
+  : number;
+
+export type RowOf<Fs extends readonly FieldSpec[]> = {
+  [F in Fs[number] as F["name"]]: F["mode"] extends "REQUIRED" ? JsValue<F> : JsValue<F> | null;
+};
+
+export type Row = Record<string, string | number | boolean | null>;
+
+/** Identity helpers that check a literal (declared `as const`) against the spec types. */
+export const fieldSpecs = <T extends readonly FieldSpec[]>(fields: T): T => fields;
+export const tableSpec = <T extends TableSpec>(table: T): T => table;

@@ -1,0 +1,22 @@
+import { registerModule } from "./registry";
+import { DeadLetter } from "../../schemas/dead-letter";
+import { createHash } from "crypto";
+import { utcDay } from "./timestamp";
+import { Rejection } from "./validate";
+
+/** A dead-letter row for a rejected record. Its id is stable across re-reads of the same record. */
+export function deadLetterOf(pipeline: string, source: string, payload: string, rejection: Rejection, receivedAt: number): DeadLetter {
+  const id = createHash("sha256").update(`${pipeline}\n${source}\n${payload}`).digest("hex").slice(0, 32);
+  return {
+    dead_letter_id: id,
+    pipeline,
+    source,
+    payload,
+    reason_code: rejection.code,
+    reason: rejection.reason,
+    received_at: receivedAt,
+    run_date: utcDay(receivedAt),
+  };
+}
+
+registerModule("transforms/core/dead-letter", module.exports);

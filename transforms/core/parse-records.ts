@@ -1,0 +1,57 @@
+import { registerModule } from "./registry";
+import * as beam from "apache-beam";
+import { DeadLetter } from "../../schemas/dead-letter";
+import { RawChunk } from "./chunk";
+import { parseChunk, ParsedChunk } from "./parse";
+import { Rejection } from "./validate";
+
+export interface ParseContext<T> {
+  pipeline: string;
+  decode: (value: unknown) => T | Rejection;
+  recordsRead: beam.Counter;
+  blankLines: beam.Counter;
+  validRecords: beam.Counter;
+  deadLetters: beam.Counter;
+}
+
+export function parseCounted<T>(chunk: RawChunk, context: ParseContext<T>): ParsedChunk<T> {
+  const parsed = parseChunk(chunk, context.pipeline, context.decode);
+  context.recordsRead.increment(parsed.read);
+  context.blankLines.increment(parsed.blank);
+  context.validRecords.increment(parsed.valid.length);
+  context.deadLetters.increment(parsed.deadLetters.length);
+  return parsed;
+}
+
+/** Beam counter names every pipeline reports, read back by the runner for the summary. */
+export const COUNTERS = {
+  recordsRead: "records_read",
+  blankLines: "blank_lines",
+  validRecords: "valid_records",
+  deadLetters: "dead_letters",
+} as const;
+
+/**
+ * PTransform: raw chunks -> decoded records and dead letters, one element per
+ * input chunk. Counts what it read in Beam counters.
+ */
+export function parseRecords<T>(
+  input: beam.PCollection<RawChunk>,
+  pipeline: string,
+  decode: (value: unknown) => T | Rejection,
+): { valid: beam.PCollection<T[]>; deadLetters: beam.PCollection<DeadLetter[]> } {
+  const parsed: beam.PCollection<ParsedChunk<T>> = input.map(beam.withName("ParseRecords", parseCounted), {
+    pipeline,
+    decode,
+    recordsRead: beam.counter(COUNTERS.recordsRead),
+    blankLines: beam.counter(COUNTERS.blankLines),
+    validRecords: beam.counter(COUNTERS.validRecords),
+    deadLetters: beam.counter(COUNTERS.deadLetters),
+  } as ParseContext<T>) as beam.PCollection<ParsedChunk<T>>;
+  return {
+    valid: parsed.map(beam.withName("ValidRecords", (p: ParsedChunk<T>) => p.valid)),
+    deadLetters: parsed.map(beam.withName("DeadLetters", (p: ParsedChunk<T>) => p.deadLetters)),
+  };
+}
+
+registerModule("transforms/core/parse-records", module.exports);

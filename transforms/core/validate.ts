@@ -1,0 +1,80 @@
+import { registerModule } from "./registry";
+import { FieldSpec, Row } from "../../schemas/table";
+import { parseTimestamp } from "./timestamp";
+
+/** Why a record was rejected: a stable code for grouping and a sentence for people. */
+export interface Rejection {
+  readonly rejected: true;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export function reject(code: string, reason: string): Rejection {
+  return { rejected: true, code, reason };
+}
+
+export function isRejection(value: unknown): value is Rejection {
+  return typeof value === "object" && value !== null && (value as Rejection).rejected === true;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function readField(field: FieldSpec, value: unknown): string | number | boolean | null | Rejection {
+  if (value === undefined || value === null) {
+    return field.mode === "REQUIRED" ? reject("missing_field", `${field.name} is required`) : null;
+  }
+  switch (field.type) {
+    case "INT64":
+    case "FLOAT64": {
+      const integer = field.type === "INT64";
+      if (typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
+        return reject("wrong_type", `${field.name} must be ${integer ? "an integer" : "a finite number"}, got ${show(value)}`);
+      }
+      if (field.min !== undefined && value < field.min) {
+        return reject("out_of_range", `${field.name} must be >= ${field.min}, got ${value}`);
+      }
+      return value;
+    }
+    case "STRING":
+      if (typeof value !== "string") return reject("wrong_type", `${field.name} must be a string, got ${show(value)}`);
+      if (field.allowed !== undefined && !field.allowed.includes(value)) {
+        return reject("not_allowed", `${field.name} must be one of ${field.allowed.join("|")}, got ${show(value)}`);
+      }
+      return value;
+    case "BOOL":
+      if (typeof value !== "boolean") return reject("wrong_type", `${field.name} must be true or false, got ${show(value)}`);
+      return value;
+    case "TIMESTAMP": {
+      const micros = typeof value === "string" ? parseTimestamp(value) : null;
+      if (micros === null) {
+        return reject("bad_timestamp", `${field.name} must be 'YYYY-MM-DD HH:MM:SS' (UTC) or ISO-8601, got ${show(value)}`);
+      }
+      return micros;
+    }
+    case "DATE":
+      return reject("wrong_type", `${field.name}: DATE fields are derived, not read`);
+  }
+}
+
+/**
+ * Reads a parsed JSON value into a row with exactly `fields`, in their order,
+ * or says what is wrong with the first field at fault. Unknown keys are ignored.
+ */
+export function readRow(value: unknown, fields: readonly FieldSpec[]): Row | Rejection {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return reject("not_object", `expected a JSON object, got ${Array.isArray(value) ? "an array" : show(value)}`);
+  }
+  const input = value as Record<string, unknown>;
+  const row: Row = {};
+  for (const field of fields) {
+    const read = readField(field, input[field.name]);
+    if (isRejection(read)) return read;
+    row[field.name] = read;
+  }
+  return row;
+}
+
+registerModule("transforms/core/validate", module.exports);

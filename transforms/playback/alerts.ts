@@ -1,0 +1,29 @@
+import { registerModule } from "../core/registry";
+import { PlaybackAlert, PlaybackEvent, playbackEventFields } from "../../schemas/playback";
+import { utcDay } from "../core/timestamp";
+import { readRow, Rejection } from "../core/validate";
+
+export const DEFAULT_BUFFER_THRESHOLD_MS = 4000;
+
+/** A playback event read against VIDEO_PLAYBACK_EVENT_SCHEMA, or why it cannot be. */
+export function decodePlaybackEvent(value: unknown): PlaybackEvent | Rejection {
+  return readRow(value, playbackEventFields) as PlaybackEvent | Rejection;
+}
+
+/** Seed 000's rule: an error, or buffering strictly longer than the threshold. */
+export function isPlaybackAlert(event: PlaybackEvent, bufferThresholdMs: number): boolean {
+  return event.event_type === "error" || (event.buffer_duration_ms !== null && event.buffer_duration_ms > bufferThresholdMs);
+}
+
+/** The alerts among `events`, each with its partition date (UTC date of the event). */
+export function detectAlerts(events: readonly PlaybackEvent[], bufferThresholdMs: number): PlaybackAlert[] {
+  const alerts: PlaybackAlert[] = [];
+  for (const event of events) {
+    if (isPlaybackAlert(event, bufferThresholdMs)) {
+      alerts.push({ ...event, run_date: utcDay(event.event_timestamp) });
+    }
+  }
+  return alerts;
+}
+
+registerModule("transforms/playback/alerts", module.exports);
