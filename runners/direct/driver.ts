@@ -1,8 +1,9 @@
-import { PipelineDefinition, RunReport } from "../../pipelines/definition";
 import { Source } from "../../io/sources/source";
-import { Sink, WriteResult } from "../../io/sinks/sink";
+import { Sink } from "../../io/sinks/sink";
+import { RunReport } from "../../pipelines/definition";
 import { RawChunk } from "../../transforms/core/chunk";
 import { BundleResult } from "./bundle";
+import { CommitPolicy, Committer, CommitTotals } from "./committer";
 
 /** Runs the pipeline's graph over one bundle of chunks: in this thread, or on a worker. */
 export type BundleExecutor = (chunks: RawChunk[]) => Promise<BundleResult>;
@@ -10,16 +11,14 @@ export type BundleExecutor = (chunks: RawChunk[]) => Promise<BundleResult>;
 export interface DriverSettings {
   /** Bytes of input per bundle (one Beam run). */
   bundleBytes: number;
-  /** Bundles executing or waiting to be committed at once; bounds memory. */
+  /** Bundles executing or waiting for their commit at once; bounds memory. */
   maxInFlight: number;
-  /** Set to stop reading: bundles already read are still processed and committed. */
+  commit: CommitPolicy;
+  /** Polled between chunks: once true, no more input is read; what was read is still committed. */
   stopRequested?: () => boolean;
 }
 
-export interface RunStats {
-  counters: Record<string, number>;
-  /** Per table: rows stored and duplicates skipped, over the whole run. */
-  written: WriteResult;
+export interface RunStats extends CommitTotals {
   bundles: number;
   elapsedMs: number;
   interrupted: boolean;
@@ -30,45 +29,28 @@ function chunkBytes(chunk: RawChunk): number {
 }
 
 /**
- * The direct runner's loop: read chunks, execute them a bundle at a time,
- * commit each bundle's rows to the sink in input order, and only then
- * acknowledge the bundle's chunks to the source. Execution of the next
- * bundles overlaps the sink's write of the previous one.
+ * The direct runner's loop: read chunks, execute them a bundle at a time
+ * (several bundles at once on a worker pool), hand the results to the
+ * committer in input order, and stop reading while too many bundles wait.
  */
-export async function drive<O>(
-  definition: PipelineDefinition<O>,
-  source: Source,
-  sink: Sink,
-  execute: BundleExecutor,
-  report: RunReport,
-  settings: DriverSettings,
-): Promise<RunStats> {
+export async function drive(source: Source, sink: Sink, execute: BundleExecutor, report: RunReport, settings: DriverSettings): Promise<RunStats> {
   const started = Date.now();
-  const stats: RunStats = { counters: {}, written: new Map(), bundles: 0, elapsedMs: 0, interrupted: false };
+  const committer = new Committer(source, sink, report, settings.commit);
+  let bundles = 0;
+  let interrupted = false;
 
-  const commit = async (chunks: RawChunk[], result: BundleResult): Promise<void> => {
-    const written = await sink.write(result.tables);
-    await source.acknowledge(chunks);
-    stats.bundles++;
-    for (const [name, value] of Object.entries(result.counters)) stats.counters[name] = (stats.counters[name] ?? 0) + value;
-    for (const [table, w] of written) {
-      const total = stats.written.get(table) ?? { stored: 0, duplicates: 0 };
-      stats.written.set(table, { stored: total.stored + w.stored, duplicates: total.duplicates + w.duplicates });
-    }
-    for (const [table, rows] of result.tables) report.observe(table, rows);
-  };
-
-  let committed: Promise<void> = Promise.resolve();
+  let ordered: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
   const submit = async (chunks: RawChunk[]): Promise<void> => {
+    bundles++;
     const executed = execute(chunks);
-    const previous = committed;
-    committed = executed.then(async (result) => {
+    const previous = ordered;
+    ordered = executed.then(async (result) => {
       await previous;
-      await commit(chunks, result);
+      await committer.add(chunks, result);
     });
-    committed.catch(() => undefined); // surfaced by the await below, not as an unhandled rejection
-    inFlight.push(committed);
+    ordered.catch(() => undefined); // surfaced by the awaits below, not as an unhandled rejection
+    inFlight.push(ordered);
     if (inFlight.length >= settings.maxInFlight) await inFlight.shift();
   };
 
@@ -83,12 +65,12 @@ export async function drive<O>(
       pendingBytes = 0;
     }
     if (settings.stopRequested?.()) {
-      stats.interrupted = true;
+      interrupted = true;
       break;
     }
   }
   if (pending.length > 0) await submit(pending);
-  await committed;
-  stats.elapsedMs = Date.now() - started;
-  return stats;
+  await ordered;
+  await committer.flush();
+  return { ...committer.totals, bundles, elapsedMs: Date.now() - started, interrupted };
 }

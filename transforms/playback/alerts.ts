@@ -1,13 +1,13 @@
 import { registerModule } from "../core/registry";
-import { PlaybackAlert, PlaybackEvent, playbackEventFields } from "../../schemas/playback";
+import { PlaybackAlert, PlaybackEvent, playbackEventFields, videoPlaybackAlerts } from "../../schemas/playback";
 import { utcDay } from "../core/timestamp";
-import { readRow, Rejection } from "../core/validate";
+import { normalizeRow, project, Rejection } from "../core/validate";
 
 export const DEFAULT_BUFFER_THRESHOLD_MS = 4000;
 
 /** A playback event read against VIDEO_PLAYBACK_EVENT_SCHEMA, or why it cannot be. */
 export function decodePlaybackEvent(value: unknown): PlaybackEvent | Rejection {
-  return readRow(value, playbackEventFields) as PlaybackEvent | Rejection;
+  return normalizeRow(value, playbackEventFields) as PlaybackEvent | Rejection;
 }
 
 /** Seed 000's rule: an error, or buffering strictly longer than the threshold. */
@@ -20,7 +20,9 @@ export function detectAlerts(events: readonly PlaybackEvent[], bufferThresholdMs
   const alerts: PlaybackAlert[] = [];
   for (const event of events) {
     if (isPlaybackAlert(event, bufferThresholdMs)) {
-      alerts.push({ ...event, run_date: utcDay(event.event_timestamp) });
+      const alert = project(event, videoPlaybackAlerts.fields) as PlaybackAlert;
+      alert.run_date = utcDay(event.event_timestamp);
+      alerts.push(alert);
     }
   }
   return alerts;

@@ -1,0 +1,8 @@
+import { alertsPipeline } from "./alerts/pipeline";
+import { PipelineDefinition } from "./definition";
+
+/** Every pipeline the CLI can run, by name (each entry's key equals its `name`; a test checks). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const PIPELINES: Record<string, PipelineDefinition<any>> = {
+  alerts: alertsPipeline,
+};
