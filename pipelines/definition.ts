@@ -2,6 +2,7 @@ import * as beam from "apache-beam";
 import { Row, TableSpec } from "../schemas/table";
 import { RawChunk } from "../transforms/core/chunk";
 import { Source } from "../io/sources/source";
+import { OptionSpec } from "../cli/options";
 
 /** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
 export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
@@ -14,12 +15,16 @@ export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
 export interface PipelineDefinition<Options> {
   readonly name: string;
   readonly description: string;
+  /** The pipeline's own flags; their values make up `Options`. */
+  readonly options: readonly OptionSpec[];
   /** Every table `expand` writes, dead letters included. */
   readonly tables: readonly TableSpec[];
   /** The graph. Must only use what every runner supports (no IO, no async). */
   expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
   /** The deterministic sample it runs over when no `--input` is given. */
   sampleSource(seed: number, events: number): Source;
+  /** A query worth running on the results, for the summary. */
+  readonly exampleQuery: string;
   /** What the end-of-run summary says beyond the common counts. */
   newReport(): RunReport;
 }

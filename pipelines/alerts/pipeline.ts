@@ -4,7 +4,7 @@ import { PipelineDefinition, TableOutputs } from "../definition";
 import { deadLetter } from "../../schemas/dead-letter";
 import { PlaybackEvent, videoPlaybackAlerts } from "../../schemas/playback";
 import { parseRecords } from "../../transforms/core/parse-records";
-import { decodePlaybackEvent, detectAlerts } from "../../transforms/playback/alerts";
+import { DEFAULT_BUFFER_THRESHOLD_MS, decodePlaybackEvent, detectAlerts } from "../../transforms/playback/alerts";
 import { GeneratedSource } from "../../io/sources/generated-source";
 import { PlaybackGenerator } from "../../publisher/generators/playback";
 import { AlertsReport } from "./report";
@@ -24,7 +24,18 @@ export function alertsOf(events: PlaybackEvent[], context: { bufferThresholdMs: 
 export const alertsPipeline: PipelineDefinition<AlertsOptions> = {
   name: "alerts",
   description: "video playback events -> alerts (errors, buffering over the threshold)",
+  options: [
+    {
+      name: "bufferThresholdMs",
+      type: "number",
+      default: DEFAULT_BUFFER_THRESHOLD_MS,
+      integer: true,
+      min: 0,
+      description: "Buffering longer than this many ms is an alert (exactly the threshold is not).",
+    },
+  ],
   tables: [videoPlaybackAlerts, deadLetter],
+  exampleQuery: "SELECT run_date, city, isp, count(*) AS alerts FROM video_playback_alerts GROUP BY ALL ORDER BY alerts DESC LIMIT 10",
 
   expand(input, options) {
     const events = parseRecords(input, "alerts", decodePlaybackEvent);

@@ -31,9 +31,9 @@ export class AlertsReport implements RunReport {
 
   render(): string[] {
     return [
-      `alert kinds    errors ${this.errors.toLocaleString("en-US")}, long buffering ${this.buffering.toLocaleString("en-US")}`,
-      `top cities     ${top(this.cities, 5)}`,
-      `top ISPs       ${top(this.isps, 5)}`,
+      `alert kinds            errors ${this.errors.toLocaleString("en-US")}, long buffering ${this.buffering.toLocaleString("en-US")}`,
+      `top cities             ${top(this.cities, 5)}`,
+      `top ISPs               ${top(this.isps, 5)}`,
     ];
   }
 }

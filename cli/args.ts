@@ -1,0 +1,93 @@
+import yargs, { Argv, Options } from "yargs";
+import { PipelineDefinition } from "../pipelines/definition";
+import { PIPELINES } from "../pipelines/registry";
+import { UsageError } from "./errors";
+import { checkOption, COMMON_OPTIONS, OptionSpec, OptionValues } from "./options";
+
+export interface ParsedArgs {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pipeline: PipelineDefinition<any>;
+  common: OptionValues;
+  /** The pipeline's own options, by name: the `Options` its graph is expanded with. */
+  options: OptionValues;
+}
+
+/**
+ * Numbers and choices are checked by `checkOption`, not yargs, so every bad
+ * value gets the same one-line message (yargs turns "abc" into NaN and prints
+ * choices over several lines).
+ */
+function yargsOption(spec: OptionSpec): Options {
+  const choices = spec.choices ? ` [choices: ${spec.choices.join(", ")}]` : "";
+  return {
+    // No yargs type for numbers: it would turn "abc" into NaN; its own number parsing keeps "abc" as text.
+    type: spec.type === "number" ? undefined : spec.type,
+    describe: spec.description + choices,
+    default: spec.default,
+    requiresArg: spec.type !== "boolean",
+  };
+}
+
+
+
+function pick(specs: readonly OptionSpec[], argv: Record<string, unknown>): OptionValues {
+  const values: OptionValues = {};
+  for (const spec of specs) {
+    const value = argv[spec.name];
+    const problem = checkOption(spec, value);
+    if (problem) throw new UsageError(problem);
+    values[spec.name] = value as OptionValues[string];
+  }
+  return values;
+}
+
+function parser(argv: readonly string[]): Argv {
+  let y = yargs([...argv])
+    .parserConfiguration({ "parse-positional-numbers": false })
+    .scriptName("npm run pipeline --")
+    .usage("$0 <pipeline> [flags]\n\nRuns a pipeline on Beam. Without --input it runs over a generated sample.")
+    .strict()
+    .demandCommand(1, `name a pipeline: ${Object.keys(PIPELINES).join(", ")}`)
+    .recommendCommands()
+    .version(false)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((message, error) => {
+      throw new UsageError(message ?? error.message);
+    });
+  for (const spec of COMMON_OPTIONS) y = y.option(spec.name, { ...yargsOption(spec), global: true, group: "Common flags:" });
+  for (const definition of Object.values(PIPELINES)) {
+    y = y.command(definition.name, definition.description, (sub) => {
+      for (const spec of definition.options) sub = sub.option(spec.name, { ...yargsOption(spec), group: `${definition.name} flags:` });
+      return sub;
+    });
+  }
+  return y
+    .example("$0 alerts", "alerts over a generated sample, into .warehouse/warehouse.duckdb")
+    .example("$0 alerts --input 'data/*.jsonl' --bufferThresholdMs 3000", "alerts over files, with a lower threshold")
+    .example("$0 alerts --input events.jsonl.gz --sink stdout | head", "alert rows as JSON lines");
+}
+
+/** Parses the command line; throws UsageError for anything it cannot accept. */
+export function parseArgs(argv: readonly string[]): ParsedArgs | "help" {
+  const first = argv.find((arg) => !arg.startsWith("-"));
+  if (first !== undefined && first === argv[0] && PIPELINES[first] === undefined) {
+    throw new UsageError(`unknown pipeline: ${first} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  }
+  let helped = false;
+  const y = parser(argv).exitProcess(false);
+  y.showHelpOnFail(false);
+  const parsed = y.parseSync(argv, {}, (error, _argv, output) => {
+    if (!error && output) {
+      helped = true;
+      process.stdout.write(`${output}\n`);
+    }
+  }) as Record<string, unknown>;
+  if (helped) return "help";
+  const positional = (parsed._ as (string | number)[]).map(String);
+  if (positional.length > 1) throw new UsageError(`unexpected argument: ${positional[1]}`);
+  const name = positional[0];
+  const pipeline = PIPELINES[name];
+  if (pipeline === undefined) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  return { pipeline, common: pick(COMMON_OPTIONS, parsed), options: pick(pipeline.options, parsed) };
+}

@@ -1,0 +1,16 @@
+/** A bad command line: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * Ends the program for an error: one readable line for what a user can fix
+ * (exit 2 for usage, 1 otherwise); the stack only for what must be a bug.
+ */
+export function exitWithError(error: unknown, expected: (e: Error) => boolean): never {
+  const e = error instanceof Error ? error : new Error(String(error));
+  if (e instanceof UsageError) {
+    process.stderr.write(`error: ${e.message} (see --help)\n`);
+    process.exit(2);
+  }
+  process.stderr.write(expected(e) ? `error: ${e.message}\n` : `error: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+}

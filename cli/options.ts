@@ -1,0 +1,46 @@
+/**
+ * Every flag, as data: the CLI parser, `--help` and (later) the Dataflow Flex
+ * Template metadata are generated from these, so they cannot drift apart.
+ * Names follow Beam's own spelling (`--runner`, `--project`, camelCase).
+ */
+export interface OptionSpec {
+  readonly name: string;
+  readonly type: "string" | "number" | "boolean";
+  readonly description: string;
+  readonly default?: string | number | boolean;
+  readonly choices?: readonly string[];
+  /** For numbers: whole numbers only. */
+  readonly integer?: boolean;
+  /** For numbers: the smallest accepted value. */
+  readonly min?: number;
+}
+
+export type OptionValues = Record<string, string | number | boolean | undefined>;
+
+/** Flags every pipeline takes. */
+export const COMMON_OPTIONS: readonly OptionSpec[] = [
+  { name: "runner", type: "string", default: "direct", choices: ["direct"], description: "Where the pipeline runs: direct = in this process, on Beam's direct runner." },
+  { name: "input", type: "string", description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
+  { name: "sink", type: "string", default: "duckdb", choices: ["duckdb", "jsonl", "stdout"], description: "Where rows go: the DuckDB warehouse, one JSONL file per table, or stdout." },
+  { name: "warehouse", type: "string", default: ".warehouse/warehouse.duckdb", description: "DuckDB file of the warehouse (--sink=duckdb)." },
+  { name: "outputDir", type: "string", default: ".warehouse/jsonl", description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
+  { name: "seed", type: "number", default: 42, integer: true, min: 0, description: "Seed of the generated sample (no --input): same seed, same events." },
+  { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
+  { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },
+];
+
+/** A flag value that is not acceptable, as the one line the CLI prints. */
+export function checkOption(spec: OptionSpec, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return `--${spec.name} was given ${value.length} times; give it once`;
+  if (spec.type === "number") {
+    if (typeof value !== "number" || !Number.isFinite(value)) return `--${spec.name} must be a number, got ${JSON.stringify(value)}`;
+    if (spec.integer && !Number.isInteger(value)) return `--${spec.name} must be a whole number, got ${value}`;
+    if (spec.min !== undefined && value < spec.min) return `--${spec.name} must be at least ${spec.min}, got ${value}`;
+  }
+  if (spec.type === "string" && typeof value !== "string") return `--${spec.name} takes a value`;
+  if (spec.choices && !spec.choices.includes(value as string)) {
+    return `--${spec.name} must be one of ${spec.choices.join(", ")}, got ${JSON.stringify(value)}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { existsSync } from "fs";
+import yargs from "yargs";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
+import { exitWithError, UsageError } from "./errors";
+
+/** Renders rows as an aligned text table. */
+export function formatTable(columns: string[], rows: string[][]): string {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(columns), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** `npm run query -- [--warehouse FILE] "SQL"`: runs SQL on the warehouse, read-only, and prints the result. */
+async function main(): Promise<void> {
+  const argv = yargs(process.argv.slice(2))
+    .scriptName("npm run query --")
+    .usage('$0 [--warehouse FILE] "SQL"\n\nRuns a read-only SQL query on the DuckDB warehouse and prints the rows.')
+    .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file of the warehouse" })
+    .example('$0 "SELECT count(*) FROM video_playback_alerts"', "count the alerts")
+    .strictOptions()
+    .version(false)
+    .fail((message, error) => {
+      throw new UsageError(message ?? error.message);
+    })
+    .parseSync();
+  const sql = argv._.map(String).join(" ").trim();
+  if (sql === "") throw new UsageError("give a SQL query to run");
+  if (!existsSync(argv.warehouse)) throw new UsageError(`no warehouse at ${argv.warehouse}: run a pipeline first`);
+  const instance = await DuckDBInstance.create(argv.warehouse, { access_mode: "READ_ONLY" });
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll(sql);
+    const rows = reader.getRowsJson().map((row) => row.map((v) => (v === null ? "NULL" : typeof v === "object" ? JSON.stringify(v) : String(v))));
+    process.stdout.write(`${formatTable(reader.columnNames(), rows)}\n(${rows.length} row${rows.length === 1 ? "" : "s"})\n`);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+main().catch((error) => exitWithError(error, (e) => e.message.includes("Error:")));

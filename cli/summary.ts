@@ -1,0 +1,60 @@
+import { RunReport } from "../pipelines/definition";
+import { PipelineDefinition } from "../pipelines/definition";
+import { deadLetter, DeadLetter } from "../schemas/dead-letter";
+import { Row } from "../schemas/table";
+import { COUNTERS } from "../transforms/core/parse-records";
+import { RunStats } from "../runners/direct/driver";
+
+const n = (value: number): string => Math.round(value).toLocaleString("en-US");
+
+/** Dead letters of the run by reason code, for the summary. */
+export class DeadLetterTally implements RunReport {
+  private readonly byCode = new Map<string, number>();
+
+  observe(table: string, rows: readonly Row[]): void {
+    if (table !== deadLetter.name) return;
+    for (const row of rows as readonly DeadLetter[]) this.byCode.set(row.reason_code, (this.byCode.get(row.reason_code) ?? 0) + 1);
+  }
+
+  render(): string[] {
+    return [...this.byCode].sort((a, b) => b[1] - a[1]).map(([code, count]) => `${code} ${n(count)}`);
+  }
+}
+
+export interface SummaryInput {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pipeline: PipelineDefinition<any>;
+  source: string;
+  runner: string;
+  stats: RunStats;
+  report: RunReport;
+  deadLetters: DeadLetterTally;
+  location: string[];
+  /** How to query the rows, when the sink can be queried. */
+  queryHint?: string;
+}
+
+/** The end-of-run summary: what was read, what became of it, where it is. */
+export function renderSummary(input: SummaryInput): string {
+  const { stats } = input;
+  const c = (name: string): number => stats.counters[name] ?? 0;
+  const read = c(COUNTERS.recordsRead), valid = c(COUNTERS.validRecords), dead = c(COUNTERS.deadLetters), blank = c(COUNTERS.blankLines);
+  const seconds = stats.elapsedMs / 1000;
+  const rate = seconds > 0 ? read / seconds : 0;
+  const accounted = read === valid + dead + blank ? "" : `  (MISMATCH: ${n(read - valid - dead - blank)} unaccounted)`;
+  const lines = [
+    `${input.pipeline.name}: ${stats.interrupted ? "interrupted, committed what was read" : "done"} in ${seconds.toFixed(1)} s, ${n(rate)} records/s (${input.runner})`,
+    `  source                 ${input.source}`,
+    `  read                   ${n(read)} lines = ${n(valid)} valid + ${n(dead)} dead letters + ${n(blank)} blank${accounted}`,
+  ];
+  for (const [table, w] of stats.written) {
+    if (table === deadLetter.name) continue;
+    lines.push(`  ${table.padEnd(22)} ${n(w.stored)} rows stored${w.duplicates > 0 ? `, ${n(w.duplicates)} already there (same key)` : ""}`);
+  }
+  const reasons = input.deadLetters.render();
+  lines.push(`  dead letters           ${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`);
+  for (const line of input.report.render()) lines.push(`  ${line}`);
+  for (const where of input.location) lines.push(`  rows in                ${where}`);
+  if (input.queryHint) lines.push(`  try                    ${input.queryHint}`);
+  return lines.join("\n");
+}

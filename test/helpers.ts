@@ -1,0 +1,44 @@
+import { spawnSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { DuckDBInstance } from "@duckdb/node-api";
+
+export const ROOT = join(__dirname, "..", "..");
+const CLI = join(ROOT, "dist", "cli", "main.js");
+
+/** A fresh temporary directory, removed after the current test file. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bva-test-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function writeLines(path: string, lines: readonly string[]): string {
+  writeFileSync(path, lines.map((l) => `${l}\n`).join(""));
+  return path;
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run pipeline -- <args>` as a user would (without the build step). */
+export function runCli(args: readonly string[], cwd = ROOT): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Rows of a query on a DuckDB file, as JSON-friendly objects. */
+export async function query(warehouse: string, sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(warehouse);
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
