@@ -22,7 +22,7 @@ async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Lin
   let pendingBytes = 0;
   let firstLine = 1;
   const emit = (data: Buffer): LineChunk => {
-    const chunk: LineChunk = { kind: "lines", source: path, firstLine, data, receivedAt: nowMicros() };
+    const chunk: LineChunk = { kind: "lines", source: path, firstLine: firstLine, data, receivedAt: nowMicros() };
     firstLine += countNewlines(data);
     return chunk;
   };

@@ -12,7 +12,7 @@ export class GeneratedSource implements Source {
     let firstLine = 1;
     const emit = (): LineChunk => {
       const data = Buffer.from(batch.join("\n") + "\n");
-      const chunk: LineChunk = { kind: "lines", source: this.description, firstLine, data, receivedAt: nowMicros() };
+      const chunk: LineChunk = { kind: "lines", source: this.description, firstLine: firstLine, data, receivedAt: nowMicros() };
       firstLine += batch.length;
       batch = [];
       bytes = 0;

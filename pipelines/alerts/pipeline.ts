@@ -43,7 +43,6 @@ export const alertsPipeline: PipelineDefinition<AlertsOptions> = {
       bufferThresholdMs: options.bufferThresholdMs,
       alerts: beam.counter("alerts"),
     });
-    // Not `{ [table.name]: ... }`: ts-closure-transform drops imports used in computed keys.
     const outputs: TableOutputs = {};
     outputs[videoPlaybackAlerts.name] = alerts;
     outputs[deadLetter.name] = events.deadLetters;

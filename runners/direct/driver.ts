@@ -72,5 +72,5 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
   if (pending.length > 0) await submit(pending);
   await ordered;
   await committer.flush();
-  return { ...committer.totals, bundles, elapsedMs: Date.now() - started, interrupted };
+  return { ...committer.totals, bundles: bundles, elapsedMs: Date.now() - started, interrupted: interrupted };
 }
