@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import { existsSync } from "fs";
+import { join } from "path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { query, runCli, tempDir } from "../helpers";
+
+function expectUsageError(args: string[], message: RegExp): void {
+  const run = runCli(args);
+  expect(run.status, `${args.join(" ")}: ${run.stderr}`).to.equal(2);
+  const lines = run.stderr.trim().split("\n");
+  expect(lines, run.stderr).to.have.length(1);
+  expect(lines[0]).to.match(/^error: /);
+  expect(lines[0]).to.match(message);
+  expect(run.stdout).to.equal("");
+}
+
+describe("pipeline CLI", () => {
+  const dir = tempDir();
+
+  describe("stops on a bad command line with one line and exit code 2", () => {
+    const cases: [string[], RegExp][] = [
+      [[], /name a pipeline: alerts/],
+      [["nosuch"], /unknown pipeline: nosuch \(pipelines: alerts\)/],
+      [["alerts", "--bogus"], /Unknown argument: bogus/],
+      [["alerts", "extra"], /Unknown argument: extra/],
+      [["alerts", "--bufferThresholdMs", "abc"], /--bufferThresholdMs must be a number, got "abc"/],
+      [["alerts", "--bufferThresholdMs", "12.5"], /--bufferThresholdMs must be a whole number/],
+      [["alerts", "--bufferThresholdMs", "-1"], /--bufferThresholdMs must be at least 0/],
+      [["alerts", "--bufferThresholdMs"], /Not enough arguments following: bufferThresholdMs/],
+      [["alerts", "--sink", "parquet"], /--sink must be one of duckdb, jsonl, stdout, got "parquet"/],
+      [["alerts", "--runner", "spark"], /--runner must be one of direct/],
+      [["alerts", "--sink", "jsonl", "--sink", "stdout"], /--sink was given 2 times/],
+      [["alerts", "--input", "/no/such/file.jsonl"], /--input: no such file: \/no\/such\/file.jsonl/],
+      [["alerts", "--input", "/no/such/*.jsonl"], /--input: no files match/],
+      [["alerts", "--sampleEvents", "0"], /--sampleEvents must be at least 1/],
+    ];
+    for (const [args, message] of cases) {
+      it(`npm run pipeline -- ${args.join(" ")}`, () => expectUsageError(args, message));
+    }
+  });
+
+  it("--help lists the pipelines, every flag and examples", () => {
+    const run = runCli(["--help"]);
+    expect(run.status).to.equal(0);
+    for (const text of ["alerts", "--runner", "--input", "--sink", "--warehouse", "--outputDir", "--seed", "--sampleEvents", "--directNumWorkers", "Examples:"]) {
+      expect(run.stdout).to.include(text);
+    }
+    expect(runCli(["alerts", "--help"]).stdout).to.include("--bufferThresholdMs");
+  });
+
+  it("with no flags, runs alerts over the generated sample into ./.warehouse", async () => {
+    const run = runCli(["alerts"], dir);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^alerts: done in /);
+    expect(run.stdout).to.include("100,000 lines = 100,000 valid + 0 dead letters + 0 blank");
+    expect(run.stdout).to.match(/top cities\s+Jakarta [\d,]+/);
+    expect(run.stdout).to.include('npm run query -- "SELECT');
+    const warehouse = join(dir, ".warehouse", "warehouse.duckdb");
+    expect(existsSync(warehouse)).to.equal(true);
+    const expected = [...new PlaybackGenerator({ seed: 42 }).lines(100_000)]
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event_type === "error" || e.buffer_duration_ms > 4000).length;
+    const rows = await query(warehouse, "SELECT count(*) AS n FROM video_playback_alerts");
+    expect(Number(rows[0].n)).to.equal(expected);
+    expect(run.stdout).to.include(`video_playback_alerts  ${expected.toLocaleString("en-US")} rows stored`);
+  });
+
+  it("generates the same sample for the same seed, and another for another seed", async () => {
+    const a = join(dir, "a.duckdb"), b = join(dir, "b.duckdb"), c = join(dir, "c.duckdb");
+    for (const [w, seed] of [[a, "1"], [b, "1"], [c, "2"]]) {
+      expect(runCli(["alerts", "--sampleEvents", "3000", "--seed", seed, "--warehouse", w]).status).to.equal(0);
+    }
+    const rows = (w: string) => query(w, "SELECT * FROM video_playback_alerts ORDER BY event_id");
+    expect(await rows(a)).to.deep.equal(await rows(b));
+    expect(await rows(a)).to.not.deep.equal(await rows(c));
+  });
+
+  it("refuses a warehouse whose table has other columns, in one line, exit 1", async () => {
+    const warehouse = join(dir, "old.duckdb");
+    const instance = await DuckDBInstance.create(warehouse);
+    const connection = await instance.connect();
+    await connection.run("CREATE TABLE video_playback_alerts (event_id BIGINT PRIMARY KEY, note VARCHAR)");
+    connection.closeSync();
+    instance.closeSync();
+    const run = runCli(["alerts", "--sampleEvents", "10", "--warehouse", warehouse]);
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.have.length(1);
+    expect(run.stderr).to.match(/table video_playback_alerts in .* has columns \(event_id BIGINT, note VARCHAR\), expected \(event_id BIGINT, session_id BIGINT/);
+  });
+});
