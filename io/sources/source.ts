@@ -9,7 +9,8 @@ export interface Source {
   /** For people: what is being read. */
   readonly description: string;
   chunks(): AsyncIterable<RawChunk>;
-  acknowledge(chunks: readonly RawChunk[]): Promise<void>;
+  /** Called with the ack ids of chunks (see `ackIdsOf`) once their results are durable. */
+  acknowledge(ackIds: readonly string[]): Promise<void>;
 }
 
 /** Input that could not be opened: reported as a usage error, not a crash. */

@@ -2,7 +2,7 @@ import { Sink, WriteResult } from "../../io/sinks/sink";
 import { Source } from "../../io/sources/source";
 import { RunReport } from "../../pipelines/definition";
 import { Row } from "../../schemas/table";
-import { RawChunk } from "../../transforms/core/chunk";
+import { ackIdsOf, RawChunk } from "../../transforms/core/chunk";
 import { BundleResult } from "./bundle";
 
 export interface CommitPolicy {
@@ -22,11 +22,12 @@ export interface CommitTotals {
 /**
  * Gathers executed bundles, in input order, into sink commits; after each
  * commit it acknowledges exactly the chunks whose rows that commit made
- * durable. Commits run one at a time.
+ * durable. It keeps only their ack ids, not their data. Commits run one at a time.
  */
 export class Committer {
   readonly totals: CommitTotals = { counters: {}, written: new Map(), commits: 0 };
-  private chunks: RawChunk[] = [];
+  private bundles = 0;
+  private ackIds: string[] = [];
   private tables = new Map<string, Row[][]>();
   private counters: Record<string, number>[] = [];
   private rows = 0;
@@ -47,7 +48,8 @@ export class Committer {
    * another waits behind it: that backpressure bounds the rows in memory.
    */
   async add(chunks: RawChunk[], result: BundleResult): Promise<void> {
-    this.chunks.push(...chunks);
+    this.bundles++;
+    for (const chunk of chunks) for (const id of ackIdsOf(chunk)) this.ackIds.push(id);
     for (const [table, rows] of result.tables) {
       if (!this.tables.has(table)) this.tables.set(table, []);
       this.tables.get(table)!.push(rows);
@@ -66,22 +68,23 @@ export class Committer {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const chunks = this.chunks, tables = this.tables, counters = this.counters;
-    this.chunks = [];
+    const bundles = this.bundles, ackIds = this.ackIds, tables = this.tables, counters = this.counters;
+    this.bundles = 0;
+    this.ackIds = [];
     this.tables = new Map();
     this.counters = [];
     this.rows = 0;
-    if (chunks.length === 0) return this.chain;
+    if (bundles === 0) return this.chain;
     this.queued++;
-    this.chain = this.chain.then(() => this.commit(chunks, tables, counters)).finally(() => this.queued--);
+    this.chain = this.chain.then(() => this.commit(ackIds, tables, counters)).finally(() => this.queued--);
     return this.chain;
   }
 
-  private async commit(chunks: RawChunk[], batches: Map<string, Row[][]>, counters: Record<string, number>[]): Promise<void> {
+  private async commit(ackIds: readonly string[], batches: Map<string, Row[][]>, counters: Record<string, number>[]): Promise<void> {
     const tables = new Map<string, Row[]>();
     for (const [table, parts] of batches) tables.set(table, parts.flat());
     const written = await this.sink.write(tables);
-    await this.source.acknowledge(chunks);
+    await this.source.acknowledge(ackIds);
     const totals = this.totals;
     totals.commits++;
     for (const bundle of counters) {

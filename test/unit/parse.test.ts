@@ -33,7 +33,7 @@ describe("parseChunk", () => {
   });
 
   it("names message records by their message id", () => {
-    const chunk: MessageChunk = { kind: "messages", source: "projects/p/subscriptions/s", ids: ["m1", "m2"], payloads: [event(1), "oops"], receivedAt: 0 };
+    const chunk: MessageChunk = { kind: "messages", source: "projects/p/subscriptions/s", ids: ["m1", "m2"], ackIds: ["a1", "a2"], payloads: [event(1), "oops"], receivedAt: 0 };
     const parsed = parseChunk(chunk, "alerts", decodePlaybackEvent);
     expect(parsed.valid).to.have.length(1);
     expect(parsed.deadLetters[0].source).to.equal("projects/p/subscriptions/s#m2");

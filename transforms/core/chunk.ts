@@ -21,11 +21,18 @@ export interface MessageChunk {
   readonly kind: "messages";
   readonly source: string;
   readonly ids: readonly string[];
+  /** What the source needs to acknowledge the messages once their results are durable. */
+  readonly ackIds: readonly string[];
   readonly payloads: readonly string[];
   readonly receivedAt: number;
 }
 
 export type RawChunk = LineChunk | MessageChunk;
+
+/** The acknowledgement handles of a chunk (none for files): all a committer keeps of it. */
+export function ackIdsOf(chunk: RawChunk): readonly string[] {
+  return chunk.kind === "messages" ? chunk.ackIds : [];
+}
 
 /**
  * The records of a chunk, blank lines counted and skipped. Plain data, no

@@ -1,0 +1,90 @@
+import { execFileSync, spawnSync } from "child_process";
+import { createWriteStream, mkdtempSync, rmSync, statSync } from "fs";
+import { cpus, tmpdir, totalmem } from "os";
+import { join } from "path";
+import yargs from "yargs";
+import { PlaybackGenerator } from "../publisher/generators/playback";
+
+interface Measured {
+  label: string;
+  events: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+/** Writes `count` generated playback events, one in every 1,000 replaced by a broken line. */
+async function writeInput(path: string, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  let batch: string[] = [];
+  let n = 0;
+  for (const line of new PlaybackGenerator({ seed: 2024 }).lines(count)) {
+    batch.push(++n % 1000 === 0 ? line.slice(0, 40) : line);
+    if (batch.length === 10_000) {
+      if (!out.write(batch.join("\n") + "\n")) await new Promise((resolve) => out.once("drain", resolve));
+      batch = [];
+    }
+  }
+  out.end(batch.length > 0 ? batch.join("\n") + "\n" : "");
+  await new Promise((resolve) => out.on("finish", resolve));
+}
+
+function measure(label: string, events: number, args: string[]): Measured {
+  const child = spawnSync(process.execPath, [join(__dirname, "child.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+  const line = child.stdout.split("\n").find((l) => l.startsWith("BENCH "));
+  if (child.status !== 0 || line === undefined) throw new Error(`${label} failed:\n${child.stderr}`);
+  const result = JSON.parse(line.slice(6));
+  return { label, events, ms: result.ms, maxRssMb: result.maxRssMb };
+}
+
+const rate = (m: Measured): number => (m.events / m.ms) * 1000;
+const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+/** `npm run bench -- alerts --events N`: the alerts pipeline beside a plain-Node baseline, in one run. */
+async function main(): Promise<void> {
+  const argv = yargs(process.argv.slice(2))
+    .scriptName("npm run bench --")
+    .command("alerts", "alerts pipeline vs a plain-Node loop doing the same parse, filter and DuckDB writes")
+    .demandCommand(1)
+    .option("events", { type: "number", default: 1_000_000, describe: "events in the generated input" })
+    .strict()
+    .parseSync();
+  const events = argv.events;
+  const dir = mkdtempSync(join(tmpdir(), "bva-bench-"));
+  try {
+    const input = join(dir, "events.jsonl");
+    const small = join(dir, "small.jsonl");
+    await writeInput(input, events);
+    await writeInput(small, Math.ceil(events / 4));
+    execFileSync("sync"); // so writing back the inputs does not compete with the runs' fsyncs
+    const warehouse = (name: string) => join(dir, `${name}.duckdb`);
+    const pipeline = (name: string, file: string, extra: string[] = []) =>
+      ["pipeline", "alerts", "--input", file, "--warehouse", warehouse(name), ...extra];
+
+    const results = [
+      measure("plain Node loop (baseline)", events, ["baseline", input, warehouse("baseline")]),
+      measure("alerts pipeline, direct runner", events, pipeline("direct", input)),
+      measure("alerts pipeline, 2 worker threads", events, pipeline("workers", input, ["--directNumWorkers", "2"])),
+      measure("alerts pipeline, 1/4 of the input", Math.ceil(events / 4), pipeline("quarter", small)),
+    ];
+    const base = rate(results[0]);
+    const cpu = cpus()[0]?.model ?? "unknown CPU";
+    console.log(`alerts benchmark: ${fmt(events)} events (${(statSync(input).size / 1e6).toFixed(0)} MB JSONL, 0.1% broken lines)`);
+    console.log(`machine: ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, DuckDB file on ${execFileSync("df", ["--output=fstype", dir]).toString().split("\n")[1]}`);
+    console.log("");
+    console.log(`${"run".padEnd(36)} ${"events/s".padStart(10)} ${"vs baseline".padStart(12)} ${"peak RSS".padStart(10)}`);
+    for (const r of results) {
+      console.log(`${r.label.padEnd(36)} ${fmt(rate(r)).padStart(10)} ${`${(rate(r) / base).toFixed(2)}x`.padStart(12)} ${`${fmt(r.maxRssMb)} MB`.padStart(10)}`);
+    }
+    const main = results[1];
+    console.log("");
+    console.log(`targets: >= 300,000 events/s: ${rate(main) >= 300_000 ? "met" : "MISSED"}; >= 0.5x baseline: ${rate(main) / base >= 0.5 ? "met" : "MISSED"}; peak RSS < 500 MB: ${main.maxRssMb < 500 ? "met" : "MISSED"}`);
+    console.log(`memory vs input size: ${fmt(results[3].maxRssMb)} MB at ${fmt(results[3].events)} events, ${fmt(main.maxRssMb)} MB at ${fmt(main.events)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`error: ${error.message}`);
+  process.exit(1);
+});
