@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import { readdirSync, readFileSync, statSync } from "fs";
 import { join, relative } from "path";
+import { getRegisteredModules } from "apache-beam/serialization";
+import { PIPELINES } from "../../pipelines/registry";
+import { PACKAGE_NAME } from "../../transforms/core/registry";
+import "../../runners/direct/bundle";
 import { ROOT } from "../helpers";
 
 /**
@@ -46,5 +50,15 @@ describe("toolchain traps", () => {
       /[{,]\s*\[[A-Za-z_][\w.]*\]\s*:/.test(readFileSync(path, "utf8")),
     );
     expect(offenders.map((p) => relative(ROOT, p))).to.deep.equal([]);
+  });
+
+  it("every module registered for serialization can be required by its name, as a remote worker will", () => {
+    const ours = getRegisteredModules().filter((name) => name.startsWith(`${PACKAGE_NAME}/`));
+    expect(ours).to.include.members([`${PACKAGE_NAME}/transforms/core/parse-records`, `${PACKAGE_NAME}/pipelines/alerts/pipeline`]);
+    for (const name of ours) expect(() => require.resolve(name), name).to.not.throw();
+  });
+
+  it("every pipeline is registered under its own name", () => {
+    for (const key of Object.keys(PIPELINES)) expect(PIPELINES[key].name).to.equal(key);
   });
 });
