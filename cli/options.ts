@@ -3,6 +3,9 @@
  * Template metadata are generated from these, so they cannot drift apart.
  * Names follow Beam's own spelling (`--runner`, `--project`, camelCase).
  */
+import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
+import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
+
 export interface OptionSpec {
   readonly name: string;
   readonly type: "string" | "number" | "boolean";
@@ -22,8 +25,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "runner", type: "string", default: "direct", choices: ["direct"], description: "Where the pipeline runs: direct = in this process, on Beam's direct runner." },
   { name: "input", type: "string", description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
   { name: "sink", type: "string", default: "duckdb", choices: ["duckdb", "jsonl", "stdout"], description: "Where rows go: the DuckDB warehouse, one JSONL file per table, or stdout." },
-  { name: "warehouse", type: "string", default: ".warehouse/warehouse.duckdb", description: "DuckDB file of the warehouse (--sink=duckdb)." },
-  { name: "outputDir", type: "string", default: ".warehouse/jsonl", description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
+  { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, description: "DuckDB file of the warehouse (--sink=duckdb)." },
+  { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, description: "Seed of the generated sample (no --input): same seed, same events." },
   { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
   { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },

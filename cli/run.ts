@@ -1,7 +1,7 @@
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../io/sources/file-source";
 import { Source, SourceError } from "../io/sources/source";
-import { DuckDbSink } from "../io/sinks/duckdb-sink";
+import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
 import { JsonlSink } from "../io/sinks/jsonl-sink";
 import { Sink, SinkError } from "../io/sinks/sink";
 import { StdoutSink } from "../io/sinks/stdout-sink";
@@ -41,7 +41,7 @@ function createSink(args: ParsedArgs): Sink {
 
 function queryHint(args: ParsedArgs): string | undefined {
   if (args.common.sink !== "duckdb") return undefined;
-  const warehouse = args.common.warehouse === ".warehouse/warehouse.duckdb" ? "" : ` --warehouse ${args.common.warehouse}`;
+  const warehouse = args.common.warehouse === DEFAULT_WAREHOUSE ? "" : ` --warehouse ${args.common.warehouse}`;
   return `npm run query --${warehouse} "${args.pipeline.exampleQuery}"`;
 }
 

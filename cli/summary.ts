@@ -1,5 +1,4 @@
-import { RunReport } from "../pipelines/definition";
-import { PipelineDefinition } from "../pipelines/definition";
+import { PipelineDefinition, RunReport } from "../pipelines/definition";
 import { deadLetter, DeadLetter } from "../schemas/dead-letter";
 import { Row } from "../schemas/table";
 import { COUNTERS } from "../transforms/core/parse-records";
