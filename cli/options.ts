@@ -5,6 +5,7 @@
  */
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
+import { DEFAULT_PROJECT } from "../io/pubsub/names";
 
 export interface OptionSpec {
   readonly name: string;
@@ -23,10 +24,17 @@ export type OptionValues = Record<string, string | number | boolean | undefined>
 /** Flags every pipeline takes. */
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "runner", type: "string", default: "direct", choices: ["direct"], description: "Where the pipeline runs: direct = in this process, on Beam's direct runner." },
+  { name: "source", type: "string", default: "file", choices: ["file", "pubsub"], description: "file: --input, or the generated sample without it; pubsub: a subscription." },
   { name: "input", type: "string", description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
   { name: "sink", type: "string", default: "duckdb", choices: ["duckdb", "jsonl", "stdout"], description: "Where rows go: the DuckDB warehouse, one JSONL file per table, or stdout." },
   { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, description: "DuckDB file of the warehouse (--sink=duckdb)." },
   { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
+  { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Google Cloud project (with --source=pubsub: the emulator's when PUBSUB_EMULATOR_HOST is set)." },
+  { name: "subscription", type: "string", description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
+  { name: "streaming", type: "boolean", default: false, description: "With --source=pubsub: keep pulling until stopped. Without it the subscription is drained until idle." },
+  { name: "maxBatch", type: "number", default: 1000, integer: true, min: 1, description: "Pub/Sub micro-batch: at most this many messages." },
+  { name: "batchWindowMs", type: "number", default: 250, integer: true, min: 1, description: "Pub/Sub micro-batch: cut this long after its first message." },
+  { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, description: "Draining (no --streaming): stop after the subscription was empty this long." },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, description: "Seed of the generated sample (no --input): same seed, same events." },
   { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
   { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },

@@ -1,5 +1,9 @@
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../io/sources/file-source";
+import { PubSubSource } from "../io/sources/pubsub-source";
+import { pubsubClient, subscriberApi } from "../io/pubsub/client";
+import { subscriptionPath, TOPICS } from "../io/pubsub/names";
+import { SUBSCRIPTION_SETTINGS } from "../io/pubsub/resources";
 import { Source, SourceError } from "../io/sources/source";
 import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
 import { JsonlSink } from "../io/sinks/jsonl-sink";
@@ -8,6 +12,8 @@ import { StdoutSink } from "../io/sinks/stdout-sink";
 import { RunReport } from "../pipelines/definition";
 import { Row } from "../schemas/table";
 import { drive } from "../runners/direct/driver";
+import { CommitTotals } from "../runners/direct/committer";
+import { COUNTERS } from "../transforms/core/parse-records";
 import { inlineExecutor } from "../runners/direct/inline-executor";
 import { WorkerPool } from "../runners/direct/worker-pool";
 import { ParsedArgs } from "./args";
@@ -17,8 +23,31 @@ import { DeadLetterTally, renderSummary } from "./summary";
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
 const BUNDLE_BYTES = 4 << 20;
 
+/** Flags that only make sense together: checked before anything starts. */
+function checkCombinations(args: ParsedArgs): void {
+  const c = args.common;
+  if (c.source === "pubsub" && c.input !== undefined) throw new UsageError("--input reads files; with --source=pubsub give --subscription instead");
+  if (c.source !== "pubsub" && c.streaming) throw new UsageError("--streaming needs --source=pubsub (files and samples are bounded)");
+  if (c.source !== "pubsub" && c.subscription !== undefined) throw new UsageError("--subscription needs --source=pubsub");
+  if (c.source === "pubsub" && TOPICS[args.pipeline.name] === undefined && c.subscription === undefined) {
+    throw new UsageError(`--source=pubsub needs --subscription for ${args.pipeline.name}`);
+  }
+}
+
 async function openSource(args: ParsedArgs): Promise<Source> {
   const { input, seed, sampleEvents } = args.common;
+  if (args.common.source === "pubsub") {
+    const project = args.common.project as string;
+    const name = (args.common.subscription as string | undefined) ?? TOPICS[args.pipeline.name].subscription;
+    return new PubSubSource(await subscriberApi(pubsubClient(project)), {
+      subscription: name.startsWith("projects/") ? name : subscriptionPath(project, name),
+      maxBatch: args.common.maxBatch as number,
+      batchWindowMs: args.common.batchWindowMs as number,
+      streaming: args.common.streaming as boolean,
+      idleMs: args.common.idleMs as number,
+      ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
+    });
+  }
   if (input === undefined) return args.pipeline.sampleSource(seed as number, sampleEvents as number);
   try {
     return new FileSource(await resolveInputs(input as string));
@@ -45,6 +74,22 @@ function queryHint(args: ParsedArgs): string | undefined {
   return `npm run query --${warehouse} "${args.pipeline.exampleQuery}"`;
 }
 
+/** A status line for streaming runs: rewritten in place on a terminal, a log line every 10 s otherwise. */
+function liveStatus(source: PubSubSource): (totals: CommitTotals) => void {
+  const started = Date.now();
+  let lastLine = 0;
+  return (totals) => {
+    const now = Date.now();
+    if (!process.stderr.isTTY && now - lastLine < 10_000) return;
+    lastLine = now;
+    const read = totals.counters[COUNTERS.recordsRead] ?? 0;
+    const line =
+      `commits ${totals.commits}, read ${read.toLocaleString("en-US")} (${Math.round(read / ((now - started) / 1000)).toLocaleString("en-US")}/s), ` +
+      `in flight ${source.backlog}, dead letters ${(totals.counters[COUNTERS.deadLetters] ?? 0).toLocaleString("en-US")}`;
+    process.stderr.write(process.stderr.isTTY ? `\r${line}   ` : `${new Date(now).toISOString()} ${line}\n`);
+  };
+}
+
 function both(a: RunReport, b: RunReport): RunReport {
   return {
     observe: (table: string, rows: readonly Row[]) => {
@@ -61,6 +106,7 @@ function both(a: RunReport, b: RunReport): RunReport {
  * still committed and summarized.
  */
 export async function runPipeline(args: ParsedArgs): Promise<void> {
+  checkCombinations(args);
   const source = await openSource(args);
   const sink = createSink(args);
   await sink.open(args.pipeline.tables);
@@ -68,10 +114,10 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   const pool = workers > 1 ? new WorkerPool(workers, { pipeline: args.pipeline.name, options: args.options }) : undefined;
   const execute = pool?.execute ?? inlineExecutor(args.pipeline, args.options);
 
-  let stop = false;
+  const stop = new AbortController();
   const onSignal = (): void => {
-    if (stop) process.exit(130); // second signal: give up at once
-    stop = true;
+    if (stop.signal.aborted) process.exit(130); // second signal: give up at once
+    stop.abort();
     process.stderr.write("stopping: committing what was read (signal again to abort)\n");
   };
   process.on("SIGINT", onSignal);
@@ -83,8 +129,10 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
     const stats = await drive(source, sink, execute, both(report, deadLetters), {
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
-      commit: { maxRows: 50_000, maxDelayMs: 1000 },
-      stopRequested: () => stop,
+      // Streaming commits within one batch window, so a row is durable soon after its message arrived.
+      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? (args.common.batchWindowMs as number) : 1000 },
+      onCommit: source instanceof PubSubSource ? liveStatus(source) : undefined,
+      signal: stop.signal,
     });
     const summary = renderSummary({
       pipeline: args.pipeline,
@@ -103,6 +151,7 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
     process.off("SIGTERM", onSignal);
     await pool?.close();
     await sink.close();
+    if (source instanceof PubSubSource) await source.close();
   }
 }
 

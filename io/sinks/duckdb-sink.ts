@@ -40,7 +40,8 @@ export class DuckDbSink implements Sink {
 
   constructor(readonly path: string) {}
 
-  async open(tables: readonly TableSpec[]): Promise<void> {
+  private async connect(): Promise<DuckDBConnection> {
+    if (this.connection) return this.connection;
     await mkdir(dirname(this.path), { recursive: true });
     try {
       this.instance = await DuckDBInstance.create(this.path);
@@ -48,10 +49,21 @@ export class DuckDbSink implements Sink {
       throw new SinkError(`cannot open warehouse ${this.path}: ${(error as Error).message.split("\n")[0]}`);
     }
     this.connection = await this.instance.connect();
+    return this.connection;
+  }
+
+  /** Names of the tables already in the warehouse. */
+  async existingTables(): Promise<string[]> {
+    const reader = await (await this.connect()).runAndReadAll("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'");
+    return reader.getRows().map((r) => String(r[0]));
+  }
+
+  async open(tables: readonly TableSpec[]): Promise<void> {
+    const connection = await this.connect();
     for (const table of tables) {
-      await this.connection.run(createTableSql(table));
+      await connection.run(createTableSql(table));
       await this.checkColumns(table);
-      await this.connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${table.name}`)} AS SELECT * FROM ${quoteIdent(table.name)} LIMIT 0`);
+      await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${table.name}`)} AS SELECT * FROM ${quoteIdent(table.name)} LIMIT 0`);
       this.tables.set(table.name, table);
     }
   }
@@ -99,6 +111,8 @@ export class DuckDbSink implements Sink {
   async close(): Promise<void> {
     this.connection?.closeSync();
     this.instance?.closeSync();
+    this.connection = undefined;
+    this.instance = undefined;
   }
 
   location(): string[] {

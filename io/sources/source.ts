@@ -8,7 +8,8 @@ import { RawChunk } from "../../transforms/core/chunk";
 export interface Source {
   /** For people: what is being read. */
   readonly description: string;
-  chunks(): AsyncIterable<RawChunk>;
+  /** The input, chunk by chunk; stops early once `signal` is aborted. */
+  chunks(signal?: AbortSignal): AsyncIterable<RawChunk>;
   /** Called with the ack ids of chunks (see `ackIdsOf`) once their results are durable. */
   acknowledge(ackIds: readonly string[]): Promise<void>;
 }

@@ -32,6 +32,8 @@ export interface PlaybackGeneratorOptions {
   startMicros?: number;
   /** Mean gap between consecutive events, microseconds (Poisson arrivals). */
   meanGapMicros?: number;
+  /** Id of the first event; later ones count up from it. */
+  firstEventId?: number;
 }
 
 /** 2025-10-27 00:00:00 UTC, the day of seed 000's example event. */
@@ -54,6 +56,7 @@ export class PlaybackGenerator {
     this.random = new Random(options.seed);
     this.clock = options.startMicros ?? SAMPLE_START_MICROS;
     this.meanGap = options.meanGapMicros ?? 1_000_000;
+    this.nextEventId = options.firstEventId ?? 1;
     for (let i = 0; i < (options.sessions ?? 100); i++) this.pool.push(this.newSession());
   }
 

@@ -40,6 +40,7 @@ export class Committer {
     private readonly sink: Sink,
     private readonly report: RunReport,
     private readonly policy: CommitPolicy,
+    private readonly onCommit?: (totals: CommitTotals) => void,
   ) {}
 
   /**
@@ -95,5 +96,6 @@ export class Committer {
       totals.written.set(table, { stored: sum.stored + w.stored, duplicates: sum.duplicates + w.duplicates });
     }
     for (const [table, rows] of tables) this.report.observe(table, rows);
+    this.onCommit?.(totals);
   }
 }

@@ -14,8 +14,10 @@ export interface DriverSettings {
   /** Bundles executing or waiting for their commit at once; bounds memory. */
   maxInFlight: number;
   commit: CommitPolicy;
-  /** Polled between chunks: once true, no more input is read; what was read is still committed. */
-  stopRequested?: () => boolean;
+  /** Called after every commit, with the run's totals so far (live status). */
+  onCommit?: (totals: CommitTotals) => void;
+  /** Once aborted, no more input is read; what was read is still executed and committed. */
+  signal?: AbortSignal;
 }
 
 export interface RunStats extends CommitTotals {
@@ -35,7 +37,7 @@ function chunkBytes(chunk: RawChunk): number {
  */
 export async function drive(source: Source, sink: Sink, execute: BundleExecutor, report: RunReport, settings: DriverSettings): Promise<RunStats> {
   const started = Date.now();
-  const committer = new Committer(source, sink, report, settings.commit);
+  const committer = new Committer(source, sink, report, settings.commit, settings.onCommit);
   let bundles = 0;
   let interrupted = false;
 
@@ -56,15 +58,16 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
 
   let pending: RawChunk[] = [];
   let pendingBytes = 0;
-  for await (const chunk of source.chunks()) {
+  for await (const chunk of source.chunks(settings.signal)) {
     pending.push(chunk);
     pendingBytes += chunkBytes(chunk);
-    if (pendingBytes >= settings.bundleBytes) {
+    // A message chunk is a micro-batch already cut to size and time: run it at once.
+    if (pendingBytes >= settings.bundleBytes || chunk.kind === "messages") {
       await submit(pending);
       pending = [];
       pendingBytes = 0;
     }
-    if (settings.stopRequested?.()) {
+    if (settings.signal?.aborted) {
       interrupted = true;
       break;
     }

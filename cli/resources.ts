@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import yargs from "yargs";
+import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
+import { pubsubClient } from "../io/pubsub/client";
+import { DEFAULT_PROJECT, TOPICS } from "../io/pubsub/names";
+import { EnsureResult, ensureTopics } from "../io/pubsub/resources";
+import { SinkError } from "../io/sinks/sink";
+import { PIPELINES } from "../pipelines/registry";
+import { exitWithError, UsageError } from "./errors";
+
+/** `npm run resources -- ensure`: creates the topics, subscriptions and warehouse tables the pipelines use. */
+async function main(): Promise<void> {
+  const argv = yargs(process.argv.slice(2))
+    .scriptName("npm run resources --")
+    .usage("$0 ensure [flags]\n\nCreates what the pipelines read from and write to, where missing. Running it again changes nothing.")
+    .command("ensure", "create missing topics, subscriptions and warehouse tables")
+    .demandCommand(1, "say what to do: ensure")
+    .option("project", { type: "string", default: DEFAULT_PROJECT, describe: "Pub/Sub project (the emulator's, with PUBSUB_EMULATOR_HOST set)" })
+    .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file whose tables to create" })
+    .option("pipeline", { type: "array", string: true, default: Object.keys(TOPICS), describe: "Pipelines to prepare" })
+    .example("$0 ensure", "everything, for every pipeline")
+    .strict()
+    .version(false)
+    .fail((message, error) => {
+      throw new UsageError(message ?? error.message);
+    })
+    .parseSync();
+  if (argv._[0] !== "ensure") throw new UsageError(`unknown action: ${argv._[0]} (actions: ensure)`);
+  const results: EnsureResult[] = [];
+  const pubsub = pubsubClient(argv.project);
+  try {
+    for (const name of argv.pipeline) {
+      if (!PIPELINES[name] || !TOPICS[name]) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(TOPICS).join(", ")})`);
+      results.push(...(await ensureTopics(pubsub, argv.project, TOPICS[name])));
+    }
+  } finally {
+    await pubsub.close();
+  }
+  const sink = new DuckDbSink(argv.warehouse);
+  const tables = [...new Map(argv.pipeline.flatMap((name) => PIPELINES[name].tables.map((t) => [t.name, t]))).values()];
+  const before = await sink.existingTables();
+  await sink.open(tables);
+  await sink.close();
+  for (const table of tables) {
+    results.push({ resource: `table ${table.name} in ${argv.warehouse}`, action: before.includes(table.name) ? "exists" : "created" });
+  }
+  for (const r of results) process.stdout.write(`${r.action.padEnd(8)} ${r.resource}\n`);
+}
+
+main().catch((error) => exitWithError(error, (e) => e instanceof SinkError || /UNAVAILABLE|ECONNREFUSED|credentials/i.test(e.message)));

@@ -1,0 +1,135 @@
+import { v1 } from "@google-cloud/pubsub";
+import { MessageChunk } from "../../transforms/core/chunk";
+import { nowMicros, Source } from "./source";
+
+export interface PubSubSourceOptions {
+  /** `projects/P/subscriptions/S` */
+  subscription: string;
+  /** Messages per micro-batch, at most. */
+  maxBatch: number;
+  /** A micro-batch is cut this long after its first message, full or not. */
+  batchWindowMs: number;
+  /** Keep pulling until stopped (true), or stop once nothing arrived for `idleMs` (drain). */
+  streaming: boolean;
+  idleMs: number;
+  /** Deadline kept on messages in flight; extended every third of it until they are acked. */
+  ackDeadlineSec: number;
+}
+
+/** Pull-request size: the API's maximum. */
+const MAX_PULL = 1000;
+/** Ack ids per acknowledge/modifyAckDeadline call, well under the 512 KB request limit. */
+const ACK_CHUNK = 1000;
+/** Pause between empty pulls, so an idle stream does not spin. */
+const EMPTY_PULL_PAUSE_MS = 50;
+
+/** Waits `ms`, or less if `signal` aborts first. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+async function inGroups(ids: readonly string[], call: (group: string[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < ids.length; i += ACK_CHUNK) await call(ids.slice(i, i + ACK_CHUNK));
+}
+
+/**
+ * Micro-batches from a Pub/Sub subscription, by synchronous pull. Messages are
+ * acknowledged only when the runner says their results are durable; until
+ * then their ack deadline is extended, so a slow commit does not cause a
+ * redelivery. A message the process never acks (crash, kill -9) is redelivered
+ * by Pub/Sub after its deadline, and the keyed sink drops what was already stored.
+ */
+export class PubSubSource implements Source {
+  readonly description: string;
+  private readonly inFlight = new Set<string>();
+  private extender?: NodeJS.Timeout;
+  /** Messages pulled and acknowledged, for the live status. */
+  pulled = 0;
+  acked = 0;
+
+  constructor(private readonly api: v1.SubscriberClient, private readonly options: PubSubSourceOptions) {
+    this.description = `Pub/Sub ${options.subscription}${options.streaming ? " (streaming)" : " (drain)"}`;
+  }
+
+  async *chunks(signal?: AbortSignal): AsyncGenerator<MessageChunk> {
+    const o = this.options;
+    this.extender = setInterval(() => void this.extendDeadlines().catch(() => undefined), (o.ackDeadlineSec * 1000) / 3);
+    try {
+      let lastMessageAt = Date.now();
+      while (!signal?.aborted) {
+        const batch = await this.pullBatch(signal);
+        if (batch.ids.length > 0) {
+          lastMessageAt = Date.now();
+          yield batch;
+        } else if (!o.streaming && Date.now() - lastMessageAt >= o.idleMs) {
+          return;
+        }
+      }
+    } finally {
+      clearInterval(this.extender);
+    }
+  }
+
+  /** Pulls until the batch is full, its window has passed, or (empty) a pull came back empty. */
+  private async pullBatch(signal?: AbortSignal): Promise<MessageChunk> {
+    const o = this.options;
+    const ids: string[] = [], ackIds: string[] = [], payloads: string[] = [];
+    let windowEnds = Infinity;
+    while (ids.length < o.maxBatch && Date.now() < windowEnds && !signal?.aborted) {
+      const response = (
+        await this.api.pull({ subscription: o.subscription, maxMessages: Math.min(MAX_PULL, o.maxBatch - ids.length), returnImmediately: true })
+      )[0];
+      const received = response.receivedMessages ?? [];
+      for (const m of received) {
+        ids.push(String(m.message?.messageId ?? ""));
+        ackIds.push(String(m.ackId));
+        payloads.push(Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? "").toString("utf8"));
+        this.inFlight.add(String(m.ackId));
+      }
+      this.pulled += received.length;
+      if (received.length > 0 && windowEnds === Infinity) windowEnds = Date.now() + o.batchWindowMs;
+      if (received.length === 0) {
+        if (ids.length === 0) break;
+        await sleep(Math.min(EMPTY_PULL_PAUSE_MS, windowEnds - Date.now()), signal);
+      }
+    }
+    if (ids.length === 0 && !signal?.aborted) await sleep(EMPTY_PULL_PAUSE_MS, signal);
+    return { kind: "messages", source: o.subscription, ids, ackIds, payloads, receivedAt: nowMicros() };
+  }
+
+  private async extendDeadlines(): Promise<void> {
+    const ids = [...this.inFlight];
+    await inGroups(ids, (group) =>
+      this.api.modifyAckDeadline({ subscription: this.options.subscription, ackIds: group, ackDeadlineSeconds: this.options.ackDeadlineSec }),
+    );
+  }
+
+  async acknowledge(ackIds: readonly string[]): Promise<void> {
+    await inGroups(ackIds, (group) => this.api.acknowledge({ subscription: this.options.subscription, ackIds: group }));
+    for (const id of ackIds) this.inFlight.delete(id);
+    this.acked += ackIds.length;
+  }
+
+  /** Messages pulled but not acknowledged (in flight). */
+  get backlog(): number {
+    return this.inFlight.size;
+  }
+
+  /** Hands back what was pulled and never committed, for immediate redelivery, and closes the client. */
+  async close(): Promise<void> {
+    clearInterval(this.extender);
+    const ids = [...this.inFlight];
+    await inGroups(ids, (group) => this.api.modifyAckDeadline({ subscription: this.options.subscription, ackIds: group, ackDeadlineSeconds: 0 })).catch(
+      () => undefined,
+    );
+    await this.api.close();
+  }
+}

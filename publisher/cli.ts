@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import yargs from "yargs";
+import { exitWithError, UsageError } from "../cli/errors";
+import { checkOption, OptionSpec, OptionValues } from "../cli/options";
+import { pubsubClient } from "../io/pubsub/client";
+import { DEFAULT_PROJECT } from "../io/pubsub/names";
+import { parseTimestamp } from "../transforms/core/timestamp";
+import { Random } from "./generators/random";
+import { KINDS } from "./kinds";
+import { LinesOutput, PublisherOutput, PubSubOutput } from "./outputs";
+
+const OPTIONS: readonly OptionSpec[] = [
+  { name: "eps", type: "number", default: 100, min: 0.001, description: "Events per second." },
+  { name: "count", type: "number", integer: true, min: 1, description: "Stop after this many events." },
+  { name: "duration", type: "number", min: 0.001, description: "Stop after this many seconds." },
+  { name: "seed", type: "number", integer: true, min: 0, description: "Same seed, same events (ids start at seed x 10^9 + 1). Random when absent; the run prints it." },
+  { name: "startTime", type: "string", description: "Event time of the first event (ISO-8601). Default: now. With --seed, makes a run repeatable to the byte." },
+  { name: "burst", type: "boolean", default: false, description: "Send in batches every 10-60 s, as seed 000's publisher does, at the same average rate." },
+  { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Pub/Sub project (the emulator's when PUBSUB_EMULATOR_HOST is set)." },
+  { name: "topic", type: "string", description: "Topic to publish to (created if missing). Default: the kind's topic." },
+  { name: "output", type: "string", default: "pubsub", choices: ["pubsub", "file", "stdout"], description: "Where events go." },
+  { name: "out", type: "string", description: "File to append to (with --output file)." },
+  { name: "dryRun", type: "boolean", default: false, description: "Same as --output stdout." },
+];
+
+const MAX_SEED = 9_000_000;
+const TICK_MS = 20;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function parse(argv: string[]): { kind: string; o: OptionValues } {
+  if (argv[0] !== undefined && !argv[0].startsWith("-") && KINDS[argv[0]] === undefined) {
+    throw new UsageError(`unknown kind: ${argv[0]} (kinds: ${Object.keys(KINDS).join(", ")})`);
+  }
+  let y = yargs(argv)
+    .scriptName("npm run publish --")
+    .usage("$0 <kind> [flags]\n\nGenerates realistic events at a chosen rate and sends them to Pub/Sub, a file or stdout.")
+    .strict()
+    .version(false)
+    .demandCommand(1, `name a kind: ${Object.keys(KINDS).join(", ")}`)
+    .fail((message, error) => {
+      throw new UsageError(message ?? error.message);
+    })
+    .example("$0 playback --eps 500 --duration 30", "30 s of playback events to the emulator's video-playback-events topic")
+    .example("$0 playback --count 5 --seed 1 --dry-run", "five events on stdout");
+  for (const [name, kind] of Object.entries(KINDS)) y = y.command(name, kind.description);
+  for (const spec of OPTIONS) {
+    y = y.option(spec.name, {
+      type: spec.type === "number" ? undefined : spec.type,
+      describe: spec.description + (spec.choices ? ` [choices: ${spec.choices.join(", ")}]` : ""),
+      default: spec.default,
+      requiresArg: spec.type !== "boolean",
+    });
+  }
+  const parsed = y.parseSync() as Record<string, unknown>;
+  const kind = String((parsed._ as unknown[])[0]);
+  if (KINDS[kind] === undefined) throw new UsageError(`unknown kind: ${kind} (kinds: ${Object.keys(KINDS).join(", ")})`);
+  if ((parsed._ as unknown[]).length > 1) throw new UsageError(`unexpected argument: ${(parsed._ as unknown[])[1]}`);
+  const o: OptionValues = {};
+  for (const spec of OPTIONS) {
+    const problem = checkOption(spec, parsed[spec.name]);
+    if (problem) throw new UsageError(problem);
+    o[spec.name] = parsed[spec.name] as OptionValues[string];
+  }
+  if (o.dryRun) o.output = "stdout";
+  if (o.output === "file" && !o.out) throw new UsageError("--output file needs --out PATH");
+  if (o.out && o.output !== "file") throw new UsageError("--out is for --output file");
+  if (o.seed !== undefined && (o.seed as number) > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED}`);
+  if (o.startTime !== undefined && parseTimestamp(o.startTime as string) === null) {
+    throw new UsageError(`--startTime must be an ISO-8601 time, got ${JSON.stringify(o.startTime)}`);
+  }
+  return { kind, o };
+}
+
+/** `npm run publish -- <kind> [flags]` */
+async function main(): Promise<void> {
+  const { kind: kindName, o } = parse(process.argv.slice(2));
+  const kind = KINDS[kindName];
+  const seed = (o.seed as number | undefined) ?? Math.floor(Math.random() * MAX_SEED);
+  const eps = o.eps as number;
+  const count = (o.count as number | undefined) ?? Infinity;
+  const durationMs = o.duration === undefined ? Infinity : (o.duration as number) * 1000;
+  const topic = (o.topic as string | undefined) ?? kind.topic;
+  const output: PublisherOutput =
+    o.output === "pubsub"
+      ? await PubSubOutput.open(pubsubClient(o.project as string), o.project as string, topic)
+      : new LinesOutput(o.output === "file" ? `file ${o.out}` : "stdout", o.out as string | undefined);
+  const log = o.output === "stdout" ? process.stderr : process.stdout;
+  log.write(`publishing ${kindName} events to ${output.description}, ${eps}/s${o.burst ? " in bursts" : ""}, seed ${seed}\n`);
+
+  let stopped = false;
+  process.once("SIGINT", () => (stopped = true));
+  process.once("SIGTERM", () => (stopped = true));
+
+  const started = Date.now();
+  const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime as string)!;
+  const events = kind.events({ seed, startMicros, eps });
+  const random = new Random(seed ^ 0x5eed);
+  let sent = 0;
+  let nextBurstAt = o.burst ? started + random.int(10, 60) * 1000 : 0;
+  const progress = process.stderr.isTTY && o.output !== "stdout"
+    ? setInterval(() => process.stderr.write(`\rsent ${sent.toLocaleString("en-US")} (${Math.round(sent / ((Date.now() - started) / 1000)).toLocaleString("en-US")}/s), errors ${output.errors}   `), 500)
+    : undefined;
+  while (!stopped && sent < count && Date.now() - started < durationMs) {
+    const now = Date.now();
+    let due = Math.min(count, Math.floor(((Math.min(now, started + durationMs) - started) / 1000) * eps));
+    if (o.burst) {
+      if (now < nextBurstAt) due = sent; // hold until the burst
+      else nextBurstAt = now + random.int(10, 60) * 1000;
+    }
+    while (sent < due) {
+      const event = events.next().value as Record<string, unknown>;
+      output.send(JSON.stringify(event), kind.attributes(event));
+      sent++;
+      if (sent % 1000 === 0) await output.drain(20_000);
+    }
+    await sleep(TICK_MS);
+  }
+  await output.close();
+  if (progress) {
+    clearInterval(progress);
+    process.stderr.write("\n");
+  }
+  const seconds = (Date.now() - started) / 1000;
+  log.write(`sent ${output.delivered.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s (${Math.round(output.delivered / seconds).toLocaleString("en-US")}/s), ${output.errors} errors${output.firstError ? `: ${output.firstError}` : ""}\n`);
+  if (output.errors > 0) process.exitCode = 1;
+}
+
+main().catch((error) => exitWithError(error, (e) => /UNAVAILABLE|ECONNREFUSED|credentials|ENOENT|EACCES/i.test(e.message)));
