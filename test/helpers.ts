@@ -5,7 +5,6 @@ import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 
 export const ROOT = join(__dirname, "..", "..");
-const CLI = join(ROOT, "dist", "cli", "main.js");
 
 /** A fresh temporary directory, removed after the current test file. */
 export function tempDir(): string {
@@ -25,10 +24,21 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `npm run pipeline -- <args>` as a user would (without the build step). */
-export function runCli(args: readonly string[], cwd = ROOT): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: "utf8", timeout: 120_000 });
+/** Runs a compiled entry point (`dist/<script>`) as its npm script would, without the build step. */
+export function runScript(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const result = spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: options.env ?? process.env,
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 1 << 28,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs `npm run pipeline -- <args>` as a user would (without the build step). */
+export function runCli(args: readonly string[], cwd = ROOT, env?: NodeJS.ProcessEnv): CliResult {
+  return runScript("cli/main.js", args, { cwd, env });
 }
 
 /** Rows of a query on a DuckDB file, as JSON-friendly objects. */

@@ -1,0 +1,177 @@
+import { expect } from "chai";
+import { ChildProcess, spawn } from "child_process";
+import { join } from "path";
+import { PubSub } from "@google-cloud/pubsub";
+import { subscriberApi } from "../../io/pubsub/client";
+import { EMULATOR_REQUIREMENT, emulatorAvailable, RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
+import { query, ROOT, runCli, runScript, tempDir } from "../helpers";
+
+const PROJECT = "test-project";
+const START = "2025-10-27T08:00:00Z";
+
+/** The alert rule, written out independently: ids of alerting events among JSON lines. */
+function alertIds(lines: readonly string[]): number[] {
+  return lines
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.event_type === "error" || e.buffer_duration_ms > 4000)
+    .map((e) => Number(e.event_id))
+    .sort((a, b) => a - b);
+}
+
+describe("Pub/Sub on the real emulator", function () {
+  this.timeout(180_000);
+  const dir = tempDir();
+  let emulator: RunningEmulator | undefined;
+  let env: NodeJS.ProcessEnv;
+  let pubsub: PubSub;
+
+  before(async function () {
+    if (!emulatorAvailable()) {
+      console.log(`    skipped: the Pub/Sub emulator needs ${EMULATOR_REQUIREMENT}`);
+      this.skip();
+    }
+    emulator = await startEmulator(PROJECT);
+    env = { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host, PUBSUB_PROJECT_ID: PROJECT, METADATA_SERVER_DETECTION: "none" };
+    process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+    process.env.METADATA_SERVER_DETECTION = "none";
+    pubsub = new PubSub({ projectId: PROJECT });
+  });
+
+  after(async () => {
+    await pubsub?.close();
+    delete process.env.PUBSUB_EMULATOR_HOST;
+    await emulator?.stop();
+  });
+
+  /** A fresh topic and subscription (ack deadline 10 s, the minimum, so redeliveries come quickly). */
+  async function freshSubscription(name: string): Promise<string> {
+    const topic = (await pubsub.createTopic(name))[0];
+    await topic.createSubscription(`${name}-sub`, { ackDeadlineSeconds: 10 });
+    return `${name}-sub`;
+  }
+
+  function publish(topic: string, count: number, seed: number, extra: string[] = []): string[] {
+    const args = ["playback", "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000", ...extra];
+    const sent = runScript("publisher/cli.js", [...args, "--topic", topic], { env });
+    expect(sent.status, sent.stderr).to.equal(0);
+    const dry = runScript("publisher/cli.js", [...args, "--dry-run"], { env });
+    return dry.stdout.trim().split("\n");
+  }
+
+  function drain(subscription: string, warehouse: string, idleMs = 1500): ReturnType<typeof runCli> {
+    const run = runCli(["alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--idleMs", String(idleMs)], ROOT, env);
+    expect(run.status, run.stderr).to.equal(0);
+    return run;
+  }
+
+  const storedIds = async (warehouse: string) =>
+    (await query(warehouse, "SELECT event_id FROM video_playback_alerts ORDER BY event_id")).map((r) => Number(r.event_id));
+
+  it("resources ensure creates topics, subscriptions and tables, and a second run changes nothing", async () => {
+    const warehouse = join(dir, "ensure.duckdb");
+    const first = runScript("cli/resources.js", ["ensure", "--warehouse", warehouse], { env });
+    expect(first.status, first.stderr).to.equal(0);
+    expect(first.stdout).to.match(/created\s+subscription projects\/test-project\/subscriptions\/video-playback-events-sub/);
+    expect(first.stdout).to.match(/created\s+table video_playback_alerts/);
+    const metadata = (await pubsub.subscription("video-playback-events-sub").getMetadata())[0];
+    expect(metadata.ackDeadlineSeconds).to.equal(60);
+    expect(metadata.deadLetterPolicy?.deadLetterTopic).to.equal(`projects/${PROJECT}/topics/video-playback-events-dead-letter`);
+    expect(metadata.deadLetterPolicy?.maxDeliveryAttempts).to.equal(5);
+    const second = runScript("cli/resources.js", ["ensure", "--warehouse", warehouse], { env });
+    expect(second.status).to.equal(0);
+    const lines = second.stdout.trim().split("\n");
+    expect(lines).to.have.length(6);
+    for (const line of lines) expect(line).to.match(/^exists /);
+  });
+
+  it("publishes with attributes a Dataflow reader can use as timestampAttribute", async () => {
+    const subscription = await freshSubscription("attributes");
+    publish("attributes", 3, 1);
+    const api = await subscriberApi(pubsub);
+    const response = (await api.pull({ subscription: `projects/${PROJECT}/subscriptions/${subscription}`, maxMessages: 10 }))[0];
+    await api.close();
+    const received = response.receivedMessages ?? [];
+    expect(received).to.have.length(3);
+    const first = received.map((m) => m.message!).find((m) => JSON.parse(Buffer.from(m.data as Uint8Array).toString()).event_id === 1_000_000_001)!;
+    expect(first.attributes?.event_type).to.equal("start");
+    expect(first.attributes?.event_time).to.equal("2025-10-27T08:00:00Z");
+  });
+
+  it("drains a subscription into exactly the expected alerts, and acks what it committed", async () => {
+    const subscription = await freshSubscription("drain");
+    const lines = publish("drain", 3000, 11);
+    const warehouse = join(dir, "drain.duckdb");
+    const run = drain(subscription, warehouse);
+    expect(run.stdout).to.include("read                   3,000 lines = 3,000 valid + 0 dead letters + 0 blank");
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    expect(drain(subscription, warehouse, 500).stdout).to.include("read                   0 lines");
+  });
+
+  it("dead-letters malformed messages with their message id, and acks them so they never loop", async () => {
+    const subscription = await freshSubscription("poison");
+    const topic = pubsub.topic("poison");
+    const good = publish("poison", 2, 3);
+    const bad = ["{not json", '{"event_id": 5}', "[1,2]"];
+    const ids = await Promise.all(bad.map((payload) => topic.publishMessage({ data: Buffer.from(payload) })));
+    const warehouse = join(dir, "poison.duckdb");
+    drain(subscription, warehouse);
+    const rows = await query(warehouse, "SELECT source, payload, reason_code FROM dead_letter ORDER BY payload");
+    const expected = bad
+      .map((payload, i) => ({ source: `projects/${PROJECT}/subscriptions/${subscription}#${ids[i]}`, payload }))
+      .sort((a, b) => (a.payload < b.payload ? -1 : 1));
+    expect(rows.map((r) => ({ source: r.source, payload: r.payload }))).to.deep.equal(expected);
+    expect(rows.map((r) => r.reason_code).sort()).to.deep.equal(["invalid_json", "missing_field", "not_object"]);
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(good));
+    await new Promise((resolve) => setTimeout(resolve, 11_000)); // past the ack deadline: an unacked message would be back
+    expect(drain(subscription, warehouse, 500).stdout).to.include("read                   0 lines");
+  });
+
+  /** Starts a streaming pipeline and resolves once it reported its first commit. */
+  async function startStreaming(subscription: string, warehouse: string): Promise<{ child: ChildProcess; output: () => string }> {
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "dist/cli/main.js"), "alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--streaming", "--maxBatch", "500"],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (/commits \d+/.test(out)) (clearInterval(poll), resolve());
+        if (child.exitCode !== null) (clearInterval(poll), reject(new Error(`pipeline exited: ${out}`)));
+      }, 20);
+    });
+    return { child, output: () => out };
+  }
+
+  const exited = (child: ChildProcess): Promise<number | null> =>
+    child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+
+  it("stops cleanly on SIGTERM: finishes, acks and summarizes; the rest is still there, nothing doubled", async () => {
+    const subscription = await freshSubscription("sigterm");
+    const lines = publish("sigterm", 20_000, 21);
+    const warehouse = join(dir, "sigterm.duckdb");
+    const { child, output } = await startStreaming(subscription, warehouse);
+    child.kill("SIGTERM");
+    expect(await exited(child), output()).to.equal(0);
+    expect(output()).to.include("alerts: interrupted, committed what was read");
+    const rest = drain(subscription, warehouse);
+    expect(rest.stdout).to.not.include("already there"); // every committed message was acked
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+  });
+
+  it("loses nothing and doubles nothing when killed with SIGKILL mid-stream and restarted", async () => {
+    const subscription = await freshSubscription("sigkill");
+    const lines = publish("sigkill", 20_000, 31);
+    const warehouse = join(dir, "sigkill.duckdb");
+    const { child } = await startStreaming(subscription, warehouse);
+    child.kill("SIGKILL");
+    await exited(child);
+    // Messages it pulled but never acked come back after the 10 s ack deadline.
+    drain(subscription, warehouse, 15_000);
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    const dead = await query(warehouse, "SELECT count(*) AS n FROM dead_letter");
+    expect(Number(dead[0].n)).to.equal(0);
+  });
+});
