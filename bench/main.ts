@@ -4,6 +4,7 @@ import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import yargs from "yargs";
 import { PlaybackGenerator } from "../publisher/generators/playback";
+import { streamingBenchmark } from "./streaming";
 
 interface Measured {
   label: string;
@@ -40,15 +41,7 @@ const rate = (m: Measured): number => (m.events / m.ms) * 1000;
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
 
 /** `npm run bench -- alerts --events N`: the alerts pipeline beside a plain-Node baseline, in one run. */
-async function main(): Promise<void> {
-  const argv = yargs(process.argv.slice(2))
-    .scriptName("npm run bench --")
-    .command("alerts", "alerts pipeline vs a plain-Node loop doing the same parse, filter and DuckDB writes")
-    .demandCommand(1)
-    .option("events", { type: "number", default: 1_000_000, describe: "events in the generated input" })
-    .strict()
-    .parseSync();
-  const events = argv.events;
+async function alertsBenchmark(events: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bva-bench-"));
   try {
     const input = join(dir, "events.jsonl");
@@ -82,6 +75,22 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const argv = yargs(process.argv.slice(2))
+    .scriptName("npm run bench --")
+    .command("alerts", "alerts pipeline vs a plain-Node loop doing the same parse, filter and DuckDB writes")
+    .command("streaming", "Pub/Sub emulator ceiling, pipeline throughput and publish-to-commit latency")
+    .demandCommand(1)
+    .option("events", { type: "number", default: 1_000_000, describe: "alerts: events in the generated input" })
+    .option("messages", { type: "number", default: 100_000, describe: "streaming: messages for the throughput runs" })
+    .option("eps", { type: "number", default: 2000, describe: "streaming: publish rate of the latency run" })
+    .option("seconds", { type: "number", default: 20, describe: "streaming: length of the latency run" })
+    .strict()
+    .parseSync();
+  if (argv._[0] === "streaming") await streamingBenchmark(argv.messages, argv.eps, argv.seconds);
+  else await alertsBenchmark(argv.events);
 }
 
 main().catch((error) => {

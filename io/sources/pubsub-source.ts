@@ -20,8 +20,10 @@ export interface PubSubSourceOptions {
 const MAX_PULL = 1000;
 /** Ack ids per acknowledge/modifyAckDeadline call, well under the 512 KB request limit. */
 const ACK_CHUNK = 1000;
-/** Pause between empty pulls, so an idle stream does not spin. */
-const EMPTY_PULL_PAUSE_MS = 50;
+/** Pause after an empty pull when idle, so an idle stream does not spin... */
+const IDLE_PAUSE_MS = 50;
+/** ...and within a batch window, where Pub/Sub (and the emulator) may answer empty while messages are on the way. */
+const IN_BATCH_PAUSE_MS = 2;
 
 /** Waits `ms`, or less if `signal` aborts first. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -98,10 +100,10 @@ export class PubSubSource implements Source {
       if (received.length > 0 && windowEnds === Infinity) windowEnds = Date.now() + o.batchWindowMs;
       if (received.length === 0) {
         if (ids.length === 0) break;
-        await sleep(Math.min(EMPTY_PULL_PAUSE_MS, windowEnds - Date.now()), signal);
+        await sleep(Math.min(IN_BATCH_PAUSE_MS, windowEnds - Date.now()), signal);
       }
     }
-    if (ids.length === 0 && !signal?.aborted) await sleep(EMPTY_PULL_PAUSE_MS, signal);
+    if (ids.length === 0 && !signal?.aborted) await sleep(IDLE_PAUSE_MS, signal);
     return { kind: "messages", source: o.subscription, ids, ackIds, payloads, receivedAt: nowMicros() };
   }
 
