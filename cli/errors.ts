@@ -14,3 +14,11 @@ export function exitWithError(error: unknown, expected: (e: Error) => boolean): 
   process.stderr.write(expected(e) ? `error: ${e.message}\n` : `error: ${e.stack ?? e.message}\n`);
   process.exit(1);
 }
+
+/** `... | head` closes stdout early: end quietly with exit 0, as Unix tools do, instead of an EPIPE stack. */
+export function exitQuietlyOnBrokenPipe(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import yargs from "yargs";
-import { exitWithError, UsageError } from "../cli/errors";
+import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
 import { checkOption, OptionSpec, OptionValues } from "../cli/options";
 import { pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
@@ -73,6 +73,7 @@ function parse(argv: string[]): { kind: string; o: OptionValues } {
 
 /** `npm run publish -- <kind> [flags]` */
 async function main(): Promise<void> {
+  exitQuietlyOnBrokenPipe();
   const { kind: kindName, o } = parse(process.argv.slice(2));
   const kind = KINDS[kindName];
   const seed = (o.seed as number | undefined) ?? Math.floor(Math.random() * MAX_SEED);

@@ -3,7 +3,8 @@ import { existsSync } from "fs";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { PlaybackGenerator } from "../../publisher/generators/playback";
-import { query, runCli, tempDir } from "../helpers";
+import { spawnSync } from "child_process";
+import { query, ROOT, runCli, tempDir } from "../helpers";
 
 function expectUsageError(args: string[], message: RegExp): void {
   const run = runCli(args);
@@ -34,10 +35,21 @@ describe("pipeline CLI", () => {
       [["alerts", "--input", "/no/such/file.jsonl"], /--input: no such file: \/no\/such\/file.jsonl/],
       [["alerts", "--input", "/no/such/*.jsonl"], /--input: no files match/],
       [["alerts", "--sampleEvents", "0"], /--sampleEvents must be at least 1/],
+      [["alerts", "--streaming"], /--streaming needs --source=pubsub/],
+      [["alerts", "--source", "pubsub", "--input", "x.jsonl"], /--input reads files; with --source=pubsub give --subscription/],
+      [["alerts", "--subscription", "s"], /--subscription needs --source=pubsub/],
+      [["alerts", "--source", "kafka"], /--source must be one of file, pubsub/],
+      [["alerts", "--source", "pubsub", "--maxBatch", "0"], /--maxBatch must be at least 1/],
     ];
     for (const [args, message] of cases) {
       it(`npm run pipeline -- ${args.join(" ")}`, () => expectUsageError(args, message));
     }
+  });
+
+  it("ends quietly with exit 0 when stdout is closed early (| head)", () => {
+    const run = spawnSync("sh", ["-c", `"${process.execPath}" dist/cli/main.js alerts --sink stdout --sampleEvents 50000 | head -1`], { cwd: ROOT, encoding: "utf8" });
+    expect(JSON.parse(run.stdout).table).to.equal("video_playback_alerts");
+    expect(run.stderr).to.not.match(/EPIPE|Error/);
   });
 
   it("--help lists the pipelines, every flag and examples", () => {

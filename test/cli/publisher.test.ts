@@ -1,0 +1,60 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { isRejection } from "../../transforms/core/validate";
+import { decodePlaybackEvent } from "../../transforms/playback/alerts";
+import { runScript, tempDir } from "../helpers";
+
+const publish = (args: string[]) => runScript("publisher/cli.js", ["playback", ...args]);
+
+describe("publish CLI", () => {
+  const dir = tempDir();
+
+  describe("stops on a bad command line with one line and exit code 2", () => {
+    const cases: [string[], RegExp][] = [
+      [["--output", "file"], /--output file needs --out PATH/],
+      [["--out", "x.jsonl"], /--out is for --output file/],
+      [["--eps", "0"], /--eps must be at least 0.001/],
+      [["--seed", "9000001"], /--seed must be at most 9000000/],
+      [["--startTime", "noon"], /--startTime must be an ISO-8601 time/],
+      [["--output", "kafka"], /--output must be one of pubsub, file, stdout/],
+    ];
+    for (const [args, message] of cases) {
+      it(args.join(" "), () => {
+        const run = publish(args);
+        expect(run.status).to.equal(2);
+        expect(run.stderr.trim().split("\n")).to.have.length(1);
+        expect(run.stderr).to.match(message);
+      });
+    }
+    it("an unknown kind", () => {
+      const run = runScript("publisher/cli.js", ["tweets"]);
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.match(/unknown kind: tweets \(kinds: playback\)/);
+    });
+  });
+
+  it("--dry-run prints valid events; the same seed and start time give the same bytes", () => {
+    const args = ["--dry-run", "--count", "500", "--eps", "100000", "--seed", "12", "--startTime", "2025-10-27T08:00:00Z"];
+    const a = publish(args), b = publish(args);
+    expect(a.status, a.stderr).to.equal(0);
+    expect(a.stdout).to.equal(b.stdout);
+    const events = a.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events).to.have.length(500);
+    expect(events[0].event_id).to.equal(12_000_000_001);
+    expect(events[0].event_timestamp).to.equal("2025-10-27 08:00:00");
+    for (const e of events) expect(isRejection(decodePlaybackEvent(e))).to.equal(false);
+    expect(a.stderr).to.include("sent 500 events");
+    expect(publish(["--dry-run", "--count", "500", "--eps", "100000", "--seed", "13", "--startTime", "2025-10-27T08:00:00Z"]).stdout).to.not.equal(a.stdout);
+  });
+
+  it("appends to a file with --output file, and --duration bounds the run", () => {
+    const out = join(dir, "events.jsonl");
+    expect(publish(["--output", "file", "--out", out, "--count", "100", "--eps", "100000", "--seed", "1"]).status).to.equal(0);
+    const run = publish(["--output", "file", "--out", out, "--duration", "0.3", "--eps", "1000", "--seed", "2"]);
+    expect(run.status).to.equal(0);
+    const lines = readFileSync(out, "utf8").trim().split("\n");
+    expect(lines.length).to.be.within(101, 100 + 300);
+    expect(JSON.parse(lines[100]).event_id).to.equal(2_000_000_001);
+  });
+});
