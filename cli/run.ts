@@ -134,6 +134,7 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
       onCommit: source instanceof PubSubSource ? liveStatus(source) : undefined,
       signal: stop.signal,
     });
+    if (source instanceof PubSubSource && process.stderr.isTTY) process.stderr.write("\n"); // end the status line
     const summary = renderSummary({
       pipeline: args.pipeline,
       source: source.description,
