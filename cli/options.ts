@@ -36,7 +36,6 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "batchWindowMs", type: "number", default: 250, integer: true, min: 1, description: "Pub/Sub micro-batch: cut this long after its first message." },
   { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, description: "Draining (no --streaming): stop after the subscription was empty this long." },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, description: "Seed of the generated sample (no --input): same seed, same events." },
-  { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
   { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },
 ];
 

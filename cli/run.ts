@@ -35,7 +35,7 @@ function checkCombinations(args: ParsedArgs): void {
 }
 
 async function openSource(args: ParsedArgs): Promise<Source> {
-  const { input, seed, sampleEvents } = args.common;
+  const { input, seed } = args.common;
   if (args.common.source === "pubsub") {
     const project = args.common.project as string;
     const name = (args.common.subscription as string | undefined) ?? TOPICS[args.pipeline.name].subscription;
@@ -48,7 +48,7 @@ async function openSource(args: ParsedArgs): Promise<Source> {
       ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
     });
   }
-  if (input === undefined) return args.pipeline.sampleSource(seed as number, sampleEvents as number);
+  if (input === undefined) return args.pipeline.sampleSource(seed as number, args.options);
   try {
     return new FileSource(await resolveInputs(input as string));
   } catch (error) {
@@ -109,7 +109,7 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   checkCombinations(args);
   const source = await openSource(args);
   const sink = createSink(args);
-  await sink.open(args.pipeline.tables);
+  await sink.open(args.pipeline.tables, args.pipeline.merges);
   const workers = Math.min(args.common.directNumWorkers as number, availableParallelism() * 2);
   const pool = workers > 1 ? new WorkerPool(workers, { pipeline: args.pipeline.name, options: args.options }) : undefined;
   const execute = pool?.execute ?? inlineExecutor(args.pipeline, args.options);

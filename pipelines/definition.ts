@@ -3,6 +3,7 @@ import { Row, TableSpec } from "../schemas/table";
 import { RawChunk } from "../transforms/core/chunk";
 import { Source } from "../io/sources/source";
 import { OptionSpec } from "../cli/options";
+import { MergeSpecs } from "../io/sinks/merge";
 
 /** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
 export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
@@ -21,8 +22,10 @@ export interface PipelineDefinition<Options> {
   readonly tables: readonly TableSpec[];
   /** The graph. Must only use what every runner supports (no IO, no async). */
   expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
-  /** The deterministic sample it runs over when no `--input` is given. */
-  sampleSource(seed: number, events: number): Source;
+  /** The deterministic sample it runs over when no `--input` is given (its size is one of the options). */
+  sampleSource(seed: number, options: Options): Source;
+  /** Tables whose rows are CombineFn panes, merged by the sink (see io/sinks/merge.ts). */
+  readonly merges?: MergeSpecs;
   /** A query worth running on the results, for the summary. */
   readonly exampleQuery: string;
   /** What the end-of-run summary says beyond the common counts. */

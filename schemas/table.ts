@@ -47,7 +47,11 @@ export type RowOf<Fs extends readonly FieldSpec[]> = {
   [F in Fs[number] as F["name"]]: F["mode"] extends "REQUIRED" ? JsValue<F> : JsValue<F> | null;
 };
 
-export type Row = Record<string, string | number | boolean | null>;
+/**
+ * A row of a table, or a pane of a merged table: panes may also carry number
+ * arrays (a CombineFn's accumulator state, see io/sinks/merge.ts).
+ */
+export type Row = Record<string, string | number | boolean | null | readonly number[]>;
 
 /** Identity helpers that check a literal (declared `as const`) against the spec types. */
 export const fieldSpecs = <T extends readonly FieldSpec[]>(fields: T): T => fields;

@@ -3,7 +3,17 @@ import { dirname } from "path";
 import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
 import { createTableSql, duckdbType, quoteIdent } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec } from "../../schemas/table";
+import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { Sink, SinkError, TableBatch, WriteResult } from "./sink";
+
+/** `ON CONFLICT DO UPDATE` that replaces every non-key column: a merged row is rewritten whole. */
+function replaceOnConflict(table: TableSpec): string {
+  const columns = table.fields.filter((f) => !table.key.includes(f.name)).map((f) => `${quoteIdent(f.name)} = excluded.${quoteIdent(f.name)}`);
+  return `ON CONFLICT DO UPDATE SET ${columns.join(", ")}`;
+}
+
+/** Where a merged table's states live, beside it. */
+const stateTable = (table: TableSpec): string => `${table.name}__state`;
 
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
@@ -13,7 +23,7 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Row[stri
   if (value === null || value === undefined) return appender.appendNull();
   switch (field.type) {
     case "INT64":
-      return Math.abs(value as number) < INT32_LIMIT ? appender.appendInteger(value as number) : appender.appendBigInt(BigInt(value));
+      return Math.abs(value as number) < INT32_LIMIT ? appender.appendInteger(value as number) : appender.appendBigInt(BigInt(value as number));
     case "FLOAT64":
       return appender.appendDouble(value as number);
     case "STRING":
@@ -21,7 +31,7 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Row[stri
     case "BOOL":
       return appender.appendBoolean(value as boolean);
     case "TIMESTAMP":
-      return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(value)));
+      return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(value as number)));
     case "DATE":
       return appender.appendDate(new DuckDBDateValue(value as number));
   }
@@ -32,11 +42,13 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Row[stri
  * rows to a temporary staging table and moves them with
  * `INSERT ... ON CONFLICT DO NOTHING`, all in one transaction: rows are keyed,
  * so re-reading input stores nothing twice, and a batch is committed whole or not at all.
+ * Merged tables (see merge.ts) keep their CombineFn states in `<table>__state`.
  */
 export class DuckDbSink implements Sink {
   private instance?: DuckDBInstance;
   private connection?: DuckDBConnection;
   private tables = new Map<string, TableSpec>();
+  private merges = new Map<string, MergeSpec>();
 
   constructor(readonly path: string) {}
 
@@ -58,13 +70,19 @@ export class DuckDbSink implements Sink {
     return reader.getRows().map((r) => String(r[0]));
   }
 
-  async open(tables: readonly TableSpec[]): Promise<void> {
+  async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map()): Promise<void> {
     const connection = await this.connect();
     for (const table of tables) {
       await connection.run(createTableSql(table));
       await this.checkColumns(table);
       await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${table.name}`)} AS SELECT * FROM ${quoteIdent(table.name)} LIMIT 0`);
       this.tables.set(table.name, table);
+      const merge = merges.get(table.name);
+      if (merge) {
+        await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR PRIMARY KEY, state VARCHAR NOT NULL)`);
+        await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${stateTable(table)}`)} (key VARCHAR, state VARCHAR)`);
+        this.merges.set(table.name, merge);
+      }
     }
   }
 
@@ -89,16 +107,14 @@ export class DuckDbSink implements Sink {
       for (const [name, rows] of batch) {
         if (rows.length === 0) continue;
         const table = this.tables.get(name)!;
-        const staging = `staging_${name}`;
-        const appender = await connection.createAppender(staging, "main", "temp");
-        for (const row of rows) {
-          for (const field of table.fields) appendValue(appender, field, row[field.name]);
-          appender.endRow();
+        const merge = this.merges.get(name);
+        if (merge) {
+          const updated = await this.mergePanes(table, merge, rows);
+          result.set(name, { stored: updated, duplicates: 0 });
+        } else {
+          const inserted = await this.insert(table, rows, "ON CONFLICT DO NOTHING");
+          result.set(name, { stored: inserted, duplicates: rows.length - inserted });
         }
-        appender.closeSync();
-        const inserted = await connection.run(`INSERT INTO ${quoteIdent(name)} SELECT * FROM temp.main.${quoteIdent(staging)} ON CONFLICT DO NOTHING`);
-        await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
-        result.set(name, { stored: inserted.rowsChanged, duplicates: rows.length - inserted.rowsChanged });
       }
       await connection.run("COMMIT");
     } catch (error) {
@@ -106,6 +122,54 @@ export class DuckDbSink implements Sink {
       throw error;
     }
     return result;
+  }
+
+  /** Appends rows to the table's staging copy and moves them in with `clause`; returns rows changed. */
+  private async insert(table: TableSpec, rows: readonly Row[], clause: string): Promise<number> {
+    const connection = this.connection!;
+    const staging = `temp.main.${quoteIdent(`staging_${table.name}`)}`;
+    const appender = await connection.createAppender(`staging_${table.name}`, "main", "temp");
+    for (const row of rows) {
+      for (const field of table.fields) appendValue(appender, field, row[field.name]);
+      appender.endRow();
+    }
+    appender.closeSync();
+    const inserted = await connection.run(`INSERT INTO ${quoteIdent(table.name)} SELECT * FROM ${staging} ${clause}`);
+    await connection.run(`DELETE FROM ${staging}`);
+    return inserted.rowsChanged;
+  }
+
+  /**
+   * Merges panes with the states stored in `<table>__state` (JSON by key),
+   * stores the new states and upserts the rows they produce.
+   */
+  private async mergePanes(table: TableSpec, merge: MergeSpec, panes: readonly Row[]): Promise<number> {
+    const connection = this.connection!;
+    const incoming = panesByKey(table, panes);
+    const staging = `staging_${stateTable(table)}`;
+    const keys = await connection.createAppender(staging, "main", "temp");
+    for (const key of incoming.keys()) {
+      keys.appendVarchar(key);
+      keys.appendNull();
+      keys.endRow();
+    }
+    keys.closeSync();
+    const reader = await connection.runAndReadAll(
+      `SELECT s.key, s.state FROM ${quoteIdent(stateTable(table))} s JOIN temp.main.${quoteIdent(staging)} k USING (key)`,
+    );
+    const stored = new Map<string, Row>(reader.getRows().map((r) => [String(r[0]), JSON.parse(String(r[1])) as Row]));
+    await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
+    const merged = mergeInto(merge, stored, incoming);
+    const states = await connection.createAppender(staging, "main", "temp");
+    for (const [key, state] of merged.states) {
+      states.appendVarchar(key);
+      states.appendVarchar(JSON.stringify(state));
+      states.endRow();
+    }
+    states.closeSync();
+    await connection.run(`INSERT OR REPLACE INTO ${quoteIdent(stateTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
+    await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
+    return merged.rows.length === 0 ? 0 : this.insert(table, merged.rows, replaceOnConflict(table));
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,13 @@
 import { Row, TableSpec } from "../../schemas/table";
+import { MergeSpecs } from "./merge";
 
 /** One commit's worth of rows, by table name. */
 export type TableBatch = ReadonlyMap<string, readonly Row[]>;
 
-/** Per table: rows stored by this write, and rows skipped because their key was already stored. */
+/**
+ * Per table: rows stored by this write, and rows skipped because their key
+ * was already stored. For a merged table, `stored` counts rows written or updated.
+ */
 export type WriteResult = Map<string, { stored: number; duplicates: number }>;
 
 /**
@@ -11,7 +15,8 @@ export type WriteResult = Map<string, { stored: number; duplicates: number }>;
  * acknowledges the input of a batch after that, never before.
  */
 export interface Sink {
-  open(tables: readonly TableSpec[]): Promise<void>;
+  /** Prepares the tables; those in `merges` receive panes to merge, not rows (see merge.ts). */
+  open(tables: readonly TableSpec[], merges?: MergeSpecs): Promise<void>;
   write(batch: TableBatch): Promise<WriteResult>;
   close(): Promise<void>;
   /** For the summary: where the rows are and how to look at them. */

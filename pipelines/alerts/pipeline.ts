@@ -12,6 +12,8 @@ import { AlertsReport } from "./report";
 export interface AlertsOptions {
   /** Buffering longer than this (ms) is an alert. */
   bufferThresholdMs: number;
+  /** Size of the generated sample (no --input). */
+  sampleEvents: number;
 }
 
 export function alertsOf(events: PlaybackEvent[], context: { bufferThresholdMs: number; alerts: beam.Counter }) {
@@ -33,6 +35,7 @@ export const alertsPipeline: PipelineDefinition<AlertsOptions> = {
       min: 0,
       description: "Buffering longer than this many ms is an alert (exactly the threshold is not).",
     },
+    { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
   ],
   tables: [videoPlaybackAlerts, deadLetter],
   exampleQuery: "SELECT run_date, city, isp, count(*) AS alerts FROM video_playback_alerts GROUP BY ALL ORDER BY alerts DESC LIMIT 10",
@@ -49,8 +52,8 @@ export const alertsPipeline: PipelineDefinition<AlertsOptions> = {
     return outputs;
   },
 
-  sampleSource(seed, events) {
-    return new GeneratedSource(`sample:playback(seed=${seed})`, () => new PlaybackGenerator({ seed }).lines(events));
+  sampleSource(seed, options) {
+    return new GeneratedSource(`sample:playback(seed=${seed})`, () => new PlaybackGenerator({ seed }).lines(options.sampleEvents));
   },
 
   newReport: () => new AlertsReport(),

@@ -2,12 +2,11 @@ import { registerModule } from "./registry";
 import * as beam from "apache-beam";
 import { DeadLetter } from "../../schemas/dead-letter";
 import { RawChunk } from "./chunk";
-import { parseChunk, ParsedChunk } from "./parse";
-import { Rejection } from "./validate";
+import { Decoder, parseChunk, ParsedChunk } from "./parse";
 
 export interface ParseContext<T> {
   pipeline: string;
-  decode: (value: unknown) => T | Rejection;
+  decode: Decoder<T>;
   recordsRead: beam.Counter;
   blankLines: beam.Counter;
   validRecords: beam.Counter;
@@ -38,7 +37,7 @@ export const COUNTERS = {
 export function parseRecords<T>(
   input: beam.PCollection<RawChunk>,
   pipeline: string,
-  decode: (value: unknown) => T | Rejection,
+  decode: Decoder<T>,
 ): { valid: beam.PCollection<T[]>; deadLetters: beam.PCollection<DeadLetter[]> } {
   const parsed: beam.PCollection<ParsedChunk<T>> = input.map(beam.withName("ParseRecords", parseCounted), {
     pipeline,

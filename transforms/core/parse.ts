@@ -4,6 +4,9 @@ import { originOf, RawChunk, recordsOf } from "./chunk";
 import { deadLetterOf } from "./dead-letter";
 import { isRejection, reject, Rejection } from "./validate";
 
+/** Reads one parsed JSON record (received at `receivedAt`, epoch microseconds), or says why not. */
+export type Decoder<T> = (value: unknown, receivedAt: number) => T | Rejection;
+
 /** A chunk after parsing: every non-blank record is in exactly one of `valid` and `deadLetters`. */
 export interface ParsedChunk<T> {
   readonly valid: T[];
@@ -17,7 +20,7 @@ export interface ParsedChunk<T> {
  * that is not JSON or that `decode` rejects becomes a dead letter. Never throws
  * for bad input.
  */
-export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: (value: unknown) => T | Rejection): ParsedChunk<T> {
+export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: Decoder<T>): ParsedChunk<T> {
   const records = recordsOf(chunk);
   const valid: T[] = [];
   const deadLetters: DeadLetter[] = [];
@@ -25,7 +28,7 @@ export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: (value:
   for (let i = 0; i < payloads.length; i++) {
     let outcome: T | Rejection;
     try {
-      outcome = decode(JSON.parse(payloads[i]));
+      outcome = decode(JSON.parse(payloads[i]), chunk.receivedAt);
     } catch (error) {
       outcome = reject("invalid_json", `not valid JSON: ${(error as Error).message}`);
     }

@@ -1,0 +1,74 @@
+import { registerModule } from "../../transforms/core/registry";
+import * as beam from "apache-beam";
+import { groupByKey } from "apache-beam/transforms/internal";
+import { PipelineDefinition, TableOutputs } from "../definition";
+import { conversationMessages, customerCourierConversations, orders } from "../../schemas/conversations";
+import { deadLetter } from "../../schemas/dead-letter";
+import { Row } from "../../schemas/table";
+import { parseRecords } from "../../transforms/core/parse-records";
+import { ConversationAccumulator, conversationCombineFn, conversationRow, conversationsOfChunk } from "../../transforms/conversations/combine";
+import { ConversationRecord, decodeConversationRecord, isMessage } from "../../transforms/conversations/records";
+import { GeneratedSource } from "../../io/sources/generated-source";
+import { ConversationGenerator } from "../../publisher/generators/conversations";
+import { ConversationsReport } from "./report";
+
+export interface ConversationsOptions {
+  /** Conversations in the generated sample (no --input). */
+  sampleConversations: number;
+}
+
+export const messagesOf = (records: ConversationRecord[]): Row[] => records.filter(isMessage);
+export const ordersOf = (records: ConversationRecord[]): Row[] => records.filter((r) => !isMessage(r));
+
+/** One KV per order of the chunk: the chunk's records combined by the CombineFn (combiner lifting). */
+export function chunkAccumulators(records: ConversationRecord[]): beam.KV<number, ConversationAccumulator>[] {
+  return conversationsOfChunk(records).map((acc) => ({ key: acc.order_id, value: acc }));
+}
+
+/** After GroupByKey: the order's accumulators merged into one pane for the sink. */
+export function mergedPane(kv: beam.KV<number, Iterable<ConversationAccumulator>>): Row[] {
+  return [conversationCombineFn.mergeAccumulators(kv.value)];
+}
+
+/** Seed 004: chat messages and order events -> conversations, orders, customer_courier_conversations. */
+export const conversationsPipeline: PipelineDefinition<ConversationsOptions> = {
+  name: "conversations",
+  description: "customer/courier chat messages + order events -> one row per order's conversation",
+  options: [
+    { name: "sampleConversations", type: "number", default: 400, integer: true, min: 1, description: "Conversations in the generated sample (no --input); 2-5 messages each." },
+  ],
+  tables: [conversationMessages, orders, customerCourierConversations, deadLetter],
+  merges: new Map([
+    [
+      customerCourierConversations.name,
+      {
+        merge: (panes: readonly Row[]) => conversationCombineFn.mergeAccumulators(panes as ConversationAccumulator[]),
+        output: (state: Row) => conversationRow(state as ConversationAccumulator),
+      },
+    ],
+  ]),
+  exampleQuery:
+    "SELECT city_code, count(*) AS conversations, median(first_responsetime_delay_seconds) AS median_delay_s FROM customer_courier_conversations GROUP BY ALL ORDER BY conversations DESC",
+
+  expand(input) {
+    const records = parseRecords(input, "conversations", decodeConversationRecord);
+    const panes = records.valid
+      .flatMap(beam.withName("CombinePerChunk", chunkAccumulators))
+      .apply(groupByKey<number, ConversationAccumulator>())
+      .map(beam.withName("MergeAccumulators", mergedPane));
+    const outputs: TableOutputs = {};
+    outputs[conversationMessages.name] = records.valid.map(beam.withName("Messages", messagesOf));
+    outputs[orders.name] = records.valid.map(beam.withName("Orders", ordersOf));
+    outputs[customerCourierConversations.name] = panes;
+    outputs[deadLetter.name] = records.deadLetters;
+    return outputs;
+  },
+
+  sampleSource(seed, options) {
+    return new GeneratedSource(`sample:conversations(seed=${seed})`, () => new ConversationGenerator({ seed, conversations: options.sampleConversations }).lines());
+  },
+
+  newReport: () => new ConversationsReport(),
+};
+
+registerModule("pipelines/conversations/pipeline", module.exports);
