@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFile } from "fs/promises";
 import yargs from "yargs";
 import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
 import { checkOption, OptionSpec, OptionValues } from "../cli/options";
@@ -7,6 +8,7 @@ import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { parseTimestamp } from "../transforms/core/timestamp";
 import { Random } from "./generators/random";
 import { KINDS } from "./kinds";
+import { paced, replay, Scheduled } from "./schedule";
 import { LinesOutput, PublisherOutput, PubSubOutput } from "./outputs";
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -15,6 +17,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "duration", type: "number", min: 0.001, description: "Stop after this many seconds." },
   { name: "seed", type: "number", integer: true, min: 0, description: "Same seed, same events (ids start at seed x 10^9 + 1). Random when absent; the run prints it." },
   { name: "startTime", type: "string", description: "Event time of the first event (ISO-8601). Default: now. With --seed, makes a run repeatable to the byte." },
+  { name: "file", type: "string", description: "Replay this recorded JSONL file in event-time order instead of generating (any kind)." },
+  { name: "speedup", type: "number", default: 1, min: 0.001, description: "With --file: how much faster than the recorded times (60 = a minute per second)." },
   { name: "burst", type: "boolean", default: false, description: "Send in batches every 10-60 s, as seed 000's publisher does, at the same average rate." },
   { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Pub/Sub project (the emulator's when PUBSUB_EMULATOR_HOST is set)." },
   { name: "topic", type: "string", description: "Topic to publish to (created if missing). Default: the kind's topic." },
@@ -65,6 +69,8 @@ function parse(argv: string[]): { kind: string; o: OptionValues } {
   if (o.output === "file" && !o.out) throw new UsageError("--output file needs --out PATH");
   if (o.out && o.output !== "file") throw new UsageError("--out is for --output file");
   if (o.seed !== undefined && (o.seed as number) > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED}`);
+  if (o.file !== undefined && (o.seed !== undefined || o.startTime !== undefined)) throw new UsageError("--file replays recorded events: --seed and --startTime are for generated ones");
+  if (o.file === undefined && argv.some((a) => a.startsWith("--speedup"))) throw new UsageError("--speedup is for --file replays; generated events are paced by --eps");
   if (o.startTime !== undefined && parseTimestamp(o.startTime as string) === null) {
     throw new UsageError(`--startTime must be an ISO-8601 time, got ${JSON.stringify(o.startTime)}`);
   }
@@ -86,33 +92,39 @@ async function main(): Promise<void> {
       ? await PubSubOutput.open(pubsubClient(o.project as string), o.project as string, topic)
       : new LinesOutput(o.output === "file" ? `file ${o.out}` : "stdout", o.out as string | undefined);
   const log = o.output === "stdout" ? process.stderr : process.stdout;
-  log.write(`publishing ${kindName} events to ${output.description}, ${eps}/s${o.burst ? " in bursts" : ""}, seed ${seed}\n`);
+  const started = Date.now();
+  let schedule: Iterator<Scheduled>;
+  if (o.file !== undefined) {
+    const lines = (await readFile(o.file as string, "utf8")).split("\n");
+    schedule = replay(lines, kind, o.speedup as number)[Symbol.iterator]();
+    log.write(`replaying ${o.file} (${kindName}) to ${output.description} at ${o.speedup}x\n`);
+  } else {
+    const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime as string)!;
+    schedule = paced(kind.generate({ seed, startMicros, eps }), eps);
+    log.write(`publishing ${kindName} events to ${output.description}, ${eps}/s${o.burst ? " in bursts" : ""}, seed ${seed}\n`);
+  }
 
   let stopped = false;
   process.once("SIGINT", () => (stopped = true));
   process.once("SIGTERM", () => (stopped = true));
 
-  const started = Date.now();
-  const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime as string)!;
-  const events = kind.events({ seed, startMicros, eps });
   const random = new Random(seed ^ 0x5eed);
   let sent = 0;
-  let nextBurstAt = o.burst ? started + random.int(10, 60) * 1000 : 0;
+  let nextBurstAt = o.burst ? random.int(10, 60) * 1000 : 0;
+  let releasedUntil = 0;
+  let next = schedule.next();
   const progress = process.stderr.isTTY && o.output !== "stdout"
     ? setInterval(() => process.stderr.write(`\rsent ${sent.toLocaleString("en-US")} (${Math.round(sent / ((Date.now() - started) / 1000)).toLocaleString("en-US")}/s), errors ${output.errors}   `), 500)
     : undefined;
-  while (!stopped && sent < count && Date.now() - started < durationMs) {
-    const now = Date.now();
-    let due = Math.min(count, Math.floor(((Math.min(now, started + durationMs) - started) / 1000) * eps));
-    if (o.burst) {
-      if (now < nextBurstAt) due = sent; // hold until the burst
-      else nextBurstAt = now + random.int(10, 60) * 1000;
-    }
-    while (sent < due) {
-      const event = events.next().value as Record<string, unknown>;
-      output.send(JSON.stringify(event), kind.attributes(event));
+  while (!stopped && !next.done && sent < count && Date.now() - started < durationMs) {
+    const elapsed = Math.min(Date.now() - started, durationMs);
+    if (!o.burst) releasedUntil = elapsed;
+    else if (elapsed >= nextBurstAt) (releasedUntil = elapsed), (nextBurstAt = elapsed + random.int(10, 60) * 1000);
+    while (!next.done && next.value.at <= releasedUntil && sent < count) {
+      output.send(next.value.line, kind.attributes(next.value.record, next.value.time));
       sent++;
       if (sent % 1000 === 0) await output.drain(20_000);
+      next = schedule.next();
     }
     await sleep(TICK_MS);
   }

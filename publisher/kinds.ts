@@ -1,5 +1,6 @@
 import { TOPICS } from "../io/pubsub/names";
 import { formatTimestamp, parseTimestamp } from "../transforms/core/timestamp";
+import { ConversationGenerator } from "./generators/conversations";
 import { PlaybackGenerator } from "./generators/playback";
 
 export interface GeneratorSettings {
@@ -10,29 +11,83 @@ export interface GeneratorSettings {
   eps: number;
 }
 
+/** An event and its event time (epoch microseconds). */
+export interface TimedEvent {
+  record: Record<string, unknown>;
+  time: number;
+}
+
 /** Something the publisher can send: a generator, where it goes by default, and the message attributes. */
 export interface EventKind {
   readonly description: string;
   readonly topic: string;
-  events(settings: GeneratorSettings): Iterator<Record<string, unknown>>;
-  /** Attributes a reader can filter on, and `event_time` for Dataflow's `timestampAttribute`. */
-  attributes(event: Record<string, unknown>): Record<string, string>;
+  /** Generated events, endlessly. */
+  generate(settings: GeneratorSettings): Iterator<TimedEvent>;
+  /** Event time of a recorded event (--file replay); null when it has none and takes the previous line's. */
+  timeOf(record: Record<string, unknown>): number | null;
+  /** Attributes a reader can filter on, and `event_time` (RFC 3339) for Dataflow's `timestampAttribute`. */
+  attributes(record: Record<string, unknown> | undefined, time: number): Record<string, string>;
 }
 
 /** Ids stay unique across publisher runs with different seeds (and below 2^53 for seeds up to 9,000,000). */
 export const firstEventIdFor = (seed: number): number => seed * 1_000_000_000 + 1;
 
+const timeOfField = (field: string) => (record: Record<string, unknown>): number | null =>
+  typeof record[field] === "string" ? parseTimestamp(record[field] as string) : null;
+
+/** Conversations per generated block: each block is sorted by time; blocks follow each other. */
+const CONVERSATION_BLOCK = 50;
+/** Lines per conversation, on average: 2-5 messages and an order event. */
+const LINES_PER_CONVERSATION = 4.5;
+
 export const KINDS: Record<string, EventKind> = {
   playback: {
     description: "video playback events (seed 000): a pool of player sessions, start/buffer/error/stop",
     topic: TOPICS.alerts.topic,
-    events: (s) => {
+    generate: (s) => {
       const generator = new PlaybackGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) });
-      return { next: () => ({ done: false, value: generator.next() }) };
+      const timeOf = KINDS.playback.timeOf;
+      return {
+        next: () => {
+          const record = generator.next();
+          return { done: false, value: { record, time: timeOf(record) ?? 0 } };
+        },
+      };
     },
-    attributes: (event) => ({
-      event_type: String(event.event_type),
-      event_time: formatTimestamp(parseTimestamp(String(event.event_timestamp)) ?? 0),
-    }),
+    timeOf: timeOfField("event_timestamp"),
+    attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
+  },
+  conversations: {
+    description: "customer/courier chat messages and order events (seed 004), conversations of 2-5 messages",
+    topic: TOPICS.conversations.topic,
+    generate: (s) => {
+      const blockSeconds = (CONVERSATION_BLOCK * LINES_PER_CONVERSATION) / s.eps;
+      let block = 0;
+      let pending: TimedEvent[] = [];
+      const timeOf = KINDS.conversations.timeOf;
+      return {
+        next: () => {
+          if (pending.length === 0) {
+            const lines = new ConversationGenerator({
+              seed: s.seed * 1000 + block,
+              conversations: CONVERSATION_BLOCK,
+              startMicros: s.startMicros + Math.round(block * blockSeconds * 1e6),
+              spreadSeconds: blockSeconds,
+              firstOrderId: firstEventIdFor(s.seed) + block * CONVERSATION_BLOCK * 7,
+            }).lines();
+            block++;
+            let last = s.startMicros;
+            pending = lines.map((line) => {
+              const record = JSON.parse(line) as Record<string, unknown>;
+              last = timeOf(record) ?? last;
+              return { record, time: last };
+            }).reverse();
+          }
+          return { done: false, value: pending.pop()! };
+        },
+      };
+    },
+    timeOf: timeOfField("messageSentTime"),
+    attributes: (record, time) => ({ event_type: record?.senderAppType !== undefined ? "message" : "order", event_time: formatTimestamp(time) }),
   },
 };

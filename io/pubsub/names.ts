@@ -23,6 +23,7 @@ function topicsFor(topic: string): PipelineTopics {
 /** Per pipeline (and publisher kind): its Pub/Sub names. */
 export const TOPICS: Record<string, PipelineTopics> = {
   alerts: topicsFor("video-playback-events"),
+  conversations: topicsFor("customer-courier-conversations"),
 };
 
 export const topicPath = (project: string, topic: string): string => `projects/${project}/topics/${topic}`;

@@ -17,6 +17,8 @@ export interface ConversationGeneratorOptions {
   startMicros?: number;
   /** Conversations start uniformly within this many seconds of the start. */
   spreadSeconds?: number;
+  /** Order ids count up from here, 1-7 apart. Default: derived from the seed. */
+  firstOrderId?: number;
 }
 
 interface Line {
@@ -39,7 +41,7 @@ export class ConversationGenerator {
     const start = this.options.startMicros ?? CONVERSATIONS_START_MICROS;
     const spread = (this.options.spreadSeconds ?? 3600) * 1_000_000;
     const out: Line[] = [];
-    const orderBase = 10_000_000 + (this.options.seed % 80) * 1_000_000;
+    const orderBase = this.options.firstOrderId ?? 10_000_000 + (this.options.seed % 80) * 1_000_000;
     for (let c = 0; c < this.options.conversations; c++) {
       const orderId = orderBase + c * 7 + r.int(0, 6);
       const courierId = r.int(10_000_000, 99_999_999);

@@ -3,7 +3,8 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { isRejection } from "../../transforms/core/validate";
 import { decodePlaybackEvent } from "../../transforms/playback/alerts";
-import { runScript, tempDir } from "../helpers";
+import { ConversationRecord, decodeConversationRecord, isMessage } from "../../transforms/conversations/records";
+import { runScript, tempDir, writeLines } from "../helpers";
 
 const publish = (args: string[]) => runScript("publisher/cli.js", ["playback", ...args]);
 
@@ -30,7 +31,12 @@ describe("publish CLI", () => {
     it("an unknown kind", () => {
       const run = runScript("publisher/cli.js", ["tweets"]);
       expect(run.status).to.equal(2);
-      expect(run.stderr).to.match(/unknown kind: tweets \(kinds: playback\)/);
+      expect(run.stderr).to.match(/unknown kind: tweets \(kinds: playback, conversations\)/);
+    });
+    it("--speedup without --file", () => {
+      const run = publish(["--speedup", "2"]);
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.match(/--speedup is for --file replays/);
     });
   });
 
@@ -46,6 +52,38 @@ describe("publish CLI", () => {
     for (const e of events) expect(isRejection(decodePlaybackEvent(e))).to.equal(false);
     expect(a.stderr).to.include("sent 500 events");
     expect(publish(["--dry-run", "--count", "500", "--eps", "100000", "--seed", "13", "--startTime", "2025-10-27T08:00:00Z"]).stdout).to.not.equal(a.stdout);
+  });
+
+  it("generates conversations the conversations pipeline accepts, each order's messages in time order", () => {
+    const run = runScript("publisher/cli.js", ["conversations", "--dry-run", "--count", "3000", "--eps", "100000", "--seed", "4", "--startTime", "2024-02-01T10:00:00Z"]);
+    expect(run.status, run.stderr).to.equal(0);
+    const records = run.stdout.trim().split("\n").map((l) => decodeConversationRecord(JSON.parse(l), 0));
+    for (const r of records) expect(isRejection(r), JSON.stringify(r)).to.equal(false);
+    const lastTime = new Map<number, number>();
+    const cities = new Map<number, number>();
+    for (const r of records as ConversationRecord[]) {
+      if (isMessage(r)) {
+        expect(r.message_sent_time).to.be.at.least(lastTime.get(r.order_id) ?? 0);
+        lastTime.set(r.order_id, r.message_sent_time);
+      } else {
+        cities.set(r.order_id, (cities.get(r.order_id) ?? 0) + 1);
+        expect(lastTime.has(r.order_id), "order event after the opening message").to.equal(true);
+      }
+    }
+    expect([...cities.values()].every((n) => n === 1)).to.equal(true);
+  });
+
+  it("replays a recorded file in event-time order; lines without a time follow the line before them", () => {
+    const recorded = [
+      JSON.stringify({ event_id: 2, event_timestamp: "2025-10-27 08:00:02" }),
+      "not json",
+      JSON.stringify({ event_id: 1, event_timestamp: "2025-10-27 08:00:01" }),
+      JSON.stringify({ event_id: 3, event_timestamp: "2025-10-27 08:00:03" }),
+    ];
+    const file = writeLines(join(dir, "recorded.jsonl"), recorded);
+    const run = publish(["--file", file, "--speedup", "100", "--dry-run"]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout.trim().split("\n")).to.deep.equal([recorded[2], recorded[0], recorded[1], recorded[3]]);
   });
 
   it("appends to a file with --output file, and --duration bounds the run", () => {
