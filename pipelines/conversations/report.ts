@@ -18,7 +18,9 @@ export class ConversationsReport implements RunReport {
 
   observe(table: string, rows: readonly Row[]): void {
     if (table !== customerCourierConversations.name) return;
-    for (const pane of rows as readonly ConversationAccumulator[]) {
+    for (const full of rows as readonly ConversationAccumulator[]) {
+      // The summary needs no counts: drop the message-id sets, keep one small state per order.
+      const pane = { ...full, courier_keys: [], customer_keys: [] };
       const seen = this.conversations.get(pane.order_id);
       this.conversations.set(pane.order_id, seen === undefined ? pane : mergeTwo(seen, pane));
     }

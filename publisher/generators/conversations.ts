@@ -19,6 +19,8 @@ export interface ConversationGeneratorOptions {
   spreadSeconds?: number;
   /** Order ids count up from here, 1-7 apart. Default: derived from the seed. */
   firstOrderId?: number;
+  /** Messages per conversation: from 2 to this (seed 004: 5). */
+  maxMessages?: number;
 }
 
 interface Line {
@@ -50,7 +52,7 @@ export class ConversationGenerator {
       const customerApp = r.pick(CUSTOMER_APPS);
       let time = start + Math.floor(r.float() * spread / 1_000_000) * 1_000_000;
       let courierSends = r.float() < 0.55;
-      const count = r.int(2, 5);
+      const count = r.int(2, this.options.maxMessages ?? 5);
       for (let m = 0; m < count; m++) {
         const message = {
           senderAppType: courierSends ? courierApp : customerApp,
