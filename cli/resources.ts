@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     .demandCommand(1, "say what to do: ensure")
     .option("project", { type: "string", default: DEFAULT_PROJECT, describe: "Pub/Sub project (the emulator's, with PUBSUB_EMULATOR_HOST set)" })
     .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file whose tables to create" })
-    .option("pipeline", { type: "array", string: true, default: Object.keys(TOPICS), describe: "Pipelines to prepare" })
+    .option("pipeline", { type: "array", string: true, default: Object.keys(PIPELINES).filter((name) => TOPICS[name]), describe: "Pipelines to prepare" })
     .example("$0 ensure", "everything, for every pipeline")
     .strict()
     .version(false)

@@ -1,6 +1,7 @@
 import { TOPICS } from "../io/pubsub/names";
 import { formatTimestamp, parseTimestamp } from "../transforms/core/timestamp";
 import { ConversationGenerator } from "./generators/conversations";
+import { OttGenerator } from "./generators/ott";
 import { PlaybackGenerator } from "./generators/playback";
 
 export interface GeneratorSettings {
@@ -55,6 +56,22 @@ export const KINDS: Record<string, EventKind> = {
       };
     },
     timeOf: timeOfField("event_timestamp"),
+    attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
+  },
+  ott: {
+    description: "OTT viewing events (seeds 001, 002, 003): nested device, location, quality; rating on rate",
+    topic: TOPICS.ott.topic,
+    generate: (s) => {
+      const generator = new OttGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) });
+      const timeOf = KINDS.ott.timeOf;
+      return {
+        next: () => {
+          const record = generator.next();
+          return { done: false, value: { record, time: timeOf(record) ?? 0 } };
+        },
+      };
+    },
+    timeOf: timeOfField("timestamp"),
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },
   conversations: {

@@ -24,6 +24,8 @@ function topicsFor(topic: string): PipelineTopics {
 export const TOPICS: Record<string, PipelineTopics> = {
   alerts: topicsFor("video-playback-events"),
   conversations: topicsFor("customer-courier-conversations"),
+  /** Published now; read by the OTT pipeline when it lands. */
+  ott: topicsFor("ott-viewing-events"),
 };
 
 export const topicPath = (project: string, topic: string): string => `projects/${project}/topics/${topic}`;

@@ -31,7 +31,7 @@ describe("publish CLI", () => {
     it("an unknown kind", () => {
       const run = runScript("publisher/cli.js", ["tweets"]);
       expect(run.status).to.equal(2);
-      expect(run.stderr).to.match(/unknown kind: tweets \(kinds: playback, conversations\)/);
+      expect(run.stderr).to.match(/unknown kind: tweets \(kinds: playback, ott, conversations\)/);
     });
     it("--speedup without --file", () => {
       const run = publish(["--speedup", "2"]);
@@ -71,6 +71,24 @@ describe("publish CLI", () => {
       }
     }
     expect([...cities.values()].every((n) => n === 1)).to.equal(true);
+  });
+
+  it("generates OTT events in seed 001's shape from seed 003's catalog", () => {
+    const run = runScript("publisher/cli.js", ["ott", "--dry-run", "--count", "5000", "--eps", "100000", "--seed", "2"]);
+    expect(run.status, run.stderr).to.equal(0);
+    const events = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    for (const e of events) {
+      for (const field of ["event_id", "user_id", "content_id", "event_type", "timestamp", "session_id", "position"]) expect(e, field).to.have.property(field);
+      expect(Object.keys(e.device)).to.deep.equal(["type", "os", "browser", "model"]);
+      expect(e.location).to.include.keys("country", "region", "city", "latitude", "longitude");
+      expect(Object.keys(e.quality)).to.deep.equal(["resolution", "bitrate"]);
+      if (e.event_type === "rate") expect(e.rating).to.be.within(1, 5);
+      else expect(e).to.not.have.property("rating");
+    }
+    expect(new Set(events.map((e) => e.event_type))).to.deep.equal(new Set(["start", "pause", "resume", "complete", "seek", "rate"]));
+    expect(new Set(events.map((e) => e.content_id)).size).to.be.at.most(20);
+    expect(new Set(events.map((e) => e.location.city)).size).to.be.at.most(15);
+    expect(new Set(events.map((e) => e.subscription_tier))).to.deep.equal(new Set(["basic", "standard", "premium"]));
   });
 
   it("replays a recorded file in event-time order; lines without a time follow the line before them", () => {
