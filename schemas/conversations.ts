@@ -26,7 +26,7 @@ export const SENDER_ROLES = ["courier", "customer"] as const;
 export type SenderRole = (typeof SENDER_ROLES)[number];
 
 const conversationMessageFields = fieldSpecs([
-  { name: "message_id", type: "STRING", mode: "REQUIRED", description: "Hash of the message's content: a redelivered message has the same id and is stored once." },
+  { name: "message_id", type: "UUID", mode: "REQUIRED", description: "Hash of the message's content: a redelivered message has the same id and is stored once." },
   { name: "order_id", type: "INT64", mode: "REQUIRED", description: "The order." },
   { name: "sender_role", type: "STRING", mode: "REQUIRED", allowed: SENDER_ROLES, description: "courier or customer, from senderAppType." },
   { name: "sender_app_type", type: "STRING", mode: "REQUIRED", description: "senderAppType as sent." },

@@ -1,7 +1,7 @@
 import { fieldSpecs, RowOf, tableSpec } from "./table";
 
 const deadLetterFields = fieldSpecs([
-  { name: "dead_letter_id", type: "STRING", mode: "REQUIRED", description: "Stable id of the rejected record: a hash of pipeline, source and payload, so a re-read record is stored once." },
+  { name: "dead_letter_id", type: "UUID", mode: "REQUIRED", description: "Stable id of the rejected record: a hash of pipeline, source and payload, so a re-read record is stored once." },
   { name: "pipeline", type: "STRING", mode: "REQUIRED", description: "Pipeline that rejected the record." },
   { name: "source", type: "STRING", mode: "REQUIRED", description: "Where the record came from: file:line, or subscription#messageId." },
   { name: "payload", type: "STRING", mode: "REQUIRED", description: "The record exactly as received." },

@@ -7,6 +7,7 @@ const DUCKDB_TYPES: Record<FieldType, string> = {
   BOOL: "BOOLEAN",
   TIMESTAMP: "TIMESTAMP", // UTC wall time: BigQuery TIMESTAMP semantics without a session zone
   DATE: "DATE",
+  UUID: "UUID",
 };
 
 export function duckdbType(type: FieldType): string {

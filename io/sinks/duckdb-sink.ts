@@ -27,6 +27,7 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Row[stri
     case "FLOAT64":
       return appender.appendDouble(value as number);
     case "STRING":
+    case "UUID":
       return appender.appendVarchar(value as string);
     case "BOOL":
       return appender.appendBoolean(value as boolean);

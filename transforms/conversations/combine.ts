@@ -16,7 +16,7 @@ export interface ConversationAccumulator extends Row {
   city_code: string | null;
   first_courier: number | null;
   first_customer: number | null;
-  /** Distinct messages per role, as the first 52 bits of their ids, sorted: counts survive duplicates. */
+  /** Distinct messages per role, as the first 48 bits of their ids, sorted: counts survive duplicates. */
   courier_keys: readonly number[];
   customer_keys: readonly number[];
   /** The first and last message by (time, message id). */
@@ -77,22 +77,45 @@ export function mergeTwo(a: ConversationAccumulator, b: ConversationAccumulator)
   };
 }
 
-/** The accumulator of a single record. */
-export function conversationOf(record: ConversationRecord): ConversationAccumulator {
-  const acc = emptyConversation();
-  acc.order_id = record.order_id;
+/** A message id's first 48 bits: what the distinct-message sets hold. */
+const keyOf = (messageId: string): number => parseInt(messageId.slice(0, 8) + messageId.slice(9, 13), 16);
+
+/** `keys` with `key` added, as a new sorted array (accumulators may share arrays, so none is changed). */
+function withKey(keys: readonly number[], key: number): readonly number[] {
+  let at = 0;
+  while (at < keys.length && keys[at] < key) at++;
+  if (keys[at] === key) return keys;
+  return [...keys.slice(0, at), key, ...keys.slice(at)];
+}
+
+/**
+ * Adds one record to `acc`, in place (a CombineFn may change its accumulator:
+ * one object per order and chunk, not one per record), and returns it.
+ */
+export function addRecord(acc: ConversationAccumulator, record: ConversationRecord): ConversationAccumulator {
+  if (acc.order_id < 0) acc.order_id = record.order_id;
   if (!isMessage(record)) {
-    acc.city_code = record.city_code;
+    if (acc.city_code === null || record.city_code < acc.city_code) acc.city_code = record.city_code;
     return acc;
   }
-  const time = record.message_sent_time;
-  const key = [parseInt(record.message_id.slice(0, 13), 16)];
-  if (record.sender_role === "courier") (acc.first_courier = time), (acc.courier_keys = key);
-  else (acc.first_customer = time), (acc.customer_keys = key);
-  acc.first_time = acc.last_time = time;
-  acc.first_id = acc.last_id = record.message_id;
-  acc.first_role = record.sender_role;
-  acc.last_stage = record.order_stage;
+  const time = record.message_sent_time, id = record.message_id, role = record.sender_role;
+  if (role === "courier") {
+    acc.first_courier = minOf(acc.first_courier, time);
+    acc.courier_keys = withKey(acc.courier_keys, keyOf(id));
+  } else {
+    acc.first_customer = minOf(acc.first_customer, time);
+    acc.customer_keys = withKey(acc.customer_keys, keyOf(id));
+  }
+  if (before(time, id, acc.first_time, acc.first_id)) {
+    acc.first_time = time;
+    acc.first_id = id;
+    acc.first_role = role;
+  }
+  if (acc.last_time === null || before(acc.last_time, acc.last_id as string, time, id)) {
+    acc.last_time = time;
+    acc.last_id = id;
+    acc.last_stage = record.order_stage;
+  }
   return acc;
 }
 
@@ -130,7 +153,7 @@ export function conversationRow(acc: ConversationAccumulator): CustomerCourierCo
  */
 export const conversationCombineFn = {
   createAccumulator: emptyConversation,
-  addInput: (acc: ConversationAccumulator, record: ConversationRecord): ConversationAccumulator => mergeTwo(acc, conversationOf(record)),
+  addInput: addRecord,
   mergeAccumulators: mergeConversations,
   extractOutput: (acc: ConversationAccumulator): ConversationAccumulator => acc,
 };

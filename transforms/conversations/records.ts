@@ -1,5 +1,5 @@
 import { registerModule } from "../core/registry";
-import { createHash } from "crypto";
+import { contentId } from "../core/ids";
 import { chatMessageFields, ChatMessage, ConversationMessage, orderEventFields, OrderEvent, OrderRow, SenderRole } from "../../schemas/conversations";
 import { utcDay } from "../core/timestamp";
 import { isRejection, normalizeRow, reject, Rejection } from "../core/validate";
@@ -23,7 +23,7 @@ export function roleOf(senderAppType: string): SenderRole | null {
  */
 export function messageIdOf(m: ChatMessage): string {
   const canonical = [m.orderId, m.fromId, m.toId, m.courierId, m.customerId, m.senderAppType, m.messageSentTime, m.orderStage, m.chatStartedByMessage].join("|");
-  return createHash("sha256").update(canonical).digest("hex").slice(0, 32);
+  return contentId(canonical);
 }
 
 function decodeMessage(value: unknown): ConversationMessage | Rejection {

@@ -1,12 +1,12 @@
 import { registerModule } from "./registry";
 import { DeadLetter } from "../../schemas/dead-letter";
-import { createHash } from "crypto";
+import { contentId } from "./ids";
 import { utcDay } from "./timestamp";
 import { Rejection } from "./validate";
 
 /** A dead-letter row for a rejected record. Its id is stable across re-reads of the same record. */
 export function deadLetterOf(pipeline: string, source: string, payload: string, rejection: Rejection, receivedAt: number): DeadLetter {
-  const id = createHash("sha256").update(`${pipeline}\n${source}\n${payload}`).digest("hex").slice(0, 32);
+  const id = contentId(`${pipeline}\n${source}\n${payload}`);
   return {
     dead_letter_id: id,
     pipeline,

@@ -39,6 +39,7 @@ function readField(field: FieldSpec, value: unknown): string | number | boolean 
       return value;
     }
     case "STRING":
+    case "UUID":
       if (typeof value !== "string") return reject("wrong_type", `${field.name} must be a string, got ${show(value)}`);
       if (field.allowed !== undefined && !field.allowed.includes(value)) {
         return reject("not_allowed", `${field.name} must be one of ${field.allowed.join("|")}, got ${show(value)}`);
