@@ -1,7 +1,8 @@
-import yargs, { Argv, Options } from "yargs";
+import { Argv, Options } from "yargs";
 import { PipelineDefinition } from "../pipelines/definition";
 import { PIPELINES } from "../pipelines/registry";
 import { UsageError } from "./errors";
+import { commandLine } from "./parser";
 import { checkOption, COMMON_OPTIONS, OptionSpec, OptionValues } from "./options";
 
 export interface ParsedArgs {
@@ -42,19 +43,13 @@ function pick(specs: readonly OptionSpec[], argv: Record<string, unknown>): Opti
 }
 
 function parser(argv: readonly string[]): Argv {
-  let y = yargs([...argv])
+  let y = commandLine(argv, "npm run pipeline --", "$0 <pipeline> [flags]\n\nRuns a pipeline on Beam. Without --input it runs over a generated sample.")
     .parserConfiguration({ "parse-positional-numbers": false })
-    .scriptName("npm run pipeline --")
-    .usage("$0 <pipeline> [flags]\n\nRuns a pipeline on Beam. Without --input it runs over a generated sample.")
     .strict()
     .demandCommand(1, `name a pipeline: ${Object.keys(PIPELINES).join(", ")}`)
     .recommendCommands()
-    .version(false)
     .help()
-    .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((message, error) => {
-      throw new UsageError(message ?? error.message);
-    });
+    .wrap(Math.min(110, process.stdout.columns || 110));
   for (const spec of COMMON_OPTIONS) y = y.option(spec.name, { ...yargsOption(spec), global: true, group: "Common flags:" });
   for (const definition of Object.values(PIPELINES)) {
     y = y.command(definition.name, definition.description, (sub) => {

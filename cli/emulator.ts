@@ -1,20 +1,14 @@
 #!/usr/bin/env node
-import yargs from "yargs";
 import { startEmulator } from "../io/pubsub/emulator";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
-import { exitWithError, UsageError } from "./errors";
+import { exitWithError } from "./errors";
+import { commandLine } from "./parser";
 
 /** `npm run emulator`: the real Pub/Sub emulator on a free loopback port, until Ctrl-C. */
 async function main(): Promise<void> {
-  const argv = yargs(process.argv.slice(2))
-    .scriptName("npm run emulator --")
-    .usage("$0 [--project ID]\n\nStarts the Pub/Sub emulator on a free loopback port and prints the environment to export.")
+  const argv = commandLine(process.argv.slice(2), "npm run emulator --", "$0 [--project ID]\n\nStarts the Pub/Sub emulator on a free loopback port and prints the environment to export.")
     .option("project", { type: "string", default: DEFAULT_PROJECT, describe: "Project id the emulator serves" })
     .strict()
-    .version(false)
-    .fail((message, error) => {
-      throw new UsageError(message ?? error.message);
-    })
     .parseSync();
   const emulator = await startEmulator(argv.project);
   process.stdout.write(

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { existsSync } from "fs";
-import yargs from "yargs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { exitWithError, UsageError } from "./errors";
+import { commandLine } from "./parser";
 
 /** Renders rows as an aligned text table. */
 export function formatTable(columns: string[], rows: string[][]): string {
@@ -14,16 +14,10 @@ export function formatTable(columns: string[], rows: string[][]): string {
 
 /** `npm run query -- [--warehouse FILE] "SQL"`: runs SQL on the warehouse, read-only, and prints the result. */
 async function main(): Promise<void> {
-  const argv = yargs(process.argv.slice(2))
-    .scriptName("npm run query --")
-    .usage('$0 [--warehouse FILE] "SQL"\n\nRuns a read-only SQL query on the DuckDB warehouse and prints the rows.')
+  const argv = commandLine(process.argv.slice(2), "npm run query --", '$0 [--warehouse FILE] "SQL"\n\nRuns a read-only SQL query on the DuckDB warehouse and prints the rows.')
     .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file of the warehouse" })
     .example('$0 "SELECT count(*) FROM video_playback_alerts"', "count the alerts")
     .strictOptions()
-    .version(false)
-    .fail((message, error) => {
-      throw new UsageError(message ?? error.message);
-    })
     .parseSync();
   const sql = argv._.map(String).join(" ").trim();
   if (sql === "") throw new UsageError("give a SQL query to run");

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import yargs from "yargs";
 import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
 import { pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT, TOPICS } from "../io/pubsub/names";
@@ -7,12 +6,11 @@ import { EnsureResult, ensureTopics } from "../io/pubsub/resources";
 import { SinkError } from "../io/sinks/sink";
 import { PIPELINES } from "../pipelines/registry";
 import { exitWithError, UsageError } from "./errors";
+import { commandLine } from "./parser";
 
 /** `npm run resources -- ensure`: creates the topics, subscriptions and warehouse tables the pipelines use. */
 async function main(): Promise<void> {
-  const argv = yargs(process.argv.slice(2))
-    .scriptName("npm run resources --")
-    .usage("$0 ensure [flags]\n\nCreates what the pipelines read from and write to, where missing. Running it again changes nothing.")
+  const argv = commandLine(process.argv.slice(2), "npm run resources --", "$0 ensure [flags]\n\nCreates what the pipelines read from and write to, where missing. Running it again changes nothing.")
     .command("ensure", "create missing topics, subscriptions and warehouse tables")
     .demandCommand(1, "say what to do: ensure")
     .option("project", { type: "string", default: DEFAULT_PROJECT, describe: "Pub/Sub project (the emulator's, with PUBSUB_EMULATOR_HOST set)" })
@@ -20,10 +18,6 @@ async function main(): Promise<void> {
     .option("pipeline", { type: "array", string: true, default: Object.keys(PIPELINES).filter((name) => TOPICS[name]), describe: "Pipelines to prepare" })
     .example("$0 ensure", "everything, for every pipeline")
     .strict()
-    .version(false)
-    .fail((message, error) => {
-      throw new UsageError(message ?? error.message);
-    })
     .parseSync();
   if (argv._[0] !== "ensure") throw new UsageError(`unknown action: ${argv._[0]} (actions: ensure)`);
   const results: EnsureResult[] = [];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from "fs/promises";
-import yargs from "yargs";
 import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
+import { commandLine } from "../cli/parser";
 import { checkOption, OptionSpec, OptionValues } from "../cli/options";
 import { pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
@@ -35,15 +35,9 @@ function parse(argv: string[]): { kind: string; o: OptionValues } {
   if (argv[0] !== undefined && !argv[0].startsWith("-") && KINDS[argv[0]] === undefined) {
     throw new UsageError(`unknown kind: ${argv[0]} (kinds: ${Object.keys(KINDS).join(", ")})`);
   }
-  let y = yargs(argv)
-    .scriptName("npm run publish --")
-    .usage("$0 <kind> [flags]\n\nGenerates realistic events at a chosen rate and sends them to Pub/Sub, a file or stdout.")
+  let y = commandLine(argv, "npm run publish --", "$0 <kind> [flags]\n\nGenerates realistic events at a chosen rate and sends them to Pub/Sub, a file or stdout.")
     .strict()
-    .version(false)
     .demandCommand(1, `name a kind: ${Object.keys(KINDS).join(", ")}`)
-    .fail((message, error) => {
-      throw new UsageError(message ?? error.message);
-    })
     .example("$0 playback --eps 500 --duration 30", "30 s of playback events to the emulator's video-playback-events topic")
     .example("$0 playback --count 5 --seed 1 --dry-run", "five events on stdout");
   for (const [name, kind] of Object.entries(KINDS)) y = y.command(name, kind.description);

@@ -36,6 +36,17 @@ export const firstEventIdFor = (seed: number): number => seed * 1_000_000_000 + 
 const timeOfField = (field: string) => (record: Record<string, unknown>): number | null =>
   typeof record[field] === "string" ? parseTimestamp(record[field] as string) : null;
 
+/** A generator of one event at a time, as timed events (event time read from `field`). */
+function timed(generator: { next(): Record<string, unknown> }, field: string): Iterator<TimedEvent> {
+  const timeOf = timeOfField(field);
+  return {
+    next: () => {
+      const record = generator.next();
+      return { done: false, value: { record, time: timeOf(record) ?? 0 } };
+    },
+  };
+}
+
 /** Conversations per generated block: each block is sorted by time; blocks follow each other. */
 const CONVERSATION_BLOCK = 50;
 /** Lines per conversation, on average: 2-5 messages and an order event. */
@@ -45,32 +56,14 @@ export const KINDS: Record<string, EventKind> = {
   playback: {
     description: "video playback events (seed 000): a pool of player sessions, start/buffer/error/stop",
     topic: TOPICS.alerts.topic,
-    generate: (s) => {
-      const generator = new PlaybackGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) });
-      const timeOf = KINDS.playback.timeOf;
-      return {
-        next: () => {
-          const record = generator.next();
-          return { done: false, value: { record, time: timeOf(record) ?? 0 } };
-        },
-      };
-    },
+    generate: (s) => timed(new PlaybackGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), "event_timestamp"),
     timeOf: timeOfField("event_timestamp"),
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },
   ott: {
     description: "OTT viewing events (seeds 001, 002, 003): nested device, location, quality; rating on rate",
     topic: TOPICS.ott.topic,
-    generate: (s) => {
-      const generator = new OttGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) });
-      const timeOf = KINDS.ott.timeOf;
-      return {
-        next: () => {
-          const record = generator.next();
-          return { done: false, value: { record, time: timeOf(record) ?? 0 } };
-        },
-      };
-    },
+    generate: (s) => timed(new OttGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), "timestamp"),
     timeOf: timeOfField("timestamp"),
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },

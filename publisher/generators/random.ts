@@ -56,6 +56,18 @@ export class Random {
     return items[items.length - 1][0];
   }
 
+  /** A shuffled copy of `items` (Fisher-Yates). */
+  shuffled<T>(items: readonly T[]): T[] {
+    const out = items.slice();
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = this.int(0, i);
+      const t = out[i];
+      out[i] = out[j];
+      out[j] = t;
+    }
+    return out;
+  }
+
   /** Exponentially distributed with the given mean (Poisson arrivals). */
   exponential(mean: number): number {
     return -Math.log(1 - this.float()) * mean;

@@ -46,13 +46,7 @@ describe("conversations pipeline on the direct runner", () => {
       run(["--input", writeLines(join(dir, "in-order.jsonl"), lines), "--warehouse", inOrder]);
       // The same records shuffled, one in five repeated, in three files run one after another (three "micro-batches").
       const random = new Random(17);
-      const shuffled = lines.flatMap((l) => (random.float() < 0.2 ? [l, l] : [l]));
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = random.int(0, i);
-        const t = shuffled[i];
-        shuffled[i] = shuffled[j];
-        shuffled[j] = t;
-      }
+      const shuffled = random.shuffled(lines.flatMap((l) => (random.float() < 0.2 ? [l, l] : [l])));
       const third = Math.ceil(shuffled.length / 3);
       for (let k = 0; k < 3; k++) {
         run(["--input", writeLines(join(dir, `part-${k}.jsonl`), shuffled.slice(k * third, (k + 1) * third)), "--warehouse", reordered]);

@@ -85,13 +85,7 @@ describe("conversation CombineFn", () => {
     const expected = new Map(conversationsOfChunk(records(lines)).map((acc) => [acc.order_id, readable(conversationRow(acc))]));
     const random = new Random(99);
     for (let trial = 0; trial < 25; trial++) {
-      const shuffled = lines.flatMap((l) => (random.float() < 0.2 ? [l, l] : [l]));
-      for (let i = shuffled.length - 1; i > 0; i--) {
-        const j = random.int(0, i);
-        const t = shuffled[i];
-        shuffled[i] = shuffled[j];
-        shuffled[j] = t;
-      }
+      const shuffled = random.shuffled(lines.flatMap((l) => (random.float() < 0.2 ? [l, l] : [l])));
       const cuts = [0, random.int(0, shuffled.length), random.int(0, shuffled.length), shuffled.length].sort((a, b) => a - b);
       const partials = [0, 1, 2].flatMap((k) => conversationsOfChunk(records(shuffled.slice(cuts[k], cuts[k + 1]))));
       const byOrder = new Map<number, ConversationAccumulator[]>();
