@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
-import { pubsubClient } from "../io/pubsub/client";
+import { checkCredentials, PubSubError, pubsubClient, pubsubFailure } from "../io/pubsub/client";
 import { DEFAULT_PROJECT, TOPICS } from "../io/pubsub/names";
 import { EnsureResult, ensureTopics } from "../io/pubsub/resources";
 import { SinkError } from "../io/sinks/sink";
@@ -23,9 +23,10 @@ async function main(): Promise<void> {
   const results: EnsureResult[] = [];
   const pubsub = pubsubClient(argv.project);
   try {
+    await checkCredentials(pubsub);
     for (const name of argv.pipeline) {
       if (!PIPELINES[name] || !TOPICS[name]) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(TOPICS).join(", ")})`);
-      results.push(...(await ensureTopics(pubsub, argv.project, TOPICS[name])));
+      results.push(...(await ensureTopics(pubsub, argv.project, TOPICS[name]).catch(pubsubFailure(PubSubError, `project ${argv.project}`))));
     }
   } finally {
     await pubsub.close();
@@ -41,4 +42,4 @@ async function main(): Promise<void> {
   for (const r of results) process.stdout.write(`${r.action.padEnd(8)} ${r.resource}\n`);
 }
 
-main().catch((error) => exitWithError(error, (e) => e instanceof SinkError || /UNAVAILABLE|ECONNREFUSED|credentials/i.test(e.message)));
+main().catch((error) => exitWithError(error, (e) => e instanceof SinkError || e instanceof PubSubError));

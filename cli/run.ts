@@ -1,7 +1,7 @@
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../io/sources/file-source";
 import { PubSubSource } from "../io/sources/pubsub-source";
-import { pubsubClient, subscriberApi } from "../io/pubsub/client";
+import { PubSubError, pubsubClient, subscriberApi } from "../io/pubsub/client";
 import { subscriptionPath, TOPICS } from "../io/pubsub/names";
 import { SUBSCRIPTION_SETTINGS } from "../io/pubsub/resources";
 import { Source, SourceError } from "../io/sources/source";
@@ -156,4 +156,4 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   }
 }
 
-export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError;
+export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError;

@@ -3,7 +3,7 @@ import { readFile } from "fs/promises";
 import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
 import { commandLine } from "../cli/parser";
 import { checkOption, OptionSpec, OptionValues } from "../cli/options";
-import { pubsubClient } from "../io/pubsub/client";
+import { PubSubError, pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { parseTimestamp } from "../transforms/core/timestamp";
 import { Random } from "./generators/random";
@@ -132,4 +132,4 @@ async function main(): Promise<void> {
   if (output.errors > 0) process.exitCode = 1;
 }
 
-main().catch((error) => exitWithError(error, (e) => /UNAVAILABLE|ECONNREFUSED|credentials|ENOENT|EACCES/i.test(e.message)));
+main().catch((error) => exitWithError(error, (e) => e instanceof PubSubError || /ENOENT|EACCES/.test(e.message)));

@@ -1,5 +1,6 @@
 import { createWriteStream, WriteStream } from "fs";
 import { PubSub, Topic } from "@google-cloud/pubsub";
+import { checkCredentials, PubSubError, pubsubFailure } from "../io/pubsub/client";
 
 /** Where the publisher sends events. `send` may buffer; `close` resolves once everything was delivered. */
 export interface PublisherOutput {
@@ -24,8 +25,10 @@ export class PubSubOutput implements PublisherOutput {
   private constructor(readonly description: string, private readonly pubsub: PubSub, private readonly topic: Topic) {}
 
   static async open(pubsub: PubSub, project: string, name: string): Promise<PubSubOutput> {
+    await checkCredentials(pubsub);
     const topic = pubsub.topic(name, { batching: { maxMessages: 1000, maxMilliseconds: 10 } });
-    if (!(await topic.exists())[0]) await topic.create();
+    const fail = pubsubFailure(PubSubError, `topic projects/${project}/topics/${name}`);
+    if (!(await topic.exists().catch(fail))[0]) await topic.create().catch(fail);
     return new PubSubOutput(`Pub/Sub projects/${project}/topics/${name}`, pubsub, topic);
   }
 

@@ -1,6 +1,7 @@
 import { v1 } from "@google-cloud/pubsub";
 import { MessageChunk } from "../../transforms/core/chunk";
-import { nowMicros, Source } from "./source";
+import { pubsubFailure } from "../pubsub/client";
+import { nowMicros, Source, SourceError } from "./source";
 
 export interface PubSubSourceOptions {
   /** `projects/P/subscriptions/S` */
@@ -87,7 +88,9 @@ export class PubSubSource implements Source {
     let windowEnds = Infinity;
     while (ids.length < o.maxBatch && Date.now() < windowEnds && !signal?.aborted) {
       const response = (
-        await this.api.pull({ subscription: o.subscription, maxMessages: Math.min(MAX_PULL, o.maxBatch - ids.length), returnImmediately: true })
+        await this.api
+          .pull({ subscription: o.subscription, maxMessages: Math.min(MAX_PULL, o.maxBatch - ids.length), returnImmediately: true })
+          .catch(pubsubFailure(SourceError, `subscription ${o.subscription}`))
       )[0];
       const received = response.receivedMessages ?? [];
       for (const m of received) {

@@ -89,6 +89,12 @@ describe("pipeline CLI", () => {
     expect(await rows(a)).to.not.deep.equal(await rows(c));
   });
 
+  it("says in one line, exit 1, that nothing listens at PUBSUB_EMULATOR_HOST", () => {
+    const run = runCli(["alerts", "--source", "pubsub"], ROOT, { ...process.env, PUBSUB_EMULATOR_HOST: "127.0.0.1:1" });
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.deep.equal(["error: nothing listens at 127.0.0.1:1 (PUBSUB_EMULATOR_HOST): start the emulator with npm run emulator"]);
+  });
+
   it("refuses a warehouse whose table has other columns, in one line, exit 1", async () => {
     const warehouse = join(dir, "old.duckdb");
     const instance = await DuckDBInstance.create(warehouse);

@@ -85,6 +85,14 @@ describe("Pub/Sub on the real emulator", function () {
     expect(lines.filter((l) => l.includes("subscriptions/customer-courier-conversations-sub"))).to.have.length(1);
   });
 
+  it("says in one line, exit 1, that a subscription does not exist", () => {
+    const run = runCli(["alerts", "--source", "pubsub", "--subscription", "no-such-sub", "--warehouse", join(dir, "none.duckdb")], ROOT, env);
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.deep.equal([
+      `error: subscription projects/${PROJECT}/subscriptions/no-such-sub does not exist (npm run resources -- ensure creates the defaults)`,
+    ]);
+  });
+
   it("publishes with attributes a Dataflow reader can use as timestampAttribute", async () => {
     const subscription = await freshSubscription("attributes");
     publish("attributes", 3, 1);
