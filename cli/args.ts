@@ -1,45 +1,15 @@
-import { Argv, Options } from "yargs";
+import { Argv } from "yargs";
 import { PipelineDefinition } from "../pipelines/definition";
 import { PIPELINES } from "../pipelines/registry";
 import { UsageError } from "./errors";
 import { commandLine } from "./parser";
-import { checkOption, COMMON_OPTIONS, OptionSpec, OptionValues } from "./options";
+import { COMMON_OPTIONS, OptionValues, pickOptions, yargsOption } from "./options";
 
 export interface ParsedArgs {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   pipeline: PipelineDefinition<any>;
   common: OptionValues;
   /** The pipeline's own options, by name: the `Options` its graph is expanded with. */
   options: OptionValues;
-}
-
-/**
- * Numbers and choices are checked by `checkOption`, not yargs, so every bad
- * value gets the same one-line message (yargs turns "abc" into NaN and prints
- * choices over several lines).
- */
-function yargsOption(spec: OptionSpec): Options {
-  const choices = spec.choices ? ` [choices: ${spec.choices.join(", ")}]` : "";
-  return {
-    // No yargs type for numbers: it would turn "abc" into NaN; its own number parsing keeps "abc" as text.
-    type: spec.type === "number" ? undefined : spec.type,
-    describe: spec.description + choices,
-    default: spec.default,
-    requiresArg: spec.type !== "boolean",
-  };
-}
-
-
-
-function pick(specs: readonly OptionSpec[], argv: Record<string, unknown>): OptionValues {
-  const values: OptionValues = {};
-  for (const spec of specs) {
-    const value = argv[spec.name];
-    const problem = checkOption(spec, value);
-    if (problem) throw new UsageError(problem);
-    values[spec.name] = value as OptionValues[string];
-  }
-  return values;
 }
 
 function parser(argv: readonly string[]): Argv {
@@ -84,5 +54,5 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | "help" {
   const name = positional[0];
   const pipeline = PIPELINES[name];
   if (pipeline === undefined) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
-  return { pipeline, common: pick(COMMON_OPTIONS, parsed), options: pick(pipeline.options, parsed) };
+  return { pipeline, common: pickOptions(COMMON_OPTIONS, parsed), options: pickOptions(pipeline.options, parsed) };
 }

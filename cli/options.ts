@@ -3,9 +3,11 @@
  * Template metadata are generated from these, so they cannot drift apart.
  * Names follow Beam's own spelling (`--runner`, `--project`, camelCase).
  */
+import { Options } from "yargs";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
+import { UsageError } from "./errors";
 
 export interface OptionSpec {
   readonly name: string;
@@ -17,6 +19,8 @@ export interface OptionSpec {
   readonly integer?: boolean;
   /** For numbers: the smallest accepted value. */
   readonly min?: number;
+  /** For numbers: the largest accepted value. */
+  readonly max?: number;
 }
 
 export type OptionValues = Record<string, string | number | boolean | undefined>;
@@ -47,10 +51,39 @@ export function checkOption(spec: OptionSpec, value: unknown): string | undefine
     if (typeof value !== "number" || !Number.isFinite(value)) return `--${spec.name} must be a number, got ${JSON.stringify(value)}`;
     if (spec.integer && !Number.isInteger(value)) return `--${spec.name} must be a whole number, got ${value}`;
     if (spec.min !== undefined && value < spec.min) return `--${spec.name} must be at least ${spec.min}, got ${value}`;
+    if (spec.max !== undefined && value > spec.max) return `--${spec.name} must be at most ${spec.max}, got ${value}`;
   }
   if (spec.type === "string" && typeof value !== "string") return `--${spec.name} takes a value`;
   if (spec.choices && !spec.choices.includes(value as string)) {
     return `--${spec.name} must be one of ${spec.choices.join(", ")}, got ${JSON.stringify(value)}`;
   }
   return undefined;
+}
+
+/**
+ * The yargs declaration of a flag. Numbers and choices are checked by
+ * `checkOption`, not yargs, so every bad value gets the same one-line message
+ * (yargs turns "abc" into NaN and prints choices over several lines).
+ */
+export function yargsOption(spec: OptionSpec): Options {
+  const choices = spec.choices ? ` [choices: ${spec.choices.join(", ")}]` : "";
+  return {
+    // No yargs type for numbers: it would turn "abc" into NaN; its own number parsing keeps "abc" as text.
+    type: spec.type === "number" ? undefined : spec.type,
+    describe: spec.description + choices,
+    default: spec.default,
+    requiresArg: spec.type !== "boolean",
+  };
+}
+
+/** The values of `specs` in parsed argv, each checked; the first bad one throws its line as a UsageError. */
+export function pickOptions(specs: readonly OptionSpec[], argv: Record<string, unknown>): OptionValues {
+  const values: OptionValues = {};
+  for (const spec of specs) {
+    const value = argv[spec.name];
+    const problem = checkOption(spec, value);
+    if (problem) throw new UsageError(problem);
+    values[spec.name] = value as OptionValues[string];
+  }
+  return values;
 }

@@ -2,7 +2,7 @@
 import { readFile } from "fs/promises";
 import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
 import { commandLine } from "../cli/parser";
-import { checkOption, OptionSpec, OptionValues } from "../cli/options";
+import { OptionSpec, OptionValues, pickOptions, yargsOption } from "../cli/options";
 import { PubSubError, pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { parseTimestamp } from "../transforms/core/timestamp";
@@ -15,10 +15,10 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "eps", type: "number", default: 100, min: 0.001, description: "Events per second." },
   { name: "count", type: "number", integer: true, min: 1, description: "Stop after this many events." },
   { name: "duration", type: "number", min: 0.001, description: "Stop after this many seconds." },
-  { name: "seed", type: "number", integer: true, min: 0, description: "Same seed, same events (ids start at seed x 10^9 + 1). Random when absent; the run prints it." },
+  { name: "seed", type: "number", integer: true, min: 0, max: 9_000_000, description: "Same seed, same events (ids start at seed x 10^9 + 1). Random when absent; the run prints it." },
   { name: "startTime", type: "string", description: "Event time of the first event (ISO-8601). Default: now. With --seed, makes a run repeatable to the byte." },
   { name: "file", type: "string", description: "Replay this recorded JSONL file in event-time order instead of generating (any kind)." },
-  { name: "speedup", type: "number", default: 1, min: 0.001, description: "With --file: how much faster than the recorded times (60 = a minute per second)." },
+  { name: "speedup", type: "number", min: 0.001, description: "With --file: how much faster than the recorded times (60 = a minute per second). Default 1." },
   { name: "burst", type: "boolean", default: false, description: "Send in batches every 10-60 s, as seed 000's publisher does, at the same average rate." },
   { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Pub/Sub project (the emulator's when PUBSUB_EMULATOR_HOST is set)." },
   { name: "topic", type: "string", description: "Topic to publish to (created if missing). Default: the kind's topic." },
@@ -27,7 +27,6 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "dryRun", type: "boolean", default: false, description: "Same as --output stdout." },
 ];
 
-const MAX_SEED = 9_000_000;
 const TICK_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -41,34 +40,28 @@ function parse(argv: string[]): { kind: string; o: OptionValues } {
     .example("$0 playback --eps 500 --duration 30", "30 s of playback events to the emulator's video-playback-events topic")
     .example("$0 playback --count 5 --seed 1 --dry-run", "five events on stdout");
   for (const [name, kind] of Object.entries(KINDS)) y = y.command(name, kind.description);
-  for (const spec of OPTIONS) {
-    y = y.option(spec.name, {
-      type: spec.type === "number" ? undefined : spec.type,
-      describe: spec.description + (spec.choices ? ` [choices: ${spec.choices.join(", ")}]` : ""),
-      default: spec.default,
-      requiresArg: spec.type !== "boolean",
-    });
-  }
+  for (const spec of OPTIONS) y = y.option(spec.name, yargsOption(spec));
   const parsed = y.parseSync() as Record<string, unknown>;
   const kind = String((parsed._ as unknown[])[0]);
   if (KINDS[kind] === undefined) throw new UsageError(`unknown kind: ${kind} (kinds: ${Object.keys(KINDS).join(", ")})`);
   if ((parsed._ as unknown[]).length > 1) throw new UsageError(`unexpected argument: ${(parsed._ as unknown[])[1]}`);
-  const o: OptionValues = {};
-  for (const spec of OPTIONS) {
-    const problem = checkOption(spec, parsed[spec.name]);
-    if (problem) throw new UsageError(problem);
-    o[spec.name] = parsed[spec.name] as OptionValues[string];
-  }
+  const o = pickOptions(OPTIONS, parsed);
   if (o.dryRun) o.output = "stdout";
   if (o.output === "file" && !o.out) throw new UsageError("--output file needs --out PATH");
   if (o.out && o.output !== "file") throw new UsageError("--out is for --output file");
-  if (o.seed !== undefined && (o.seed as number) > MAX_SEED) throw new UsageError(`--seed must be at most ${MAX_SEED}`);
   if (o.file !== undefined && (o.seed !== undefined || o.startTime !== undefined)) throw new UsageError("--file replays recorded events: --seed and --startTime are for generated ones");
-  if (o.file === undefined && argv.some((a) => a.startsWith("--speedup"))) throw new UsageError("--speedup is for --file replays; generated events are paced by --eps");
+  if (o.file === undefined && o.speedup !== undefined) throw new UsageError("--speedup is for --file replays; generated events are paced by --eps");
   if (o.startTime !== undefined && parseTimestamp(o.startTime as string) === null) {
     throw new UsageError(`--startTime must be an ISO-8601 time, got ${JSON.stringify(o.startTime)}`);
   }
   return { kind, o };
+}
+
+async function readLines(path: string): Promise<string[]> {
+  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--file: cannot read ${path} (${error.code ?? error.message})`);
+  });
+  return text.split("\n");
 }
 
 /** `npm run publish -- <kind> [flags]` */
@@ -76,7 +69,7 @@ async function main(): Promise<void> {
   exitQuietlyOnBrokenPipe();
   const { kind: kindName, o } = parse(process.argv.slice(2));
   const kind = KINDS[kindName];
-  const seed = (o.seed as number | undefined) ?? Math.floor(Math.random() * MAX_SEED);
+  const seed = (o.seed as number | undefined) ?? Math.floor(Math.random() * 9_000_000);
   const eps = o.eps as number;
   const count = (o.count as number | undefined) ?? Infinity;
   const durationMs = o.duration === undefined ? Infinity : (o.duration as number) * 1000;
@@ -89,9 +82,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   let schedule: Iterator<Scheduled>;
   if (o.file !== undefined) {
-    const lines = (await readFile(o.file as string, "utf8")).split("\n");
-    schedule = replay(lines, kind, o.speedup as number)[Symbol.iterator]();
-    log.write(`replaying ${o.file} (${kindName}) to ${output.description} at ${o.speedup}x\n`);
+    const speedup = (o.speedup as number | undefined) ?? 1;
+    schedule = replay(await readLines(o.file as string), kind, speedup)[Symbol.iterator]();
+    log.write(`replaying ${o.file} (${kindName}) to ${output.description} at ${speedup}x\n`);
   } else {
     const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime as string)!;
     schedule = paced(kind.generate({ seed, startMicros, eps }), eps);

@@ -19,6 +19,7 @@ describe("publish CLI", () => {
       [["--seed", "9000001"], /--seed must be at most 9000000/],
       [["--startTime", "noon"], /--startTime must be an ISO-8601 time/],
       [["--output", "kafka"], /--output must be one of pubsub, file, stdout/],
+      [["--file", "/no/such.jsonl"], /--file: cannot read \/no\/such.jsonl \(ENOENT\)/],
     ];
     for (const [args, message] of cases) {
       it(args.join(" "), () => {
