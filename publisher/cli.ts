@@ -74,6 +74,8 @@ async function main(): Promise<void> {
   const count = (o.count as number | undefined) ?? Infinity;
   const durationMs = o.duration === undefined ? Infinity : (o.duration as number) * 1000;
   const topic = (o.topic as string | undefined) ?? kind.topic;
+  // Read the recording first: a bad --file is a usage error, before any connection.
+  const recorded = o.file === undefined ? undefined : await readLines(o.file as string);
   const output: PublisherOutput =
     o.output === "pubsub"
       ? await PubSubOutput.open(pubsubClient(o.project as string), o.project as string, topic)
@@ -81,9 +83,9 @@ async function main(): Promise<void> {
   const log = o.output === "stdout" ? process.stderr : process.stdout;
   const started = Date.now();
   let schedule: Iterator<Scheduled>;
-  if (o.file !== undefined) {
+  if (recorded !== undefined) {
     const speedup = (o.speedup as number | undefined) ?? 1;
-    schedule = replay(await readLines(o.file as string), kind, speedup)[Symbol.iterator]();
+    schedule = replay(recorded, kind, speedup)[Symbol.iterator]();
     log.write(`replaying ${o.file} (${kindName}) to ${output.description} at ${speedup}x\n`);
   } else {
     const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime as string)!;
