@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import yargs from "yargs";
+import { formatCount } from "../cli/format";
 import { PlaybackGenerator } from "../publisher/generators/playback";
 import { streamingBenchmark } from "./streaming";
 import { CONVERSATIONS_START_MICROS, ConversationGenerator } from "../publisher/generators/conversations";
@@ -39,7 +40,7 @@ function measure(label: string, events: number, args: string[]): Measured {
 }
 
 const rate = (m: Measured): number => (m.events / m.ms) * 1000;
-const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
+const fmt = formatCount;
 
 /** `npm run bench -- alerts --events N`: the alerts pipeline beside a plain-Node baseline, in one run. */
 async function alertsBenchmark(events: number): Promise<void> {

@@ -1,4 +1,5 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
+import { formatCount } from "../cli/format";
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -8,14 +9,14 @@ import { subscriptionPath } from "../io/pubsub/names";
 import { DuckDbSink } from "../io/sinks/duckdb-sink";
 import { PubSubSource } from "../io/sources/pubsub-source";
 import { alertsPipeline } from "../pipelines/alerts/pipeline";
-import { RunReport } from "../pipelines/definition";
+import { RowObserver } from "../pipelines/definition";
 import { PlaybackGenerator } from "../publisher/generators/playback";
 import { drive } from "../runners/direct/driver";
 import { inlineExecutor } from "../runners/direct/inline-executor";
 import { Row } from "../schemas/table";
 
 const PROJECT = "bench-project";
-const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
+const fmt = formatCount;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freshSubscription(pubsub: PubSub, name: string): Promise<string> {
@@ -62,12 +63,12 @@ interface PipelineRun {
 }
 
 /** The alerts pipeline on the direct runner over a subscription, in this process; `observe` sees each committed batch. */
-async function runPipeline(pubsub: PubSub, subscription: string, warehouse: string, streaming: boolean, observe: RunReport["observe"], signal?: AbortSignal): Promise<PipelineRun> {
+async function runPipeline(pubsub: PubSub, subscription: string, warehouse: string, streaming: boolean, observe: RowObserver, signal?: AbortSignal): Promise<PipelineRun> {
   const source = new PubSubSource(await subscriberApi(pubsub), { subscription, maxBatch: 1000, batchWindowMs: 250, streaming, idleMs: 500, ackDeadlineSec: 60 });
   const sink = new DuckDbSink(warehouse);
   await sink.open(alertsPipeline.tables);
   const run: PipelineRun = { read: 0, firstCommitAt: 0, lastCommitAt: 0, started: Date.now() };
-  await drive(source, sink, inlineExecutor(alertsPipeline, { bufferThresholdMs: 4000, sampleEvents: 0 }), { observe, render: () => [] }, {
+  await drive(source, sink, inlineExecutor(alertsPipeline, { bufferThresholdMs: 4000, sampleEvents: 0 }), observe, {
     bundleBytes: 4 << 20,
     maxInFlight: 2,
     commit: { maxRows: 50_000, maxDelayMs: 250 },

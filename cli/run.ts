@@ -9,7 +9,6 @@ import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
 import { JsonlSink } from "../io/sinks/jsonl-sink";
 import { Sink, SinkError } from "../io/sinks/sink";
 import { StdoutSink } from "../io/sinks/stdout-sink";
-import { RunReport } from "../pipelines/definition";
 import { Row } from "../schemas/table";
 import { drive } from "../runners/direct/driver";
 import { CommitTotals } from "../runners/direct/committer";
@@ -18,6 +17,7 @@ import { inlineExecutor } from "../runners/direct/inline-executor";
 import { WorkerPool } from "../runners/direct/worker-pool";
 import { ParsedArgs } from "./args";
 import { UsageError } from "./errors";
+import { formatCount } from "./format";
 import { DeadLetterTally, renderSummary } from "./summary";
 
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
@@ -84,19 +84,9 @@ function liveStatus(source: PubSubSource): (totals: CommitTotals) => void {
     lastLine = now;
     const read = totals.counters[COUNTERS.recordsRead] ?? 0;
     const line =
-      `commits ${totals.commits}, read ${read.toLocaleString("en-US")} (${Math.round(read / ((now - started) / 1000)).toLocaleString("en-US")}/s), ` +
-      `in flight ${source.backlog}, dead letters ${(totals.counters[COUNTERS.deadLetters] ?? 0).toLocaleString("en-US")}`;
+      `commits ${totals.commits}, read ${formatCount(read)} (${formatCount(read / ((now - started) / 1000))}/s), ` +
+      `in flight ${source.backlog}, dead letters ${formatCount(totals.counters[COUNTERS.deadLetters] ?? 0)}`;
     process.stderr.write(process.stderr.isTTY ? `\r${line}   ` : `${new Date(now).toISOString()} ${line}\n`);
-  };
-}
-
-function both(a: RunReport, b: RunReport): RunReport {
-  return {
-    observe: (table: string, rows: readonly Row[]) => {
-      a.observe(table, rows);
-      b.observe(table, rows);
-    },
-    render: () => [...a.render(), ...b.render()],
   };
 }
 
@@ -126,7 +116,11 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   const report = args.pipeline.newReport();
   const deadLetters = new DeadLetterTally();
   try {
-    const stats = await drive(source, sink, execute, both(report, deadLetters), {
+    const observe = (table: string, rows: readonly Row[]): void => {
+      report.observe(table, rows);
+      deadLetters.observe(table, rows);
+    };
+    const stats = await drive(source, sink, execute, observe, {
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.

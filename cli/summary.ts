@@ -1,13 +1,14 @@
-import { PipelineDefinition, RunReport } from "../pipelines/definition";
+import { PipelineDefinition, RunReport, SummaryLine } from "../pipelines/definition";
+import { formatCount } from "./format";
 import { deadLetter, DeadLetter } from "../schemas/dead-letter";
 import { Row } from "../schemas/table";
 import { COUNTERS } from "../transforms/core/parse-records";
 import { RunStats } from "../runners/direct/driver";
 
-const n = (value: number): string => Math.round(value).toLocaleString("en-US");
+const n = formatCount;
 
 /** Dead letters of the run by reason code, for the summary. */
-export class DeadLetterTally implements RunReport {
+export class DeadLetterTally {
   private readonly byCode = new Map<string, number>();
 
   observe(table: string, rows: readonly Row[]): void {
@@ -15,13 +16,13 @@ export class DeadLetterTally implements RunReport {
     for (const row of rows as readonly DeadLetter[]) this.byCode.set(row.reason_code, (this.byCode.get(row.reason_code) ?? 0) + 1);
   }
 
-  render(): string[] {
+  /** `code count` pairs, most frequent first. */
+  reasons(): string[] {
     return [...this.byCode].sort((a, b) => b[1] - a[1]).map(([code, count]) => `${code} ${n(count)}`);
   }
 }
 
 export interface SummaryInput {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   pipeline: PipelineDefinition<any>;
   source: string;
   runner: string;
@@ -41,19 +42,23 @@ export function renderSummary(input: SummaryInput): string {
   const seconds = stats.elapsedMs / 1000;
   const rate = seconds > 0 ? read / seconds : 0;
   const accounted = read === valid + dead + blank ? "" : `  (MISMATCH: ${n(read - valid - dead - blank)} unaccounted)`;
-  const lines = [
-    `${input.pipeline.name}: ${stats.interrupted ? "interrupted, committed what was read" : "done"} in ${seconds.toFixed(1)} s, ${n(rate)} records/s (${input.runner})`,
-    `  source                 ${input.source}`,
-    `  read                   ${n(read)} lines = ${n(valid)} valid + ${n(dead)} dead letters + ${n(blank)} blank${accounted}`,
+  const labelled: SummaryLine[] = [
+    ["source", input.source],
+    ["read", `${n(read)} lines = ${n(valid)} valid + ${n(dead)} dead letters + ${n(blank)} blank${accounted}`],
   ];
   for (const [table, w] of stats.written) {
     if (table === deadLetter.name) continue;
-    lines.push(`  ${table.padEnd(22)} ${n(w.stored)} rows stored${w.duplicates > 0 ? `, ${n(w.duplicates)} already there (same key)` : ""}`);
+    labelled.push([table, `${n(w.stored)} rows stored${w.duplicates > 0 ? `, ${n(w.duplicates)} already there (same key)` : ""}`]);
   }
-  const reasons = input.deadLetters.render();
-  lines.push(`  dead letters           ${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`);
-  for (const line of input.report.render()) lines.push(`  ${line}`);
-  for (const where of input.location) lines.push(`  rows in                ${where}`);
-  if (input.queryHint) lines.push(`  try                    ${input.queryHint}`);
+  const reasons = input.deadLetters.reasons();
+  labelled.push(["dead letters", `${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`]);
+  labelled.push(...input.report.render());
+  for (const where of input.location) labelled.push(["rows in", where]);
+  if (input.queryHint) labelled.push(["try", input.queryHint]);
+  const width = Math.max(...labelled.map((line) => line[0].length));
+  const lines = [
+    `${input.pipeline.name}: ${stats.interrupted ? "interrupted, committed what was read" : "done"} in ${seconds.toFixed(1)} s, ${n(rate)} records/s (${input.runner})`,
+    ...labelled.map((line) => `  ${line[0].padEnd(width)}  ${line[1]}`),
+  ];
   return lines.join("\n");
 }

@@ -32,9 +32,14 @@ export interface PipelineDefinition<Options> {
   newReport(): RunReport;
 }
 
+/** Called with every committed batch of a table's rows. */
+export type RowObserver = (table: string, rows: readonly Row[]) => void;
+
+/** One line of the summary: its label and its text (the summary aligns the labels). */
+export type SummaryLine = readonly [label: string, text: string];
+
 /** The pipeline's part of the end-of-run summary, fed with every committed batch. */
 export interface RunReport {
-  observe(table: string, rows: readonly Row[]): void;
-  /** Lines to print; `location` says where the sink put the rows. */
-  render(): string[];
+  observe: RowObserver;
+  render(): SummaryLine[];
 }

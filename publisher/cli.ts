@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from "fs/promises";
 import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
+import { formatCount } from "../cli/format";
 import { commandLine } from "../cli/parser";
 import { OptionSpec, OptionValues, pickOptions, yargsOption } from "../cli/options";
 import { PubSubError, pubsubClient } from "../io/pubsub/client";
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   let releasedUntil = 0;
   let next = schedule.next();
   const progress = process.stderr.isTTY && o.output !== "stdout"
-    ? setInterval(() => process.stderr.write(`\rsent ${sent.toLocaleString("en-US")} (${Math.round(sent / ((Date.now() - started) / 1000)).toLocaleString("en-US")}/s), errors ${output.errors}   `), 500)
+    ? setInterval(() => process.stderr.write(`\rsent ${formatCount(sent)} (${formatCount(sent / ((Date.now() - started) / 1000))}/s), errors ${output.errors}   `), 500)
     : undefined;
   while (!stopped && !next.done && sent < count && Date.now() - started < durationMs) {
     const elapsed = Math.min(Date.now() - started, durationMs);
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
     process.stderr.write("\n");
   }
   const seconds = (Date.now() - started) / 1000;
-  log.write(`sent ${output.delivered.toLocaleString("en-US")} events in ${seconds.toFixed(1)} s (${Math.round(output.delivered / seconds).toLocaleString("en-US")}/s), ${output.errors} errors${output.firstError ? `: ${output.firstError}` : ""}\n`);
+  log.write(`sent ${formatCount(output.delivered)} events in ${seconds.toFixed(1)} s (${formatCount(output.delivered / seconds)}/s), ${output.errors} errors${output.firstError ? `: ${output.firstError}` : ""}\n`);
   if (output.errors > 0) process.exitCode = 1;
 }
 

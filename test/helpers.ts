@@ -52,3 +52,10 @@ export async function query(warehouse: string, sql: string): Promise<Record<stri
     instance.closeSync();
   }
 }
+
+/** The text of the summary line labelled `label` (labels are aligned with spaces). */
+export function summaryLine(summary: string, label: string): string {
+  const line = summary.split("\n").find((l) => l.startsWith(`  ${label} `));
+  if (line === undefined) throw new Error(`no "${label}" line in:\n${summary}`);
+  return line.slice(label.length + 2).trim();
+}

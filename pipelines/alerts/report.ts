@@ -1,10 +1,11 @@
-import { RunReport } from "../definition";
+import { formatCount } from "../../cli/format";
+import { RunReport, SummaryLine } from "../definition";
 import { PlaybackAlert, videoPlaybackAlerts } from "../../schemas/playback";
 import { Row } from "../../schemas/table";
 
 function top(counts: Map<string, number>, n: number): string {
   const entries = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, n);
-  return entries.length === 0 ? "none" : entries.map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`).join(", ");
+  return entries.length === 0 ? "none" : entries.map(([k, v]) => `${k} ${formatCount(v)}`).join(", ");
 }
 
 function bump(counts: Map<string, number>, key: string | null): void {
@@ -29,11 +30,11 @@ export class AlertsReport implements RunReport {
     }
   }
 
-  render(): string[] {
+  render(): SummaryLine[] {
     return [
-      `alert kinds            errors ${this.errors.toLocaleString("en-US")}, long buffering ${this.buffering.toLocaleString("en-US")}`,
-      `top cities             ${top(this.cities, 5)}`,
-      `top ISPs               ${top(this.isps, 5)}`,
+      ["alert kinds", `errors ${formatCount(this.errors)}, long buffering ${formatCount(this.buffering)}`],
+      ["top cities", top(this.cities, 5)],
+      ["top ISPs", top(this.isps, 5)],
     ];
   }
 }

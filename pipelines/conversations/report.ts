@@ -1,9 +1,10 @@
-import { RunReport } from "../definition";
+import { formatCount } from "../../cli/format";
+import { RunReport, SummaryLine } from "../definition";
 import { customerCourierConversations } from "../../schemas/conversations";
 import { Row } from "../../schemas/table";
 import { ConversationAccumulator, conversationRow, mergeTwo } from "../../transforms/conversations/combine";
 
-const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+const n = formatCount;
 
 function quantile(sorted: readonly number[], q: number): number | null {
   if (sorted.length === 0) return null;
@@ -26,7 +27,7 @@ export class ConversationsReport implements RunReport {
     }
   }
 
-  render(): string[] {
+  render(): SummaryLine[] {
     const rows = [...this.conversations.values()].map(conversationRow).filter((r) => r !== null);
     const delays = rows.map((r) => r!.first_responsetime_delay_seconds).filter((d): d is number => d !== null).sort((a, b) => a - b);
     const byCourier = rows.filter((r) => r!.first_message_by === "courier").length;
@@ -41,10 +42,10 @@ export class ConversationsReport implements RunReport {
       .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))
       .map(([city, c]) => `${city} ${n(c.count)} (median ${seconds(quantile(c.delays.sort((a, b) => a - b), 0.5))})`);
     return [
-      `orders with a chat     ${n(rows.length)}, ${n(rows.length - delays.length)} not answered yet`,
-      `first response         median ${seconds(quantile(delays, 0.5))}, p90 ${seconds(quantile(delays, 0.9))}`,
-      `started by courier     ${rows.length === 0 ? "n/a" : `${((byCourier / rows.length) * 100).toFixed(1)}%`}`,
-      `by city                ${byCity.length === 0 ? "none" : byCity.join(", ")}`,
+      ["orders with a chat", `${n(rows.length)}, ${n(rows.length - delays.length)} not answered yet`],
+      ["first response", `median ${seconds(quantile(delays, 0.5))}, p90 ${seconds(quantile(delays, 0.9))}`],
+      ["started by courier", rows.length === 0 ? "n/a" : `${((byCourier / rows.length) * 100).toFixed(1)}%`],
+      ["by city", byCity.length === 0 ? "none" : byCity.join(", ")],
     ];
   }
 }

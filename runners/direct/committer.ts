@@ -1,6 +1,6 @@
 import { Sink, WriteResult } from "../../io/sinks/sink";
 import { Source } from "../../io/sources/source";
-import { RunReport } from "../../pipelines/definition";
+import { RowObserver } from "../../pipelines/definition";
 import { Row } from "../../schemas/table";
 import { ackIdsOf, RawChunk } from "../../transforms/core/chunk";
 import { BundleResult } from "./bundle";
@@ -38,7 +38,7 @@ export class Committer {
   constructor(
     private readonly source: Source,
     private readonly sink: Sink,
-    private readonly report: RunReport,
+    private readonly observe: RowObserver,
     private readonly policy: CommitPolicy,
     private readonly onCommit?: (totals: CommitTotals) => void,
   ) {}
@@ -95,7 +95,7 @@ export class Committer {
       const sum = totals.written.get(table) ?? { stored: 0, duplicates: 0 };
       totals.written.set(table, { stored: sum.stored + w.stored, duplicates: sum.duplicates + w.duplicates });
     }
-    for (const [table, rows] of tables) this.report.observe(table, rows);
+    for (const [table, rows] of tables) this.observe(table, rows);
     this.onCommit?.(totals);
   }
 }

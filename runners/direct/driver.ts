@@ -1,6 +1,6 @@
 import { Source } from "../../io/sources/source";
 import { Sink } from "../../io/sinks/sink";
-import { RunReport } from "../../pipelines/definition";
+import { RowObserver } from "../../pipelines/definition";
 import { RawChunk } from "../../transforms/core/chunk";
 import { BundleResult } from "./bundle";
 import { CommitPolicy, Committer, CommitTotals } from "./committer";
@@ -35,9 +35,9 @@ function chunkBytes(chunk: RawChunk): number {
  * (several bundles at once on a worker pool), hand the results to the
  * committer in input order, and stop reading while too many bundles wait.
  */
-export async function drive(source: Source, sink: Sink, execute: BundleExecutor, report: RunReport, settings: DriverSettings): Promise<RunStats> {
+export async function drive(source: Source, sink: Sink, execute: BundleExecutor, observe: RowObserver, settings: DriverSettings): Promise<RunStats> {
   const started = Date.now();
-  const committer = new Committer(source, sink, report, settings.commit, settings.onCommit);
+  const committer = new Committer(source, sink, observe, settings.commit, settings.onCommit);
   let bundles = 0;
   let interrupted = false;
 

@@ -4,7 +4,7 @@ import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { PlaybackGenerator } from "../../publisher/generators/playback";
 import { spawnSync } from "child_process";
-import { query, ROOT, runCli, tempDir } from "../helpers";
+import { query, ROOT, runCli, summaryLine, tempDir } from "../helpers";
 
 function expectUsageError(args: string[], message: RegExp): void {
   const run = runCli(args);
@@ -76,7 +76,7 @@ describe("pipeline CLI", () => {
       .filter((e) => e.event_type === "error" || e.buffer_duration_ms > 4000).length;
     const rows = await query(warehouse, "SELECT count(*) AS n FROM video_playback_alerts");
     expect(Number(rows[0].n)).to.equal(expected);
-    expect(run.stdout).to.include(`video_playback_alerts  ${expected.toLocaleString("en-US")} rows stored`);
+    expect(summaryLine(run.stdout, "video_playback_alerts")).to.equal(`${expected.toLocaleString("en-US")} rows stored`);
   });
 
   it("generates the same sample for the same seed, and another for another seed", async () => {
