@@ -7,8 +7,9 @@ import { deadLetter } from "../schemas/dead-letter";
 import { videoPlaybackAlerts } from "../schemas/playback";
 import { Row } from "../schemas/table";
 import { deadLetterOf } from "../transforms/core/dead-letter";
-import { isRejection, reject } from "../transforms/core/validate";
-import { decodePlaybackEvent, detectAlerts } from "../transforms/playback/alerts";
+import { isRejection, reject, Rejection } from "../transforms/core/validate";
+import { Decoder } from "../transforms/core/parse";
+import { DEFAULT_BUFFER_THRESHOLD_MS, decodePlaybackEvent, detectAlerts } from "../transforms/playback/alerts";
 import { conversationsPipeline } from "../pipelines/conversations/pipeline";
 import { conversationMessages, customerCourierConversations, orders } from "../schemas/conversations";
 import { ConversationAccumulator, conversationCombineFn } from "../transforms/conversations/combine";
@@ -19,77 +20,74 @@ import { decodeConversationRecord, isMessage } from "../transforms/conversations
  * `BENCH {...}` line: elapsed ms (from start of reading to the last commit) and peak RSS.
  */
 
-/** The plain-Node baseline: readline, JSON.parse, the same validation, rule and DuckDB writes, no Beam. */
-async function alertsBaseline(input: string, warehouse: string): Promise<void> {
-  const sink = new DuckDbSink(warehouse);
-  await sink.open([videoPlaybackAlerts, deadLetter]);
-  let alerts: Row[] = [];
-  let dead: Row[] = [];
-  let lineNo = 0;
+const COMMIT_ROWS = 50_000;
+
+/**
+ * The baselines' shared loop: readline, JSON.parse, the pipeline's own
+ * decoder, dead letters for what it rejects, and `take` for what it accepts;
+ * rows are written in commits of 50,000, no Beam.
+ */
+async function plainLoop<T>(input: string, sink: DuckDbSink, pipeline: string, decode: Decoder<T>, take: (record: T, rows: TableRows) => void): Promise<void> {
   const receivedAt = Date.now() * 1000;
-  const flush = async () => {
-    await sink.write(new Map([[videoPlaybackAlerts.name, alerts], [deadLetter.name, dead]]));
-    alerts = [];
-    dead = [];
-  };
+  let rows = new TableRows();
+  let lineNo = 0;
   for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
     lineNo++;
     if (line.trim() === "") continue;
-    let event;
+    let record: T | Rejection;
     try {
-      event = decodePlaybackEvent(JSON.parse(line));
+      record = decode(JSON.parse(line), receivedAt);
     } catch (error) {
-      event = reject("invalid_json", String(error));
+      record = reject("invalid_json", String(error));
     }
-    if (isRejection(event)) dead.push(deadLetterOf("alerts", `${input}:${lineNo}`, line, event, receivedAt));
-    else for (const alert of detectAlerts([event], 4000)) alerts.push(alert);
-    if (alerts.length + dead.length >= 50_000) await flush();
+    if (isRejection(record)) rows.add(deadLetter.name, deadLetterOf(pipeline, `${input}:${lineNo}`, line, record, receivedAt));
+    else take(record, rows);
+    if (rows.count >= COMMIT_ROWS) {
+      await sink.write(rows.tables);
+      rows = new TableRows();
+    }
   }
-  await flush();
+  await sink.write(rows.tables);
+}
+
+/** Rows waiting for a commit, by table. */
+class TableRows {
+  readonly tables = new Map<string, Row[]>();
+  count = 0;
+
+  add(table: string, row: Row): void {
+    const list = this.tables.get(table);
+    if (list) list.push(row);
+    else this.tables.set(table, [row]);
+    this.count++;
+  }
+}
+
+/** The alerts baseline: the same validation, rule and idempotent DuckDB writes as the pipeline. */
+async function alertsBaseline(input: string, warehouse: string): Promise<void> {
+  const sink = new DuckDbSink(warehouse);
+  await sink.open([videoPlaybackAlerts, deadLetter]);
+  await plainLoop(input, sink, "alerts", decodePlaybackEvent, (event, rows) => {
+    for (const alert of detectAlerts([event], DEFAULT_BUFFER_THRESHOLD_MS)) rows.add(videoPlaybackAlerts.name, alert);
+  });
   await sink.close();
 }
 
 /**
- * The plain-Node conversations baseline: readline, JSON.parse, the same
- * decoder and CombineFn with every order's accumulator in one Map, messages
- * and orders written in commits of 50,000 rows, the final rows at the end.
+ * The conversations baseline: the same decoder and CombineFn, every order's
+ * accumulator in one Map, its rows written once at the end.
  */
 async function conversationsBaseline(input: string, warehouse: string): Promise<void> {
   const sink = new DuckDbSink(warehouse);
   await sink.open(conversationsPipeline.tables, conversationsPipeline.merges);
   const accumulators = new Map<number, ConversationAccumulator>();
-  let messages: Row[] = [];
-  let orderRows: Row[] = [];
-  let dead: Row[] = [];
-  let lineNo = 0;
-  const receivedAt = Date.now() * 1000;
-  const flush = async () => {
-    await sink.write(new Map([[conversationMessages.name, messages], [orders.name, orderRows], [deadLetter.name, dead]]));
-    messages = [];
-    orderRows = [];
-    dead = [];
-  };
-  for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
-    lineNo++;
-    if (line.trim() === "") continue;
-    let record;
-    try {
-      record = decodeConversationRecord(JSON.parse(line), receivedAt);
-    } catch (error) {
-      record = reject("invalid_json", String(error));
-    }
-    if (isRejection(record)) {
-      dead.push(deadLetterOf("conversations", `${input}:${lineNo}`, line, record, receivedAt));
-      continue;
-    }
-    (isMessage(record) ? messages : orderRows).push(record);
+  await plainLoop(input, sink, "conversations", decodeConversationRecord, (record, rows) => {
+    rows.add(isMessage(record) ? conversationMessages.name : orders.name, record);
     const acc = accumulators.get(record.order_id) ?? conversationCombineFn.createAccumulator();
     accumulators.set(record.order_id, conversationCombineFn.addInput(acc, record));
-    if (messages.length + orderRows.length >= 50_000) await flush();
-  }
-  await flush();
+  });
   const panes = [...accumulators.values()];
-  for (let i = 0; i < panes.length; i += 50_000) await sink.write(new Map([[customerCourierConversations.name, panes.slice(i, i + 50_000)]]));
+  for (let i = 0; i < panes.length; i += COMMIT_ROWS) await sink.write(new Map([[customerCourierConversations.name, panes.slice(i, i + COMMIT_ROWS)]]));
   await sink.close();
 }
 

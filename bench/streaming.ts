@@ -25,7 +25,7 @@ async function freshSubscription(pubsub: PubSub, name: string): Promise<string> 
   return subscriptionPath(PROJECT, `${name}-sub`);
 }
 
-/** Publishes `count` playback events as fast as the client batches them; returns the lines. */
+/** Publishes `count` playback events as fast as the client batches them; returns the publish rate (msg/s). */
 async function publishBacklog(pubsub: PubSub, topicName: string, count: number, seed: number): Promise<number> {
   const topic = pubsub.topic(topicName, { batching: { maxMessages: 1000, maxMilliseconds: 10 } });
   const generator = new PlaybackGenerator({ seed });

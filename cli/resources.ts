@@ -8,6 +8,9 @@ import { PIPELINES } from "../pipelines/registry";
 import { exitWithError, UsageError } from "./errors";
 import { commandLine } from "./parser";
 
+/** The pipelines that have Pub/Sub names, so something to ensure. */
+const READS_PUBSUB = Object.keys(PIPELINES).filter((name) => TOPICS[name] !== undefined);
+
 /** `npm run resources -- ensure`: creates the topics, subscriptions and warehouse tables the pipelines use. */
 async function main(): Promise<void> {
   const argv = commandLine(process.argv.slice(2), "npm run resources --", "$0 ensure [flags]\n\nCreates what the pipelines read from and write to, where missing. Running it again changes nothing.")
@@ -15,26 +18,28 @@ async function main(): Promise<void> {
     .demandCommand(1, "say what to do: ensure")
     .option("project", { type: "string", default: DEFAULT_PROJECT, describe: "Pub/Sub project (the emulator's, with PUBSUB_EMULATOR_HOST set)" })
     .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file whose tables to create" })
-    .option("pipeline", { type: "array", string: true, default: Object.keys(PIPELINES).filter((name) => TOPICS[name]), describe: "Pipelines to prepare" })
+    .option("pipeline", { type: "array", string: true, default: READS_PUBSUB, describe: "Pipelines to prepare" })
     .example("$0 ensure", "everything, for every pipeline")
     .strict()
     .parseSync();
-  if (argv._[0] !== "ensure") throw new UsageError(`unknown action: ${argv._[0]} (actions: ensure)`);
+  const unknown = argv.pipeline.find((name) => !READS_PUBSUB.includes(name));
+  if (unknown !== undefined) throw new UsageError(`unknown pipeline: ${unknown} (pipelines: ${READS_PUBSUB.join(", ")})`);
   const results: EnsureResult[] = [];
   const pubsub = pubsubClient(argv.project);
   try {
     await checkCredentials(pubsub);
     for (const name of argv.pipeline) {
-      if (!PIPELINES[name] || !TOPICS[name]) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(TOPICS).join(", ")})`);
       results.push(...(await ensureTopics(pubsub, argv.project, TOPICS[name]).catch(pubsubFailure(PubSubError, `project ${argv.project}`))));
     }
   } finally {
     await pubsub.close();
   }
   const sink = new DuckDbSink(argv.warehouse);
-  const tables = [...new Map(argv.pipeline.flatMap((name) => PIPELINES[name].tables.map((t) => [t.name, t]))).values()];
+  const pipelines = argv.pipeline.map((name) => PIPELINES[name]);
+  const tables = [...new Map(pipelines.flatMap((p) => p.tables.map((t) => [t.name, t]))).values()];
+  const merges = new Map(pipelines.flatMap((p) => [...(p.merges ?? new Map())]));
   const before = await sink.existingTables();
-  await sink.open(tables);
+  await sink.open(tables, merges);
   await sink.close();
   for (const table of tables) {
     results.push({ resource: `table ${table.name} in ${argv.warehouse}`, action: before.includes(table.name) ? "exists" : "created" });

@@ -3,7 +3,6 @@ import { conversationsPipeline } from "./conversations/pipeline";
 import { PipelineDefinition } from "./definition";
 
 /** Every pipeline the CLI can run, by name (each entry's key equals its `name`; a test checks). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const PIPELINES: Record<string, PipelineDefinition<any>> = {
   alerts: alertsPipeline,
   conversations: conversationsPipeline,

@@ -5,29 +5,36 @@ import { createInterface } from "readline";
 import { rowKey, toJsonRow } from "../../schemas/json";
 import { Row, TableSpec } from "../../schemas/table";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
-import { Sink, TableBatch, WriteResult } from "./sink";
+import { Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
 export const DEFAULT_OUTPUT_DIR = ".warehouse/jsonl";
+
+/** The JSON objects of a JSONL file the sink wrote; a line that is not one stops the run with its place. */
+async function* objectsIn<T>(path: string): AsyncGenerator<T> {
+  if (!existsSync(path)) return;
+  let lineNo = 0;
+  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+    lineNo++;
+    if (line.trim() === "") continue;
+    try {
+      yield JSON.parse(line) as T;
+    } catch {
+      throw new SinkError(`${path}:${lineNo} is not a JSON line this sink wrote: fix or move the file, or use another --outputDir`);
+    }
+  }
+}
 
 /** Keys already in a JSONL file, read at open so re-runs stay idempotent. */
 async function keysIn(path: string, table: TableSpec): Promise<Set<string>> {
   const keys = new Set<string>();
-  if (!existsSync(path)) return keys;
-  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    if (line.trim() !== "") keys.add(rowKey(table, JSON.parse(line) as Row));
-  }
+  for await (const row of objectsIn<Row>(path)) keys.add(rowKey(table, row));
   return keys;
 }
 
 /** States of a merged table, from its `<table>.state.jsonl`. */
 async function statesIn(path: string): Promise<Map<string, Row>> {
   const states = new Map<string, Row>();
-  if (!existsSync(path)) return states;
-  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    if (line.trim() === "") continue;
-    const entry = JSON.parse(line) as { key: string; state: Row };
-    states.set(entry.key, entry.state);
-  }
+  for await (const entry of objectsIn<{ key: string; state: Row }>(path)) states.set(entry.key, entry.state);
   return states;
 }
 

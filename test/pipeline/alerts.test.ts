@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { mkdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { PlaybackGenerator } from "../../publisher/generators/playback";
 import { query, runCli, summaryLine, tempDir, writeLines } from "../helpers";
@@ -127,6 +127,15 @@ describe("alerts pipeline on the direct runner", () => {
     expect(rows[0].event_timestamp).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const dead = readFileSync(join(out, "dead_letter.jsonl"), "utf8").trim().split("\n");
     expect(dead).to.have.length(expectedDead.length);
+  });
+
+  it("refuses, in one line, a JSONL output file it did not write", () => {
+    const out = join(dir, "foreign");
+    mkdirSync(out);
+    writeLines(join(out, "video_playback_alerts.jsonl"), ['{"event_id": 1}', "not json"]);
+    const run = runCli(["alerts", "--input", input, "--sink", "jsonl", "--outputDir", out]);
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.deep.equal([`error: ${join(out, "video_playback_alerts.jsonl")}:2 is not a JSON line this sink wrote: fix or move the file, or use another --outputDir`]);
   });
 
   it("streams rows to stdout with the summary on stderr", () => {
