@@ -17,7 +17,8 @@ import { decodeConversationRecord, isMessage } from "../transforms/conversations
 
 /**
  * One measured run, in its own process so its peak RSS is its own. Prints one
- * `BENCH {...}` line: elapsed ms (from start of reading to the last commit) and peak RSS.
+ * `BENCH {...}` line: elapsed ms (from start of reading to the last commit), peak RSS
+ * and, when run with `--expose-gc`, the peak live heap.
  */
 
 const COMMIT_ROWS = 50_000;
@@ -91,8 +92,28 @@ async function conversationsBaseline(input: string, warehouse: string): Promise<
   await sink.close();
 }
 
+/**
+ * With `--expose-gc`, samples the heap after a full collection every second:
+ * what the run keeps alive, as opposed to the garbage V8 has not collected yet.
+ */
+function sampleLiveHeap(): () => number | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return () => undefined;
+  let peak = 0;
+  const sample = () => {
+    gc();
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  };
+  setInterval(sample, 1000).unref();
+  return () => {
+    sample();
+    return peak / 2 ** 20;
+  };
+}
+
 async function main(): Promise<void> {
   const mode = process.argv[2];
+  const liveHeap = sampleLiveHeap();
   const started = Date.now();
   if (mode === "alerts-baseline") {
     await alertsBaseline(process.argv[3], process.argv[4]);
@@ -104,7 +125,7 @@ async function main(): Promise<void> {
     await runPipeline(args);
   }
   const ms = Date.now() - started;
-  process.stdout.write(`BENCH ${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(`BENCH ${JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, liveHeapMb: liveHeap() })}\n`);
 }
 
 main().catch((error) => {

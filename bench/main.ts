@@ -13,6 +13,7 @@ interface Measured {
   events: number;
   ms: number;
   maxRssMb: number;
+  liveHeapMb?: number;
 }
 
 /** Writes `count` generated playback events, one in every 1,000 replaced by a broken line. */
@@ -31,12 +32,12 @@ async function writeInput(path: string, count: number): Promise<void> {
   await new Promise((resolve) => out.on("finish", resolve));
 }
 
-function measure(label: string, events: number, args: string[]): Measured {
-  const child = spawnSync(process.execPath, [join(__dirname, "child.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
+function measure(label: string, events: number, args: string[], nodeFlags: string[] = []): Measured {
+  const child = spawnSync(process.execPath, [...nodeFlags, join(__dirname, "child.js"), ...args], { encoding: "utf8", maxBuffer: 1 << 26 });
   const line = child.stdout.split("\n").find((l) => l.startsWith("BENCH "));
   if (child.status !== 0 || line === undefined) throw new Error(`${label} failed:\n${child.stderr}`);
   const result = JSON.parse(line.slice(6));
-  return { label, events, ms: result.ms, maxRssMb: result.maxRssMb };
+  return { label, events, ms: result.ms, maxRssMb: result.maxRssMb, liveHeapMb: result.liveHeapMb };
 }
 
 const rate = (m: Measured): number => (m.events / m.ms) * 1000;
@@ -79,16 +80,23 @@ async function alertsBenchmark(events: number): Promise<void> {
   }
 }
 
+interface ConversationsInput {
+  lines: number;
+  conversations: number;
+}
+
 /** Writes a conversations input of about `messages` lines with up to `maxMessages` messages per conversation. */
-async function writeConversations(path: string, messages: number, maxMessages: number): Promise<number> {
+async function writeConversations(path: string, messages: number, maxMessages: number): Promise<ConversationsInput> {
   const perConversation = (2 + maxMessages) / 2 + 1; // messages on average, plus the order event
   const out = createWriteStream(path);
-  let lines = 0;
+  let lines = 0, conversations = 0;
   const block = 20_000;
   for (let b = 0; lines < messages; b++) {
+    const count = Math.min(block, Math.ceil((messages - lines) / perConversation));
+    conversations += count;
     const generated = new ConversationGenerator({
       seed: b + 1,
-      conversations: Math.min(block, Math.ceil((messages - lines) / perConversation)),
+      conversations: count,
       startMicros: CONVERSATIONS_START_MICROS + b * 3_600_000_000,
       firstOrderId: 10_000_000 + b * block * 7,
       maxMessages,
@@ -98,22 +106,34 @@ async function writeConversations(path: string, messages: number, maxMessages: n
   }
   out.end();
   await new Promise((resolve) => out.on("finish", resolve));
-  return lines;
+  return { lines: lines, conversations: conversations };
 }
 
-/** `npm run bench -- conversations --messages N`: the pipeline beside a plain-Node baseline, and memory vs conversations. */
+/**
+ * `npm run bench -- conversations --messages N`: the pipeline beside a
+ * plain-Node baseline; then memory against conversations and messages.
+ */
 async function conversationsBenchmark(messages: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bva-bench-"));
   try {
-    const input = join(dir, "chats.jsonl"), long = join(dir, "long-chats.jsonl");
-    const lines = await writeConversations(input, messages, 5);
-    const longLines = await writeConversations(long, messages, 40);
+    const input = join(dir, "chats.jsonl"), long = join(dir, "long-chats.jsonl"), quarter = join(dir, "quarter-chats.jsonl");
+    const seed004 = await writeConversations(input, messages, 5);
+    const longer = await writeConversations(long, messages, 40);
+    const fewer = await writeConversations(quarter, Math.ceil(messages / 4), 5);
+    const lines = seed004.lines, longLines = longer.lines;
     execFileSync("sync");
     const warehouse = (name: string) => join(dir, `${name}.duckdb`);
+    const pipeline = (name: string, file: string) => ["pipeline", "conversations", "--input", file, "--warehouse", warehouse(name)];
     const results = [
       measure("plain Node loop (baseline)", lines, ["conversations-baseline", input, warehouse("baseline")]),
-      measure("conversations pipeline, direct runner", lines, ["pipeline", "conversations", "--input", input, "--warehouse", warehouse("direct")]),
-      measure("same, 2-40 messages per conversation", longLines, ["pipeline", "conversations", "--input", long, "--warehouse", warehouse("long")]),
+      measure("conversations pipeline, direct runner", lines, pipeline("direct", input)),
+      measure("same, 2-40 messages per conversation", longLines, pipeline("long", long)),
+    ];
+    // Forced collections slow a run down, so the live heap has runs of its own.
+    const memory = [
+      { input: fewer, run: measure("1/4 of the lines, 2-5 messages", fewer.lines, pipeline("m-quarter", quarter), ["--expose-gc"]) },
+      { input: longer, run: measure("all lines, 2-40 messages", longLines, pipeline("m-long", long), ["--expose-gc"]) },
+      { input: seed004, run: measure("all lines, 2-5 messages", lines, pipeline("m-direct", input), ["--expose-gc"]) },
     ];
     const base = rate(results[0]);
     console.log(`conversations benchmark: ${fmt(lines)} lines, 2-5 messages per conversation (seed 004's shape); ${fmt(longLines)} lines with 2-40`);
@@ -124,7 +144,12 @@ async function conversationsBenchmark(messages: number): Promise<void> {
       console.log(`${r.label.padEnd(40)} ${fmt(rate(r)).padStart(10)} ${`${(rate(r) / base).toFixed(2)}x`.padStart(12)} ${`${fmt(r.maxRssMb)} MB`.padStart(10)}`);
     }
     console.log("");
-    console.log("memory: the second and third runs read the same number of lines; the third has about 5x fewer conversations.");
+    console.log("memory (pipeline runs with a full GC every second; orders = conversations):");
+    console.log(`${"input".padEnd(40)} ${"lines".padStart(10)} ${"orders".padStart(10)} ${"live heap".padStart(10)} ${"peak RSS".padStart(10)}`);
+    for (const m of memory) {
+      const r = m.run;
+      console.log(`${r.label.padEnd(40)} ${fmt(r.events).padStart(10)} ${fmt(m.input.conversations).padStart(10)} ${`${fmt(r.liveHeapMb ?? 0)} MB`.padStart(10)} ${`${fmt(r.maxRssMb)} MB`.padStart(10)}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
