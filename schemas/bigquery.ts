@@ -1,4 +1,4 @@
-import { FieldType, TableSpec } from "./table";
+import { FieldSpec, FieldType, TableSpec } from "./table";
 
 /** A field of a BigQuery JSON schema file, as `bq mk --schema` and Terraform's `schema` read it. */
 export interface BigQueryField {
@@ -6,6 +6,8 @@ export interface BigQueryField {
   type: string;
   mode: string;
   description: string;
+  /** RECORD only. */
+  fields?: BigQueryField[];
 }
 
 const BIGQUERY_TYPES: Record<FieldType, string> = {
@@ -16,10 +18,19 @@ const BIGQUERY_TYPES: Record<FieldType, string> = {
   TIMESTAMP: "TIMESTAMP",
   DATE: "DATE",
   UUID: "STRING",
+  RECORD: "RECORD",
 };
 
+function bigQueryFields(fields: readonly FieldSpec[]): BigQueryField[] {
+  return fields.map((f) => {
+    const field: BigQueryField = { name: f.name, type: BIGQUERY_TYPES[f.type], mode: f.mode, description: f.description };
+    if (f.fields) field.fields = bigQueryFields(f.fields);
+    return field;
+  });
+}
+
 export function bigQuerySchema(table: TableSpec): BigQueryField[] {
-  return table.fields.map((f) => ({ name: f.name, type: BIGQUERY_TYPES[f.type], mode: f.mode, description: f.description }));
+  return bigQueryFields(table.fields);
 }
 
 /** The file's text: what `npm run schemas` writes and the staleness test compares. */

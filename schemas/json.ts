@@ -1,4 +1,4 @@
-import { Row, TableSpec } from "./table";
+import { FieldSpec, Row, TableSpec } from "./table";
 import { formatDate, formatTimestamp } from "../transforms/core/timestamp";
 
 /**
@@ -6,12 +6,17 @@ import { formatDate, formatTimestamp } from "../transforms/core/timestamp";
  * YYYY-MM-DD. This is also the JSON form BigQuery's insertAll accepts.
  */
 export function toJsonRow(table: TableSpec, row: Row): Row {
+  return jsonFields(table.fields, row);
+}
+
+function jsonFields(fields: readonly FieldSpec[], row: Row): Row {
   const out: Row = {};
-  for (const field of table.fields) {
+  for (const field of fields) {
     const value = row[field.name];
     if (value === null || value === undefined) out[field.name] = null;
     else if (field.type === "TIMESTAMP") out[field.name] = formatTimestamp(value as number);
     else if (field.type === "DATE") out[field.name] = formatDate(value as number);
+    else if (field.type === "RECORD") out[field.name] = jsonFields(field.fields!, value as Row);
     else out[field.name] = value;
   }
   return out;

@@ -7,9 +7,11 @@
 /**
  * Column types, spelled as BigQuery Standard SQL spells them, plus UUID: a
  * 128-bit id written 8-4-4-4-12 in hex, a STRING in BigQuery and a UUID in
- * DuckDB (whose index on it is far cheaper than on text).
+ * DuckDB (whose index on it is far cheaper than on text). RECORD is a nested
+ * record of `fields` (a BigQuery RECORD, a DuckDB STRUCT), kept nested in
+ * rows as a plain object.
  */
-export type FieldType = "INT64" | "FLOAT64" | "STRING" | "BOOL" | "TIMESTAMP" | "DATE" | "UUID";
+export type FieldType = "INT64" | "FLOAT64" | "STRING" | "BOOL" | "TIMESTAMP" | "DATE" | "UUID" | "RECORD";
 export type FieldMode = "REQUIRED" | "NULLABLE";
 
 export interface FieldSpec {
@@ -21,6 +23,10 @@ export interface FieldSpec {
   readonly allowed?: readonly string[];
   /** Validation: the smallest value an INT64 field may take. */
   readonly min?: number;
+  /** Validation: the largest value an INT64 field may take. */
+  readonly max?: number;
+  /** RECORD only: the nested fields. */
+  readonly fields?: readonly FieldSpec[];
 }
 
 export interface TableSpec {
@@ -41,7 +47,11 @@ export interface TableSpec {
  * plain JSON-compatible objects that cross Beam coders and worker threads
  * cheaply; sinks format them for their destination.
  */
-type JsValue<F extends FieldSpec> = F["type"] extends "STRING" | "UUID"
+type JsValue<F extends FieldSpec> = F["type"] extends "RECORD"
+  ? F extends { readonly fields: infer Nested extends readonly FieldSpec[] }
+    ? RowOf<Nested>
+    : never
+  : F["type"] extends "STRING" | "UUID"
   ? string
   : F["type"] extends "BOOL"
   ? boolean
@@ -52,10 +62,15 @@ export type RowOf<Fs extends readonly FieldSpec[]> = {
 };
 
 /**
- * A row of a table, or a pane of a merged table: panes may also carry number
- * arrays (a CombineFn's accumulator state, see io/sinks/merge.ts).
+ * A column value: a scalar, a nested record, or (in panes of a merged table)
+ * arrays and objects of a CombineFn's accumulator state (see io/sinks/merge.ts).
  */
-export type Row = Record<string, string | number | boolean | null | readonly number[]>;
+export type Value = string | number | boolean | null | readonly number[] | readonly string[] | Row;
+
+/** A row of a table, or a pane of a merged table. */
+export interface Row {
+  [column: string]: Value;
+}
 
 /** Identity helpers that check a literal (declared `as const`) against the spec types. */
 export const fieldSpecs = <T extends readonly FieldSpec[]>(fields: T): T => fields;

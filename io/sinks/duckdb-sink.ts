@@ -1,8 +1,8 @@
 import { mkdir } from "fs/promises";
 import { dirname } from "path";
-import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBStructValue, DuckDBTimestampValue, DuckDBValue } from "@duckdb/node-api";
 import { createTableSql, duckdbType, quoteIdent } from "../../schemas/duckdb";
-import { FieldSpec, Row, TableSpec } from "../../schemas/table";
+import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
@@ -19,7 +19,22 @@ export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
 const INT32_LIMIT = 2 ** 31;
 
-function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Row[string]): void {
+/** A nested record as DuckDB values (BIGINT wants a bigint). */
+function structOf(fields: readonly FieldSpec[], row: Row): Record<string, DuckDBValue> {
+  const out: Record<string, DuckDBValue> = {};
+  for (const f of fields) {
+    const value = row[f.name];
+    if (value === null || value === undefined) out[f.name] = null;
+    else if (f.type === "RECORD") out[f.name] = new DuckDBStructValue(structOf(f.fields!, value as Row));
+    else if (f.type === "INT64") out[f.name] = BigInt(value as number);
+    else if (f.type === "TIMESTAMP") out[f.name] = new DuckDBTimestampValue(BigInt(value as number));
+    else if (f.type === "DATE") out[f.name] = new DuckDBDateValue(value as number);
+    else out[f.name] = value as DuckDBValue;
+  }
+  return out;
+}
+
+function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): void {
   if (value === null || value === undefined) return appender.appendNull();
   switch (field.type) {
     case "INT64":
@@ -35,6 +50,8 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Row[stri
       return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(value as number)));
     case "DATE":
       return appender.appendDate(new DuckDBDateValue(value as number));
+    case "RECORD":
+      return appender.appendStruct(structOf(field.fields!, value as Row));
   }
 }
 
@@ -94,7 +111,7 @@ export class DuckDbSink implements Sink {
       { name: table.name },
     );
     const found = reader.getRows().map((r) => `${r[0]} ${r[1]}`).join(", ");
-    const expected = table.fields.map((f) => `${f.name} ${duckdbType(f.type)}`).join(", ");
+    const expected = table.fields.map((f) => `${f.name} ${duckdbType(f)}`).join(", ");
     if (found !== expected) {
       throw new SinkError(`table ${table.name} in ${this.path} has columns (${found}), expected (${expected}): use another --warehouse or migrate it`);
     }

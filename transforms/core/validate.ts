@@ -1,5 +1,5 @@
 import { registerModule } from "./registry";
-import { FieldSpec, Row } from "../../schemas/table";
+import { FieldSpec, Row, Value } from "../../schemas/table";
 import { parseTimestamp } from "./timestamp";
 
 /** Why a record was rejected: a stable code for grouping and a sentence for people. */
@@ -22,7 +22,7 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function readField(field: FieldSpec, value: unknown): string | number | boolean | null | Rejection {
+function readField(field: FieldSpec, value: unknown): Value | Rejection {
   if (value === undefined || value === null) {
     return field.mode === "REQUIRED" ? reject("missing_field", `${field.name} is required`) : null;
   }
@@ -33,8 +33,9 @@ function readField(field: FieldSpec, value: unknown): string | number | boolean 
       if (typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
         return reject("wrong_type", `${field.name} must be ${integer ? "an integer" : "a finite number"}, got ${show(value)}`);
       }
-      if (field.min !== undefined && value < field.min) {
-        return reject("out_of_range", `${field.name} must be >= ${field.min}, got ${value}`);
+      if ((field.min !== undefined && value < field.min) || (field.max !== undefined && value > field.max)) {
+        const range = field.max === undefined ? `>= ${field.min}` : field.min === undefined ? `<= ${field.max}` : `${field.min}..${field.max}`;
+        return reject("out_of_range", `${field.name} must be ${range}, got ${value}`);
       }
       return value;
     }
@@ -57,6 +58,11 @@ function readField(field: FieldSpec, value: unknown): string | number | boolean 
     }
     case "DATE":
       return reject("wrong_type", `${field.name}: DATE fields are derived, not read`);
+    case "RECORD": {
+      const nested = normalizeRow(value, field.fields!);
+      if (!isRejection(nested)) return nested;
+      return reject(nested.code, `${field.name}: ${nested.reason}`);
+    }
   }
 }
 
