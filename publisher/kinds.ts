@@ -36,9 +36,11 @@ export const firstEventIdFor = (seed: number): number => seed * 1_000_000_000 + 
 const timeOfField = (field: string) => (record: Record<string, unknown>): number | null =>
   typeof record[field] === "string" ? parseTimestamp(record[field] as string) : null;
 
-/** A generator of one event at a time, as timed events (event time read from `field`). */
-function timed(generator: { next(): Record<string, unknown> }, field: string): Iterator<TimedEvent> {
-  const timeOf = timeOfField(field);
+/** OTT events carry their time in `timestamp` (seed 001's shape) or `event_timestamp` (seed 003's). */
+const ottTimeOf = (record: Record<string, unknown>): number | null => timeOfField("timestamp")(record) ?? timeOfField("event_timestamp")(record);
+
+/** A generator of one event at a time, as timed events (event time read by `timeOf`). */
+function timed(generator: { next(): Record<string, unknown> }, timeOf: (record: Record<string, unknown>) => number | null): Iterator<TimedEvent> {
   return {
     next: () => {
       const record = generator.next();
@@ -56,15 +58,15 @@ export const KINDS: Record<string, EventKind> = {
   playback: {
     description: "video playback events (seed 000): a pool of player sessions, start/buffer/error/stop",
     topic: TOPICS.alerts.topic,
-    generate: (s) => timed(new PlaybackGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), "event_timestamp"),
+    generate: (s) => timed(new PlaybackGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), timeOfField("event_timestamp")),
     timeOf: timeOfField("event_timestamp"),
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },
   ott: {
-    description: "OTT viewing events (seeds 001, 002, 003): nested device, location, quality; rating on rate",
+    description: "OTT viewing events (seeds 001, 002, 003): nested device, location, quality; rating on rate; a quarter in seed 003's flat shape",
     topic: TOPICS.ott.topic,
-    generate: (s) => timed(new OttGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), "timestamp"),
-    timeOf: timeOfField("timestamp"),
+    generate: (s) => timed(new OttGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), ottTimeOf),
+    timeOf: ottTimeOf,
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },
   conversations: {

@@ -26,3 +26,52 @@ export function createTableSql(table: TableSpec): string {
   columns.push(`  PRIMARY KEY (${table.key.map(quoteIdent).join(", ")})`);
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (\n${columns.join(",\n")}\n)`;
 }
+
+/**
+ * A scalar column of a table's staging copy. Rows are appended to staging
+ * with scalars only (appending DuckDB STRUCT values from JS costs far more
+ * than the insert): a RECORD becomes `<record>__present` plus one column per
+ * nested field, `<record>__<field>`, and the INSERT rebuilds the STRUCT.
+ */
+export interface StagingColumn {
+  readonly name: string;
+  /** The scalar field it holds; for a `__present` column, BOOL. */
+  readonly field: FieldSpec;
+  /** Where its value is in a row: record names, then the field; a `__present` column is true when the record is not null. */
+  readonly path: readonly string[];
+  readonly present?: boolean;
+}
+
+const PRESENT: Omit<FieldSpec, "name"> = { type: "BOOL", mode: "REQUIRED", description: "The record is not null." };
+
+export function stagingColumns(fields: readonly FieldSpec[], prefix: readonly string[] = []): StagingColumn[] {
+  const columns: StagingColumn[] = [];
+  for (const field of fields) {
+    const path = [...prefix, field.name];
+    if (field.type !== "RECORD") {
+      columns.push({ name: path.join("__"), field, path });
+    } else {
+      columns.push({ name: `${path.join("__")}__present`, field: { ...PRESENT, name: `${field.name}__present` }, path, present: true });
+      columns.push(...stagingColumns(field.fields!, path));
+    }
+  }
+  return columns;
+}
+
+/** CREATE TEMP TABLE of a table's staging copy (no constraints: duplicates are resolved by the INSERT). */
+export function createStagingSql(table: TableSpec, staging: string): string {
+  const columns = stagingColumns(table.fields).map((c) => `${quoteIdent(c.name)} ${duckdbType(c.field)}`);
+  return `CREATE OR REPLACE TEMP TABLE ${quoteIdent(staging)} (${columns.join(", ")})`;
+}
+
+function selectField(field: FieldSpec, prefix: readonly string[]): string {
+  const path = [...prefix, field.name];
+  if (field.type !== "RECORD") return quoteIdent(path.join("__"));
+  const members = field.fields!.map((f) => `${quoteIdent(f.name)} := ${selectField(f, path)}`);
+  return `CASE WHEN ${quoteIdent(`${path.join("__")}__present`)} THEN struct_pack(${members.join(", ")}) END`;
+}
+
+/** The table's columns, in order, from its staging copy. */
+export function selectFromStagingSql(table: TableSpec): string {
+  return table.fields.map((f) => selectField(f, [])).join(", ");
+}

@@ -1,7 +1,7 @@
 import { mkdir } from "fs/promises";
 import { dirname } from "path";
-import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBStructValue, DuckDBTimestampValue, DuckDBValue } from "@duckdb/node-api";
-import { createTableSql, duckdbType, quoteIdent } from "../../schemas/duckdb";
+import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { createStagingSql, createTableSql, duckdbType, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { Sink, SinkError, TableBatch, WriteResult } from "./sink";
@@ -19,19 +19,14 @@ export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
 const INT32_LIMIT = 2 ** 31;
 
-/** A nested record as DuckDB values (BIGINT wants a bigint). */
-function structOf(fields: readonly FieldSpec[], row: Row): Record<string, DuckDBValue> {
-  const out: Record<string, DuckDBValue> = {};
-  for (const f of fields) {
-    const value = row[f.name];
-    if (value === null || value === undefined) out[f.name] = null;
-    else if (f.type === "RECORD") out[f.name] = new DuckDBStructValue(structOf(f.fields!, value as Row));
-    else if (f.type === "INT64") out[f.name] = BigInt(value as number);
-    else if (f.type === "TIMESTAMP") out[f.name] = new DuckDBTimestampValue(BigInt(value as number));
-    else if (f.type === "DATE") out[f.name] = new DuckDBDateValue(value as number);
-    else out[f.name] = value as DuckDBValue;
+/** A staging column's value in a row (see stagingColumns). */
+function stagedValue(row: Row, column: StagingColumn): Value {
+  let value: Value | undefined = row;
+  for (const name of column.path) {
+    value = value === null || value === undefined ? null : (value as Row)[name];
   }
-  return out;
+  if (column.present) return value !== null && value !== undefined;
+  return value === undefined ? null : value;
 }
 
 function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): void {
@@ -51,7 +46,7 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): 
     case "DATE":
       return appender.appendDate(new DuckDBDateValue(value as number));
     case "RECORD":
-      return appender.appendStruct(structOf(field.fields!, value as Row));
+      throw new Error(`${field.name}: records are staged as their fields`);
   }
 }
 
@@ -67,6 +62,7 @@ export class DuckDbSink implements Sink {
   private connection?: DuckDBConnection;
   private tables = new Map<string, TableSpec>();
   private merges = new Map<string, MergeSpec>();
+  private readonly staging = new Map<string, StagingColumn[]>();
 
   constructor(readonly path: string) {}
 
@@ -93,8 +89,9 @@ export class DuckDbSink implements Sink {
     for (const table of tables) {
       await connection.run(createTableSql(table));
       await this.checkColumns(table);
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${table.name}`)} AS SELECT * FROM ${quoteIdent(table.name)} LIMIT 0`);
+      await connection.run(createStagingSql(table, `staging_${table.name}`));
       this.tables.set(table.name, table);
+      this.staging.set(table.name, stagingColumns(table.fields));
       const merge = merges.get(table.name);
       if (merge) {
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR PRIMARY KEY, state VARCHAR NOT NULL)`);
@@ -112,7 +109,8 @@ export class DuckDbSink implements Sink {
     );
     const found = reader.getRows().map((r) => `${r[0]} ${r[1]}`).join(", ");
     const expected = table.fields.map((f) => `${f.name} ${duckdbType(f)}`).join(", ");
-    if (found !== expected) {
+    // DuckDB quotes only the struct field names that need it; compare unquoted.
+    if (found.replace(/"/g, "") !== expected.replace(/"/g, "")) {
       throw new SinkError(`table ${table.name} in ${this.path} has columns (${found}), expected (${expected}): use another --warehouse or migrate it`);
     }
   }
@@ -147,12 +145,13 @@ export class DuckDbSink implements Sink {
     const connection = this.connection!;
     const staging = `temp.main.${quoteIdent(`staging_${table.name}`)}`;
     const appender = await connection.createAppender(`staging_${table.name}`, "main", "temp");
+    const columns = this.staging.get(table.name)!;
     for (const row of rows) {
-      for (const field of table.fields) appendValue(appender, field, row[field.name]);
+      for (const column of columns) appendValue(appender, column.field, stagedValue(row, column));
       appender.endRow();
     }
     appender.closeSync();
-    const inserted = await connection.run(`INSERT INTO ${quoteIdent(table.name)} SELECT * FROM ${staging} ${clause}`);
+    const inserted = await connection.run(`INSERT INTO ${quoteIdent(table.name)} SELECT ${selectFromStagingSql(table)} FROM ${staging} ${clause}`);
     await connection.run(`DELETE FROM ${staging}`);
     return inserted.rowsChanged;
   }

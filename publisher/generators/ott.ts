@@ -15,6 +15,9 @@ const TITLES: readonly { id: string; title: string; kind: string; genre: string;
   ["Holiday Special", "special", "Family", "TV-G", 80], ["Dark Matter", "movie", "Sci-Fi", "R", 131],
 ].map((t, i) => ({ id: `title_${String(i + 1).padStart(3, "0")}`, title: t[0] as string, kind: t[1] as string, genre: t[2] as string, maturity: t[3] as string, minutes: t[4] as number }));
 
+/** Event time of the first generated event by default: a Saturday's prime time. */
+export const OTT_START_MICROS = Date.UTC(2024, 5, 1, 20) * 1000;
+
 /** Seed 003's 15 locations with coordinates. */
 const LOCATIONS = [
   ["US", "California", "Los Angeles", 34.05, -118.24], ["US", "New York", "New York", 40.71, -74.01], ["GB", "England", "London", 51.51, -0.13],
@@ -41,6 +44,8 @@ interface User {
   tier: string;
   ageGroup: string;
   gender: string;
+  /** Legacy clients send seed 003's flat shape. */
+  legacy: boolean;
 }
 
 interface Viewing {
@@ -60,14 +65,28 @@ export interface OttGeneratorOptions {
   sessions?: number;
   users?: number;
   firstEventId?: number;
+  /** Share of users on legacy clients, which send seed 003's flat shape (default 0.25). */
+  legacyShare?: number;
+  /** Share of events that arrive 5-60 s after their event time (default 0.02). */
+  delayedShare?: number;
+  /** Share of events that arrive 10-20 min after their event time, later than the default allowed lateness (default 0.001). */
+  veryLateShare?: number;
 }
+
+/** Seed 003's event types for the model's: its clients know only five. */
+const SEED003_TYPES: Record<string, string> = {
+  start: "video_start", resume: "video_start", pause: "video_pause", rate: "video_pause", stop: "video_stop",
+  complete: "video_complete", buffer: "buffer_event", seek: "buffer_event",
+};
 
 /**
  * OTT viewing events in seed 001's shape (nested device, location, quality,
  * rating on `rate`), from seed 003's catalog of 20 titles, 10,000 users and 15
  * located cities, with weighted devices, subscription tiers and event types.
  * Each event also carries what seed 002's demographic trends need: the
- * viewer's profile and the title's genre and maturity rating.
+ * viewer's profile and the title's genre and maturity rating. A share of users
+ * are on legacy clients that send seed 003's flat shape (video_start, ...,
+ * buffer_event, watch duration, coordinates); a few events arrive late.
  */
 export class OttGenerator {
   private readonly random: Random;
@@ -90,6 +109,7 @@ export class OttGenerator {
         tier: r.weighted(TIERS),
         ageGroup: r.weighted(AGE_GROUPS),
         gender: r.weighted(GENDERS),
+        legacy: r.float() < (options.legacyShare ?? 0.25),
       });
     }
     for (let i = 0; i < (options.sessions ?? 200); i++) this.pool.push(this.newViewing());
@@ -115,7 +135,7 @@ export class OttGenerator {
       type = "resume";
       v.paused = false;
     } else {
-      type = r.weighted([["pause", 12], ["seek", 8], ["complete", 6], ["rate", 3], ["progress", 60], ["stop", 6]] as const);
+      type = r.weighted([["pause", 12], ["seek", 8], ["complete", 6], ["rate", 3], ["progress", 60], ["stop", 6], ["buffer", 6]] as const);
     }
     if (type === "progress" || type === "seek") {
       v.position = Math.min(length, v.position + (type === "seek" ? r.int(-300, 900) : r.int(30, 600)));
@@ -124,28 +144,55 @@ export class OttGenerator {
     }
     if (type === "pause") v.paused = true;
     if (type === "complete") v.position = length;
-    if (type === "stop") type = "pause"; // seed 001 has no stop: an abandoned session just pauses for good
-    const done = type === "complete" || (type === "pause" && r.float() < 0.15);
+    const done = type === "complete" || type === "stop" || (type === "pause" && r.float() < 0.15);
     if (done) this.pool[slot] = this.newViewing();
     this.clock += Math.max(1000, Math.round(r.exponential(this.options.meanGapMicros)));
     const u = v.user;
     const quality = RESOLUTIONS[u.tier];
+    const bitrate = r.int(quality[1], quality[2]);
+    const bufferMs = type === "buffer" || (u.legacy && type === "seek") ? r.int(200, 8000) : null;
+    const time = this.eventTime();
+    const eventId = `evt_${this.nextEventId++}`;
+    if (u.legacy) {
+      return {
+        event_id: eventId, user_id: u.id, session_id: v.sessionId, content_id: v.title.id, content_title: v.title.title,
+        content_type: v.title.kind, genre: v.title.genre, maturity_rating: v.title.maturity, event_type: SEED003_TYPES[type],
+        event_timestamp: formatTimestamp(time), watch_duration_seconds: v.position, buffer_duration_ms: bufferMs,
+        device_type: u.device[0], device_os: u.device[1], country: u.location[0], city: u.location[2], latitude: u.location[3],
+        longitude: u.location[4], subscription_tier: u.tier, video_quality: quality[0], bitrate_kbps: bitrate, age_group: u.ageGroup, gender: u.gender,
+      };
+    }
     const event: Record<string, unknown> = {
-      event_id: `evt_${this.nextEventId++}`,
+      event_id: eventId,
       user_id: u.id,
       content_id: v.title.id,
       event_type: type,
-      timestamp: formatTimestamp(this.clock),
+      timestamp: formatTimestamp(time),
       session_id: v.sessionId,
       position: v.position,
       device: { type: u.device[0], os: u.device[1], browser: u.device[2], model: u.device[3] },
       location: { country: u.location[0], region: u.location[1], city: u.location[2], latitude: u.location[3], longitude: u.location[4] },
-      quality: { resolution: quality[0], bitrate: r.int(quality[1], quality[2]) },
+      quality: { resolution: quality[0], bitrate: bitrate },
       subscription_tier: u.tier,
       profile: { age_group: u.ageGroup, gender: u.gender },
       content: { title: v.title.title, type: v.title.kind, genre: v.title.genre, maturity_rating: v.title.maturity, duration_seconds: length },
     };
     if (type === "rate") event.rating = r.int(1, 5);
+    if (bufferMs !== null) event.buffer_ms = bufferMs;
     return event;
+  }
+
+  /** `count` events as JSON lines. */
+  *lines(count: number): Generator<string> {
+    for (let i = 0; i < count; i++) yield JSON.stringify(this.next());
+  }
+
+  /** Most events arrive at their event time; some late (a phone back online), a few very late. */
+  private eventTime(): number {
+    const r = this.random.float();
+    const delayed = this.options.delayedShare ?? 0.02, veryLate = this.options.veryLateShare ?? 0.001;
+    if (r < veryLate) return this.clock - this.random.int(600, 1200) * 1e6;
+    if (r < veryLate + delayed) return this.clock - this.random.int(5, 60) * 1e6;
+    return this.clock;
   }
 }

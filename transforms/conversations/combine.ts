@@ -2,6 +2,7 @@ import { registerModule } from "../core/registry";
 import { CustomerCourierConversation } from "../../schemas/conversations";
 import { Row } from "../../schemas/table";
 import { utcDay } from "../core/timestamp";
+import { sortedUnion } from "../core/sorted";
 import { ConversationRecord, isMessage } from "./records";
 
 /**
@@ -43,20 +44,6 @@ function before(timeA: number, idA: string, timeB: number | null, idB: string | 
   return timeB === null || timeA < timeB || (timeA === timeB && idA < (idB as string));
 }
 
-/** Sorted union of two sorted arrays of distinct numbers. */
-function union(a: readonly number[], b: readonly number[]): readonly number[] {
-  if (b.length === 0) return a;
-  if (a.length === 0) return b;
-  const out: number[] = [];
-  let i = 0, j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
-    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
-    else (out.push(a[i]), i++, j++);
-  }
-  return out;
-}
-
 /** Merges `b` into `a` (a new object; neither input changes). */
 export function mergeTwo(a: ConversationAccumulator, b: ConversationAccumulator): ConversationAccumulator {
   const firstFromB = b.first_time !== null && before(b.first_time, b.first_id as string, a.first_time, a.first_id);
@@ -66,8 +53,8 @@ export function mergeTwo(a: ConversationAccumulator, b: ConversationAccumulator)
     city_code: a.city_code === null ? b.city_code : b.city_code === null || a.city_code <= b.city_code ? a.city_code : b.city_code,
     first_courier: minOf(a.first_courier, b.first_courier),
     first_customer: minOf(a.first_customer, b.first_customer),
-    courier_keys: union(a.courier_keys, b.courier_keys),
-    customer_keys: union(a.customer_keys, b.customer_keys),
+    courier_keys: sortedUnion(a.courier_keys, b.courier_keys),
+    customer_keys: sortedUnion(a.customer_keys, b.customer_keys),
     first_time: firstFromB ? b.first_time : a.first_time,
     first_id: firstFromB ? b.first_id : a.first_id,
     first_role: firstFromB ? b.first_role : a.first_role,

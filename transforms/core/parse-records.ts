@@ -2,11 +2,12 @@ import { registerModule } from "./registry";
 import * as beam from "apache-beam";
 import { DeadLetter } from "../../schemas/dead-letter";
 import { RawChunk } from "./chunk";
-import { Decoder, parseChunk, ParsedChunk } from "./parse";
+import { Admission, Decoder, parseChunk, ParsedChunk } from "./parse";
 
 export interface ParseContext<T> {
   pipeline: string;
   decode: Decoder<T>;
+  admission: Admission<T> | null;
   recordsRead: beam.Counter;
   blankLines: beam.Counter;
   validRecords: beam.Counter;
@@ -14,7 +15,7 @@ export interface ParseContext<T> {
 }
 
 export function parseCounted<T>(chunk: RawChunk, context: ParseContext<T>): ParsedChunk<T> {
-  const parsed = parseChunk(chunk, context.pipeline, context.decode);
+  const parsed = parseChunk(chunk, context.pipeline, context.decode, context.admission ?? undefined);
   context.recordsRead.increment(parsed.read);
   context.blankLines.increment(parsed.blank);
   context.validRecords.increment(parsed.valid.length);
@@ -32,16 +33,19 @@ export const COUNTERS = {
 
 /**
  * PTransform: raw chunks -> decoded records and dead letters, one element per
- * input chunk. Counts what it read in Beam counters.
+ * input chunk. Counts what it read in Beam counters. `admission`, when given,
+ * can still reject a decoded record (it becomes a dead letter like any other).
  */
 export function parseRecords<T>(
   input: beam.PCollection<RawChunk>,
   pipeline: string,
   decode: Decoder<T>,
+  admission?: Admission<T>,
 ): { valid: beam.PCollection<T[]>; deadLetters: beam.PCollection<DeadLetter[]> } {
-  const parsed: beam.PCollection<ParsedChunk<T>> = input.map(beam.withName("ParseRecords", parseCounted), {
+  const parsed: beam.PCollection<ParsedChunk<T>> = input.map(beam.withName("ParseRecords", parseCounted as (chunk: RawChunk, context: ParseContext<T>) => ParsedChunk<T>), {
     pipeline,
     decode,
+    admission: admission ?? null,
     recordsRead: beam.counter(COUNTERS.recordsRead),
     blankLines: beam.counter(COUNTERS.blankLines),
     validRecords: beam.counter(COUNTERS.validRecords),

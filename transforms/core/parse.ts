@@ -7,6 +7,15 @@ import { isRejection, reject, Rejection } from "./validate";
 /** Reads one parsed JSON record (received at `receivedAt`, epoch microseconds), or says why not. */
 export type Decoder<T> = (value: unknown, receivedAt: number) => T | Rejection;
 
+/**
+ * A check that needs more than the record itself (lateness needs the newest
+ * event time seen): run in arrival order on every decoded record.
+ */
+export interface Admission<T> {
+  readonly check: (record: T, params: any) => Rejection | null;
+  readonly params: unknown;
+}
+
 /** A chunk after parsing: every non-blank record is in exactly one of `valid` and `deadLetters`. */
 export interface ParsedChunk<T> {
   readonly valid: T[];
@@ -20,7 +29,7 @@ export interface ParsedChunk<T> {
  * that is not JSON or that `decode` rejects becomes a dead letter. Never throws
  * for bad input.
  */
-export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: Decoder<T>): ParsedChunk<T> {
+export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: Decoder<T>, admission?: Admission<T>): ParsedChunk<T> {
   const records = recordsOf(chunk);
   const valid: T[] = [];
   const deadLetters: DeadLetter[] = [];
@@ -32,6 +41,7 @@ export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: Decoder
     } catch (error) {
       outcome = reject("invalid_json", `not valid JSON: ${(error as Error).message}`);
     }
+    if (admission !== undefined && !isRejection(outcome)) outcome = admission.check(outcome, admission.params) ?? outcome;
     if (isRejection(outcome)) {
       deadLetters.push(deadLetterOf(pipeline, originOf(records, i), payloads[i], outcome, chunk.receivedAt));
     } else {

@@ -1,0 +1,92 @@
+import { formatCount } from "../../cli/format";
+import { RunReport, SummaryLine } from "../definition";
+import { Row } from "../../schemas/table";
+import { formatTimestamp } from "../../transforms/core/timestamp";
+import { OTT_VIEWS, OttView } from "../../transforms/ott/views";
+import { mergeSpecOf, ViewPane } from "../../transforms/ott/windowed-view";
+import { rowKey } from "../../schemas/json";
+
+/** How the summary shows a view: its label, the measure it ranks keys by, and one key's line. */
+interface Presentation {
+  label: string;
+  rank: string;
+  show: (row: Row) => string;
+}
+
+const n = (value: unknown): string => (value === null ? "n/a" : formatCount(Number(value)));
+const PRESENTATIONS: Record<string, Presentation> = {
+  ott_viewers_per_title: { label: "viewers per title (10 s)", rank: "viewers", show: (r) => `${r.title} ${n(r.viewers)}` },
+  ott_watch_time: { label: "watch time (5 min/1 min)", rank: "stints", show: (r) => `${r.title} median ${n(r.median_watch_seconds)} s (${n(r.stints)} stints)` },
+  ott_trending: { label: "trending (5 min/1 min)", rank: "trending_score", show: (r) => `${r.title} ${Number(r.trending_score).toFixed(1)}` },
+  ott_geo_distribution: { label: "geography (30 s)", rank: "viewers", show: (r) => `${r.city}, ${r.country} ${n(r.viewers)}` },
+  ott_device_distribution: { label: "devices (1 min)", rank: "viewers", show: (r) => `${r.device_type} ${r.resolution} ${n(r.viewers)} (${n(r.avg_bitrate)} kbit/s)` },
+  ott_buffering_hotspots: { label: "buffering hotspots (1 min)", rank: "buffer_events", show: (r) => `${r.title} in ${r.city} ${n(r.buffer_events)}` },
+  ott_engagement: { label: "engagement (10 min/5 min)", rank: "engagement_score", show: (r) => `${r.user_id} ${r.engagement_score} ${r.segment}` },
+  ott_trend_maturity_location: { label: "maturity x location (5 min)", rank: "viewers", show: (r) => `${r.country} ${r.maturity_rating} ${n(r.viewers)}` },
+  ott_trend_age_gender: { label: "age x gender (5 min)", rank: "viewers", show: (r) => `${r.age_group} ${r.gender} ${n(r.viewers)}` },
+  ott_trend_device_genre: { label: "device x genre (5 min)", rank: "viewers", show: (r) => `${r.device_type} ${r.genre} ${n(r.viewers)}` },
+};
+
+/** Windows a view keeps for the summary: its newest few, so memory does not grow with the run. */
+const WINDOWS_KEPT = 3;
+
+/** One view's newest windows, panes merged as the sink merges them. */
+class ViewTop {
+  private readonly panes = new Map<string, ViewPane>();
+  private readonly spec: ReturnType<typeof mergeSpecOf>;
+
+  constructor(private readonly view: OttView) {
+    this.spec = mergeSpecOf(view);
+  }
+
+  add(pane: ViewPane): void {
+    const key = rowKey(this.view.table, pane);
+    const seen = this.panes.get(key);
+    this.panes.set(key, seen === undefined ? pane : (this.spec.merge([seen, pane]) as ViewPane));
+  }
+
+  /** Drops panes of all but the newest windows. */
+  prune(): void {
+    const starts = [...new Set([...this.panes.values()].map((p) => p.window_start))].sort((a, b) => b - a);
+    if (starts.length <= WINDOWS_KEPT) return;
+    const oldest = starts[WINDOWS_KEPT - 1];
+    for (const [key, pane] of this.panes) if (pane.window_start < oldest) this.panes.delete(key);
+  }
+
+  /** The top keys of the busiest kept window (the newest is often still filling). */
+  render(presentation: Presentation): string {
+    const windows = new Map<number, { events: number; rows: Row[] }>();
+    for (const pane of this.panes.values()) {
+      const row = this.spec.output(pane);
+      const window = windows.get(pane.window_start) ?? { events: 0, rows: [] };
+      window.events += pane.tally.events;
+      if (row !== null) window.rows.push(row);
+      windows.set(pane.window_start, window);
+    }
+    const busiest = [...windows].filter((w) => w[1].rows.length > 0).sort((a, b) => b[1].events - a[1].events || b[0] - a[0])[0];
+    if (busiest === undefined) return "no rows";
+    const rows = busiest[1].rows.sort((a, b) => Number(b[presentation.rank]) - Number(a[presentation.rank]) || rowKey(this.view.table, a).localeCompare(rowKey(this.view.table, b)));
+    return `${formatTimestamp(busiest[0]).slice(11, 19)}: ${rows.slice(0, 3).map(presentation.show).join("; ")}`;
+  }
+}
+
+/** The top of every view. */
+export class OttReport implements RunReport {
+  private readonly views = new Map<string, ViewTop>();
+
+  observe(table: string, rows: readonly Row[]): void {
+    const view = OTT_VIEWS[table];
+    if (view === undefined) return;
+    let top = this.views.get(table);
+    if (top === undefined) {
+      top = new ViewTop(view);
+      this.views.set(table, top);
+    }
+    for (const pane of rows) top.add(pane as ViewPane);
+    top.prune();
+  }
+
+  render(): SummaryLine[] {
+    return Object.keys(OTT_VIEWS).map((table) => [PRESENTATIONS[table].label, this.views.get(table)?.render(PRESENTATIONS[table]) ?? "no rows"] as const);
+  }
+}

@@ -1,0 +1,136 @@
+import { registerModule } from "../core/registry";
+import { OttEvent } from "../../schemas/ott";
+import { Row } from "../../schemas/table";
+import { sortedUnion } from "../core/sorted";
+
+/**
+ * The mergeable accumulator every windowed view uses: counts by event type,
+ * exact distinct sets, and one numeric metric with its value histogram (so
+ * the median is exact, as long as the metric is an integer, which watch
+ * seconds, bitrates and buffer milliseconds are). Plain JSON: it travels as a
+ * pane between micro-batches and is stored by the sink between commits.
+ */
+export interface Tally extends Row {
+  events: number;
+  /** Events per event_type. */
+  types: Record<string, number>;
+  /** Sorted distinct ids; empty when the view does not count them. */
+  users: string[];
+  sessions: string[];
+  titles: string[];
+  /** The metric over the events that have it. */
+  n: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  /** Metric value -> how many events had it (views that need a median only). */
+  histogram: Record<string, number>;
+  ratings: number;
+  rating_sum: number;
+  /** A label for the key (the greatest title name seen, so merge order cannot change it). */
+  label: string | null;
+}
+
+/** What a view counts: every part of a Tally a view does not need stays empty. */
+export interface TallyConfig {
+  users?: boolean;
+  sessions?: boolean;
+  titles?: boolean;
+  histogram?: boolean;
+  /** The metric's value for an event, or null when the event has none. */
+  metric?: (event: OttEvent) => number | null;
+}
+
+/** A tally being built inside one chunk: sets instead of sorted arrays. */
+export interface TallyBuilder {
+  tally: Tally;
+  users: Set<string>;
+  sessions: Set<string>;
+  titles: Set<string>;
+}
+
+export function emptyTally(): Tally {
+  return { events: 0, types: {}, users: [], sessions: [], titles: [], n: 0, sum: 0, min: null, max: null, histogram: {}, ratings: 0, rating_sum: 0, label: null };
+}
+
+export function newBuilder(): TallyBuilder {
+  return { tally: emptyTally(), users: new Set(), sessions: new Set(), titles: new Set() };
+}
+
+const greater = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a >= b ? a : b);
+
+/** addInput, on a chunk's builder. */
+export function addEvent(builder: TallyBuilder, event: OttEvent, config: TallyConfig): void {
+  const t = builder.tally;
+  t.events++;
+  t.types[event.event_type] = (t.types[event.event_type] ?? 0) + 1;
+  if (config.users) builder.users.add(event.user_id);
+  if (config.sessions) builder.sessions.add(event.session_id);
+  if (config.titles) builder.titles.add(event.content_id);
+  if (event.rating !== null) {
+    t.ratings++;
+    t.rating_sum += event.rating;
+  }
+  t.label = greater(t.label, event.content?.title ?? null);
+  const value = config.metric ? config.metric(event) : null;
+  if (value !== null) {
+    t.n++;
+    t.sum += value;
+    t.min = t.min === null ? value : Math.min(t.min, value);
+    t.max = t.max === null ? value : Math.max(t.max, value);
+    if (config.histogram) t.histogram[value] = (t.histogram[value] ?? 0) + 1;
+  }
+}
+
+const sorted = (set: Set<string>): string[] => [...set].sort();
+
+/** The builder's tally, its sets as sorted arrays. */
+export function built(builder: TallyBuilder): Tally {
+  const t = builder.tally;
+  t.users = sorted(builder.users);
+  t.sessions = sorted(builder.sessions);
+  t.titles = sorted(builder.titles);
+  return t;
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const key in from) into[key] = (into[key] ?? 0) + from[key];
+}
+
+/** mergeAccumulators: any order, any grouping, same result. A new object; the inputs do not change. */
+export function mergeTallies(tallies: Iterable<Tally>): Tally {
+  const out = emptyTally();
+  for (const t of tallies) {
+    out.events += t.events;
+    addCounts(out.types, t.types);
+    out.users = sortedUnion(out.users, t.users) as string[];
+    out.sessions = sortedUnion(out.sessions, t.sessions) as string[];
+    out.titles = sortedUnion(out.titles, t.titles) as string[];
+    out.n += t.n;
+    out.sum += t.sum;
+    out.min = out.min === null ? t.min : t.min === null ? out.min : Math.min(out.min, t.min);
+    out.max = out.max === null ? t.max : t.max === null ? out.max : Math.max(out.max, t.max);
+    addCounts(out.histogram, t.histogram);
+    out.ratings += t.ratings;
+    out.rating_sum += t.rating_sum;
+    out.label = greater(out.label, t.label);
+  }
+  return out;
+}
+
+/** The exact median of the histogram's values: the mean of the two middle ones for an even count. */
+export function median(t: Tally): number | null {
+  if (t.n === 0) return null;
+  const values = Object.keys(t.histogram).map(Number).sort((a, b) => a - b);
+  const lower = Math.floor((t.n - 1) / 2), upper = Math.floor(t.n / 2);
+  let seen = 0;
+  let low: number | null = null;
+  for (const value of values) {
+    seen += t.histogram[value];
+    if (low === null && seen > lower) low = value;
+    if (seen > upper) return (low! + value) / 2;
+  }
+  return null;
+}
+
+registerModule("transforms/ott/tally", module.exports);

@@ -1,0 +1,134 @@
+import { registerModule } from "../core/registry";
+import { OTT_VIEW_TABLES, OttEvent } from "../../schemas/ott";
+import { Row, TableSpec } from "../../schemas/table";
+import { median, Tally, TallyConfig } from "./tally";
+
+/**
+ * One windowed view: which table, which event-time window, what the key is,
+ * what the tally counts and how a merged tally becomes the row's measures.
+ * Windows are aligned to the epoch; `period` equals `size` for tumbling windows.
+ */
+export interface OttView {
+  readonly table: TableSpec;
+  readonly sizeSec: number;
+  readonly periodSec: number;
+  /** The key columns' values for an event (in the table's key order), or null when the event does not count. */
+  readonly keyOf: (event: OttEvent) => string[] | null;
+  readonly tally: TallyConfig;
+  /** The measure columns of a merged tally, or null when the key has no row (yet). */
+  readonly measures: (tally: Tally) => Row | null;
+}
+
+const UNKNOWN = "unknown";
+const or = (value: string | null | undefined): string => value ?? UNKNOWN;
+const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
+const mean = (sum: number, n: number): number | null => (n === 0 ? null : round(sum / n, 3));
+const count = (t: Tally, type: string): number => t.types[type] ?? 0;
+
+/** Buffering hotspots: seed 003's threshold. */
+export const HOTSPOT_MIN_BUFFER_EVENTS = 3;
+
+/** Engagement segments, from the score's lower bounds down. */
+export const ENGAGEMENT_SEGMENTS: readonly (readonly [number, string])[] = [[70, "highly_engaged"], [40, "engaged"], [15, "casual"], [0, "passive"]];
+
+/**
+ * Engagement score, 0-100: 2 points per minute watched, 10 per completed
+ * title, 5 per rating given, 3 per session, capped at 100.
+ */
+export function engagementScore(watchSeconds: number, completes: number, ratings: number, sessions: number): number {
+  return Math.min(100, round((2 * watchSeconds) / 60 + 10 * completes + 5 * ratings + 3 * sessions, 1));
+}
+
+export function engagementSegment(score: number): string {
+  return ENGAGEMENT_SEGMENTS.find((s) => score >= s[0])![1];
+}
+
+/** completes / plays, capped at 1 (a completion may belong to a play before the window); null without plays. */
+export function completionRate(plays: number, completes: number): number | null {
+  return plays === 0 ? null : round(Math.min(1, completes / plays), 4);
+}
+
+export const watchSeconds = (e: OttEvent): number | null => e.watch_seconds;
+export const bitrate = (e: OttEvent): number | null => e.quality?.bitrate ?? null;
+export const bufferMs = (e: OttEvent): number | null => e.buffer_ms;
+
+const audience = (t: Tally): Row => ({ plays: count(t, "start"), viewers: t.users.length, events: t.events });
+
+/** Every view, by table name. */
+export const OTT_VIEWS: Record<string, OttView> = {};
+
+function define(view: OttView): void {
+  OTT_VIEWS[view.table.name] = view;
+}
+
+const T = OTT_VIEW_TABLES;
+
+define({
+  table: T.viewersPerTitle, sizeSec: 10, periodSec: 10,
+  keyOf: (e) => [e.content_id],
+  tally: { users: true, sessions: true },
+  measures: (t) => ({ title: t.label, viewers: t.users.length, sessions: t.sessions.length, events: t.events }),
+});
+
+define({
+  table: T.watchTime, sizeSec: 300, periodSec: 60,
+  keyOf: (e) => (e.watch_seconds === null ? null : [e.content_id]),
+  tally: { histogram: true, metric: watchSeconds },
+  measures: (t) => ({
+    title: t.label, stints: t.n, avg_watch_seconds: mean(t.sum, t.n), min_watch_seconds: t.min, max_watch_seconds: t.max, median_watch_seconds: median(t),
+  }),
+});
+
+define({
+  table: T.trending, sizeSec: 300, periodSec: 60,
+  keyOf: (e) => [e.content_id],
+  tally: { users: true },
+  measures: (t) => {
+    const rate = completionRate(count(t, "start"), count(t, "complete"));
+    return {
+      title: t.label, plays: count(t, "start"), completes: count(t, "complete"), viewers: t.users.length,
+      completion_rate: rate, trending_score: round(t.users.length * (1 + (rate ?? 0)), 4),
+    };
+  },
+});
+
+define({
+  table: T.geo, sizeSec: 30, periodSec: 30,
+  keyOf: (e) => [or(e.location?.country), or(e.location?.city)],
+  tally: { users: true },
+  measures: (t) => ({ viewers: t.users.length, events: t.events }),
+});
+
+define({
+  table: T.devices, sizeSec: 60, periodSec: 60,
+  keyOf: (e) => [or(e.device?.type), or(e.quality?.resolution)],
+  tally: { users: true, metric: bitrate },
+  measures: (t) => ({ viewers: t.users.length, events: t.events, avg_bitrate: mean(t.sum, t.n), min_bitrate: t.min, max_bitrate: t.max }),
+});
+
+define({
+  table: T.bufferingHotspots, sizeSec: 60, periodSec: 60,
+  keyOf: (e) => (e.event_type === "buffer" ? [e.content_id, or(e.location?.city)] : null),
+  tally: { users: true, metric: bufferMs },
+  measures: (t) =>
+    t.events < HOTSPOT_MIN_BUFFER_EVENTS ? null : { title: t.label, buffer_events: t.events, viewers_affected: t.users.length, avg_buffer_ms: mean(t.sum, t.n) },
+});
+
+define({
+  table: T.engagement, sizeSec: 600, periodSec: 300,
+  keyOf: (e) => [e.user_id],
+  tally: { sessions: true, titles: true, metric: watchSeconds },
+  measures: (t) => {
+    const score = engagementScore(t.sum, count(t, "complete"), t.ratings, t.sessions.length);
+    return {
+      events: t.events, sessions: t.sessions.length, titles: t.titles.length, watch_seconds: t.sum, completes: count(t, "complete"),
+      ratings: t.ratings, avg_rating: mean(t.rating_sum, t.ratings), engagement_score: score, segment: engagementSegment(score),
+    };
+  },
+});
+
+define({ table: T.maturityByLocation, sizeSec: 300, periodSec: 300, keyOf: (e) => [or(e.location?.country), or(e.content?.maturity_rating)], tally: { users: true }, measures: audience });
+define({ table: T.ageGender, sizeSec: 300, periodSec: 300, keyOf: (e) => [or(e.profile?.age_group), or(e.profile?.gender)], tally: { users: true }, measures: audience });
+define({ table: T.deviceGenre, sizeSec: 300, periodSec: 300, keyOf: (e) => [or(e.device?.type), or(e.content?.genre)], tally: { users: true }, measures: audience });
+
+registerModule("transforms/ott/views", module.exports);

@@ -1,0 +1,111 @@
+import { registerModule } from "../core/registry";
+import * as beam from "apache-beam";
+import Long from "long";
+import { groupByKey } from "apache-beam/transforms/internal";
+import { ParDoLookupParam, windowParam } from "apache-beam/transforms/pardo";
+import { assignTimestamps, windowInto } from "apache-beam/transforms/window";
+import { fixedWindows, slidingWindows } from "apache-beam/transforms/windowings";
+import { IntervalWindow } from "apache-beam/values";
+import { OttEvent } from "../../schemas/ott";
+import { Row } from "../../schemas/table";
+import { utcDay } from "../core/timestamp";
+import { addEvent, built, mergeTallies, newBuilder, Tally, TallyBuilder } from "./tally";
+import { OTT_VIEWS, OttView } from "./views";
+
+/** A chunk's tally for one key and one slice (a `period` of event time), before windowing. */
+export interface SlicePane {
+  keys: string[];
+  /** Start of the slice, epoch microseconds: the element's event time. */
+  slice: number;
+  tally: Tally;
+}
+
+/** A pane of a view's table: the window, the key columns, and the tally the sink merges. */
+export interface ViewPane extends Row {
+  window_start: number;
+  window_end: number;
+  window_date: number;
+  tally: Tally;
+}
+
+const keyColumns = (view: OttView): readonly string[] => view.table.key.slice(1);
+
+/**
+ * Combiner lifting by hand: one tally per (slice, key) of the chunk. A slice
+ * is the view's period, so every event of a slice falls in the same windows,
+ * and Beam's window assignment of the slice's start time is exact.
+ */
+export function slicePanes(events: OttEvent[], context: { view: string }): beam.KV<string, SlicePane>[] {
+  const view = OTT_VIEWS[context.view];
+  const periodMicros = view.periodSec * 1e6;
+  const builders = new Map<string, { keys: string[]; slice: number; builder: TallyBuilder }>();
+  for (const event of events) {
+    const keys = view.keyOf(event);
+    if (keys === null) continue;
+    const slice = Math.floor(event.timestamp / periodMicros) * periodMicros;
+    const id = `${slice}\u0001${keys.join("\u0001")}`;
+    let entry = builders.get(id);
+    if (entry === undefined) {
+      entry = { keys: keys, slice: slice, builder: newBuilder() };
+      builders.set(id, entry);
+    }
+    addEvent(entry.builder, event, view.tally);
+  }
+  const out: beam.KV<string, SlicePane>[] = [];
+  for (const entry of builders.values()) {
+    out.push({ key: entry.keys.join("\u0001"), value: { keys: entry.keys, slice: entry.slice, tally: built(entry.builder) } });
+  }
+  return out;
+}
+
+export function sliceTime(kv: beam.KV<string, SlicePane>): Long {
+  return Long.fromNumber(kv.value.slice / 1000);
+}
+
+/** After GroupByKey in a window: the key's slices merged into one pane of that window. */
+export function windowPane(kv: beam.KV<string, Iterable<SlicePane>>, context: { view: string; window: ParDoLookupParam<IntervalWindow> }): Row[] {
+  const view = OTT_VIEWS[context.view];
+  const slices = [...kv.value];
+  const window = context.window.lookup();
+  const start = window.start.toNumber() * 1000;
+  const pane: ViewPane = { window_start: start, window_end: window.end.toNumber() * 1000, window_date: utcDay(start), tally: mergeTallies(slices.map((s) => s.tally)) };
+  const columns = keyColumns(view);
+  for (let i = 0; i < columns.length; i++) pane[columns[i]] = slices[0].keys[i];
+  return [pane];
+}
+
+/**
+ * PTransform: a view's panes from the valid events of each chunk, on event
+ * time: slice tallies stamped with their slice's start (assignTimestamps),
+ * windowed (fixed or sliding windows), grouped by key and merged per window.
+ * Each bundle yields one pane per window and key; the sink merges panes of
+ * the same window and key across bundles (mergeSpecOf).
+ */
+export function windowedView(events: beam.PCollection<OttEvent[]>, view: OttView): beam.PCollection<Row[]> {
+  const name = view.table.name;
+  const windows = view.periodSec === view.sizeSec ? fixedWindows(view.sizeSec) : slidingWindows(view.sizeSec, view.periodSec);
+  return events
+    .flatMap(beam.withName(`Slices(${name})`, slicePanes), { view: name })
+    .apply(beam.withName(`SliceTimes(${name})`, assignTimestamps(sliceTime)))
+    .apply(beam.withName(`Windows(${name})`, windowInto(windows)))
+    .apply(beam.withName(`GroupByKey(${name})`, groupByKey<string, SlicePane>()))
+    .map(beam.withName(`WindowPanes(${name})`, windowPane), { view: name, window: windowParam() as ParDoLookupParam<IntervalWindow> });
+}
+
+/** How the sink merges a view's panes and turns the merged state into the row. */
+export function mergeSpecOf(view: OttView) {
+  const columns = keyColumns(view);
+  return {
+    merge: (panes: readonly Row[]): Row => ({ ...panes[0], tally: mergeTallies(panes.map((p) => (p as ViewPane).tally)) }),
+    output: (state: Row): Row | null => {
+      const pane = state as ViewPane;
+      const measures = view.measures(pane.tally);
+      if (measures === null) return null;
+      const row: Row = { window_start: pane.window_start, window_end: pane.window_end };
+      for (const column of columns) row[column] = pane[column];
+      return Object.assign(row, measures, { window_date: pane.window_date });
+    },
+  };
+}
+
+registerModule("transforms/ott/windowed-view", module.exports);
