@@ -22,7 +22,7 @@ describe("pipeline CLI", () => {
   describe("stops on a bad command line with one line and exit code 2", () => {
     const cases: [string[], RegExp][] = [
       [[], /name a pipeline: alerts, conversations/],
-      [["nosuch"], /unknown pipeline: nosuch \(pipelines: alerts, conversations\)/],
+      [["nosuch"], /unknown pipeline: nosuch \(pipelines: alerts, conversations, ott\)/],
       [["alerts", "--bogus"], /Unknown argument: bogus/],
       [["alerts", "extra"], /Unknown argument: extra/],
       [["alerts", "--bufferThresholdMs", "abc"], /--bufferThresholdMs must be a number, got "abc"/],

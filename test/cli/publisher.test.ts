@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { decodeOttEvent } from "../../transforms/ott/events";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { isRejection } from "../../transforms/core/validate";
@@ -74,11 +75,14 @@ describe("publish CLI", () => {
     expect([...cities.values()].every((n) => n === 1)).to.equal(true);
   });
 
-  it("generates OTT events in seed 001's shape from seed 003's catalog", () => {
+  it("generates OTT events in seed 001's and seed 003's shapes from seed 003's catalog, all valid", () => {
     const run = runScript("publisher/cli.js", ["ott", "--dry-run", "--count", "5000", "--eps", "100000", "--seed", "2"]);
     expect(run.status, run.stderr).to.equal(0);
     const events = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    for (const e of events) {
+    const nested = events.filter((e) => "timestamp" in e), flat = events.filter((e) => "event_timestamp" in e);
+    expect(nested.length + flat.length).to.equal(events.length);
+    expect(flat.length / events.length).to.be.within(0.1, 0.4);
+    for (const e of nested) {
       for (const field of ["event_id", "user_id", "content_id", "event_type", "timestamp", "session_id", "position"]) expect(e, field).to.have.property(field);
       expect(Object.keys(e.device)).to.deep.equal(["type", "os", "browser", "model"]);
       expect(e.location).to.include.keys("country", "region", "city", "latitude", "longitude");
@@ -86,9 +90,11 @@ describe("publish CLI", () => {
       if (e.event_type === "rate") expect(e.rating).to.be.within(1, 5);
       else expect(e).to.not.have.property("rating");
     }
-    expect(new Set(events.map((e) => e.event_type))).to.deep.equal(new Set(["start", "pause", "resume", "complete", "seek", "rate"]));
+    for (const e of events) expect(decodeOttEvent(e), JSON.stringify(e)).to.not.have.property("rejected");
+    expect(new Set(nested.map((e) => e.event_type))).to.deep.equal(new Set(["start", "pause", "resume", "complete", "seek", "rate", "stop", "buffer"]));
+    expect(new Set(flat.map((e) => e.event_type))).to.deep.equal(new Set(["video_start", "video_pause", "video_stop", "video_complete", "buffer_event"]));
     expect(new Set(events.map((e) => e.content_id)).size).to.be.at.most(20);
-    expect(new Set(events.map((e) => e.location.city)).size).to.be.at.most(15);
+    expect(new Set(nested.map((e) => e.location.city)).size).to.be.at.most(15);
     expect(new Set(events.map((e) => e.subscription_tier))).to.deep.equal(new Set(["basic", "standard", "premium"]));
   });
 
