@@ -89,10 +89,10 @@ describe("ott pipeline on the direct runner", () => {
 
     it("engagement per user, 10 min sliding every 5 min", async () => {
       expect(await rows(`SELECT user_id, events, sessions, titles, watch_seconds, completes, ratings, avg_rating, engagement_score, segment FROM ott_engagement WHERE window_start = '${ts(0)}' ORDER BY user_id`)).to.deep.equal([
-        { user_id: "u1", events: "3", sessions: "1", titles: "1", watch_seconds: "100", completes: "0", ratings: "1", avg_rating: 4, engagement_score: 11.3, segment: "passive" },
-        { user_id: "u2", events: "2", sessions: "1", titles: "1", watch_seconds: "600", completes: "1", ratings: "0", avg_rating: null, engagement_score: 33, segment: "casual" },
+        { user_id: "u1", events: "3", sessions: "1", titles: "1", watch_seconds: "100", completes: "0", ratings: "1", avg_rating: 4, engagement_score: 19.7, segment: "casual" },
+        { user_id: "u2", events: "2", sessions: "1", titles: "1", watch_seconds: "600", completes: "1", ratings: "0", avg_rating: null, engagement_score: 57, segment: "engaged" },
         { user_id: "u3", events: "3", sessions: "1", titles: "1", watch_seconds: "0", completes: "0", ratings: "0", avg_rating: null, engagement_score: 3, segment: "passive" },
-        { user_id: "u4", events: "2", sessions: "1", titles: "1", watch_seconds: "50", completes: "0", ratings: "0", avg_rating: null, engagement_score: 4.7, segment: "passive" },
+        { user_id: "u4", events: "2", sessions: "1", titles: "1", watch_seconds: "50", completes: "0", ratings: "0", avg_rating: null, engagement_score: 5.3, segment: "passive" },
       ]);
       expect(await rows(`SELECT count(DISTINCT window_start) AS n FROM ott_engagement`)).to.deep.equal([{ n: "2" }]);
     });

@@ -91,9 +91,10 @@ describe("OTT lateness", () => {
 
 describe("OTT view formulas", () => {
   it("scores engagement and segments it", () => {
-    expect(engagementScore(600, 1, 0, 1)).to.equal(33);
-    expect(engagementScore(100_000, 0, 0, 0)).to.equal(100);
-    expect([70, 69.9, 40, 15, 14.9, 0].map(engagementSegment)).to.deep.equal(["highly_engaged", "engaged", "engaged", "casual", "passive", "passive"]);
+    expect(engagementScore(600, 1, 0, 2)).to.equal(57);
+    expect(engagementScore(100_000, 5, 5, 50)).to.equal(100); // every part at its cap
+    expect(engagementScore(100, 0, 1, 3)).to.equal(19.7);
+    expect([60, 59.9, 35, 15, 14.9, 0].map(engagementSegment)).to.deep.equal(["highly_engaged", "engaged", "engaged", "casual", "passive", "passive"]);
   });
 
   it("caps the completion rate at 1 and has none without plays", () => {

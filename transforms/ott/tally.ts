@@ -1,5 +1,5 @@
 import { registerModule } from "../core/registry";
-import { OttEvent } from "../../schemas/ott";
+import { OTT_EVENT_TYPES, OttEvent } from "../../schemas/ott";
 import { Row } from "../../schemas/table";
 import { sortedUnion } from "../core/sorted";
 
@@ -12,8 +12,8 @@ import { sortedUnion } from "../core/sorted";
  */
 export interface Tally extends Row {
   events: number;
-  /** Events per event_type. */
-  types: Record<string, number>;
+  /** Events per event type, indexed as OTT_EVENT_TYPES. */
+  types: number[];
   /** Sorted distinct ids; empty when the view does not count them. */
   users: string[];
   sessions: string[];
@@ -23,8 +23,9 @@ export interface Tally extends Row {
   sum: number;
   min: number | null;
   max: number | null;
-  /** Metric value -> how many events had it (views that need a median only). */
-  histogram: Record<string, number>;
+  /** The metric's distinct values, ascending, and how many events had each (views that need a median only). */
+  hist_values: number[];
+  hist_counts: number[];
   ratings: number;
   rating_sum: number;
   /** A label for the key (the greatest title name seen, so merge order cannot change it). */
@@ -47,14 +48,23 @@ export interface TallyBuilder {
   users: Set<string>;
   sessions: Set<string>;
   titles: Set<string>;
+  histogram: Map<number, number>;
 }
 
+const TYPE_INDEX = new Map<string, number>(OTT_EVENT_TYPES.map((type, i) => [type, i] as const));
+
+/** Index of an event type in `Tally.types`. */
+export const typeIndex = (type: string): number => TYPE_INDEX.get(type)!;
+
 export function emptyTally(): Tally {
-  return { events: 0, types: {}, users: [], sessions: [], titles: [], n: 0, sum: 0, min: null, max: null, histogram: {}, ratings: 0, rating_sum: 0, label: null };
+  return {
+    events: 0, types: OTT_EVENT_TYPES.map(() => 0), users: [], sessions: [], titles: [], n: 0, sum: 0, min: null, max: null,
+    hist_values: [], hist_counts: [], ratings: 0, rating_sum: 0, label: null,
+  };
 }
 
 export function newBuilder(): TallyBuilder {
-  return { tally: emptyTally(), users: new Set(), sessions: new Set(), titles: new Set() };
+  return { tally: emptyTally(), users: new Set(), sessions: new Set(), titles: new Set(), histogram: new Map() };
 }
 
 const greater = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a >= b ? a : b);
@@ -63,7 +73,7 @@ const greater = (a: string | null, b: string | null): string | null => (a === nu
 export function addEvent(builder: TallyBuilder, event: OttEvent, config: TallyConfig): void {
   const t = builder.tally;
   t.events++;
-  t.types[event.event_type] = (t.types[event.event_type] ?? 0) + 1;
+  t.types[TYPE_INDEX.get(event.event_type)!]++;
   if (config.users) builder.users.add(event.user_id);
   if (config.sessions) builder.sessions.add(event.session_id);
   if (config.titles) builder.titles.add(event.content_id);
@@ -78,7 +88,7 @@ export function addEvent(builder: TallyBuilder, event: OttEvent, config: TallyCo
     t.sum += value;
     t.min = t.min === null ? value : Math.min(t.min, value);
     t.max = t.max === null ? value : Math.max(t.max, value);
-    if (config.histogram) t.histogram[value] = (t.histogram[value] ?? 0) + 1;
+    if (config.histogram) builder.histogram.set(value, (builder.histogram.get(value) ?? 0) + 1);
   }
 }
 
@@ -90,11 +100,24 @@ export function built(builder: TallyBuilder): Tally {
   t.users = sorted(builder.users);
   t.sessions = sorted(builder.sessions);
   t.titles = sorted(builder.titles);
+  t.hist_values = [...builder.histogram.keys()].sort((a, b) => a - b);
+  t.hist_counts = t.hist_values.map((v) => builder.histogram.get(v)!);
   return t;
 }
 
-function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-  for (const key in from) into[key] = (into[key] ?? 0) + from[key];
+/** Merges `b`'s histogram into `into` (both ascending by value). */
+function mergeHistogram(into: Tally, b: Tally): void {
+  if (b.hist_values.length === 0) return;
+  const av = into.hist_values, ac = into.hist_counts, bv = b.hist_values, bc = b.hist_counts;
+  const values: number[] = [], counts: number[] = [];
+  let i = 0, j = 0;
+  while (i < av.length || j < bv.length) {
+    if (j >= bv.length || (i < av.length && av[i] < bv[j])) (values.push(av[i]), counts.push(ac[i++]));
+    else if (i >= av.length || bv[j] < av[i]) (values.push(bv[j]), counts.push(bc[j++]));
+    else (values.push(av[i]), counts.push(ac[i++] + bc[j++]));
+  }
+  into.hist_values = values;
+  into.hist_counts = counts;
 }
 
 /** mergeAccumulators: any order, any grouping, same result. A new object; the inputs do not change. */
@@ -102,7 +125,7 @@ export function mergeTallies(tallies: Iterable<Tally>): Tally {
   const out = emptyTally();
   for (const t of tallies) {
     out.events += t.events;
-    addCounts(out.types, t.types);
+    for (let i = 0; i < out.types.length; i++) out.types[i] += t.types[i];
     out.users = sortedUnion(out.users, t.users) as string[];
     out.sessions = sortedUnion(out.sessions, t.sessions) as string[];
     out.titles = sortedUnion(out.titles, t.titles) as string[];
@@ -110,7 +133,7 @@ export function mergeTallies(tallies: Iterable<Tally>): Tally {
     out.sum += t.sum;
     out.min = out.min === null ? t.min : t.min === null ? out.min : Math.min(out.min, t.min);
     out.max = out.max === null ? t.max : t.max === null ? out.max : Math.max(out.max, t.max);
-    addCounts(out.histogram, t.histogram);
+    mergeHistogram(out, t);
     out.ratings += t.ratings;
     out.rating_sum += t.rating_sum;
     out.label = greater(out.label, t.label);
@@ -121,14 +144,13 @@ export function mergeTallies(tallies: Iterable<Tally>): Tally {
 /** The exact median of the histogram's values: the mean of the two middle ones for an even count. */
 export function median(t: Tally): number | null {
   if (t.n === 0) return null;
-  const values = Object.keys(t.histogram).map(Number).sort((a, b) => a - b);
   const lower = Math.floor((t.n - 1) / 2), upper = Math.floor(t.n / 2);
   let seen = 0;
   let low: number | null = null;
-  for (const value of values) {
-    seen += t.histogram[value];
-    if (low === null && seen > lower) low = value;
-    if (seen > upper) return (low! + value) / 2;
+  for (let i = 0; i < t.hist_values.length; i++) {
+    seen += t.hist_counts[i];
+    if (low === null && seen > lower) low = t.hist_values[i];
+    if (seen > upper) return (low! + t.hist_values[i]) / 2;
   }
   return null;
 }

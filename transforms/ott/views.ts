@@ -1,7 +1,7 @@
 import { registerModule } from "../core/registry";
 import { OTT_VIEW_TABLES, OttEvent } from "../../schemas/ott";
 import { Row, TableSpec } from "../../schemas/table";
-import { median, Tally, TallyConfig } from "./tally";
+import { median, Tally, TallyConfig, typeIndex } from "./tally";
 
 /**
  * One windowed view: which table, which event-time window, what the key is,
@@ -23,20 +23,26 @@ const UNKNOWN = "unknown";
 const or = (value: string | null | undefined): string => value ?? UNKNOWN;
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const mean = (sum: number, n: number): number | null => (n === 0 ? null : round(sum / n, 3));
-const count = (t: Tally, type: string): number => t.types[type] ?? 0;
+const count = (t: Tally, type: string): number => t.types[typeIndex(type)];
 
 /** Buffering hotspots: seed 003's threshold. */
 export const HOTSPOT_MIN_BUFFER_EVENTS = 3;
 
 /** Engagement segments, from the score's lower bounds down. */
-export const ENGAGEMENT_SEGMENTS: readonly (readonly [number, string])[] = [[70, "highly_engaged"], [40, "engaged"], [15, "casual"], [0, "passive"]];
+export const ENGAGEMENT_SEGMENTS: readonly (readonly [number, string])[] = [[60, "highly_engaged"], [35, "engaged"], [15, "casual"], [0, "passive"]];
+
+/** The engagement window; watch time counts up to its length. */
+export const ENGAGEMENT_WINDOW_SEC = 600;
 
 /**
- * Engagement score, 0-100: 2 points per minute watched, 10 per completed
- * title, 5 per rating given, 3 per session, capped at 100.
+ * Engagement score of a user's window, 0-100: watching (4 points a minute,
+ * at most the window's 10 minutes: 40), finishing (15 per completed title, at
+ * most 30), rating (10 per rating, at most 20) and activity (1 per event, at
+ * most 10).
  */
-export function engagementScore(watchSeconds: number, completes: number, ratings: number, sessions: number): number {
-  return Math.min(100, round((2 * watchSeconds) / 60 + 10 * completes + 5 * ratings + 3 * sessions, 1));
+export function engagementScore(watchSeconds: number, completes: number, ratings: number, events: number): number {
+  const watching = 4 * (Math.min(watchSeconds, ENGAGEMENT_WINDOW_SEC) / 60);
+  return round(watching + Math.min(30, 15 * completes) + Math.min(20, 10 * ratings) + Math.min(10, events), 1);
 }
 
 export function engagementSegment(score: number): string {
@@ -115,11 +121,11 @@ define({
 });
 
 define({
-  table: T.engagement, sizeSec: 600, periodSec: 300,
+  table: T.engagement, sizeSec: ENGAGEMENT_WINDOW_SEC, periodSec: 300,
   keyOf: (e) => [e.user_id],
   tally: { sessions: true, titles: true, metric: watchSeconds },
   measures: (t) => {
-    const score = engagementScore(t.sum, count(t, "complete"), t.ratings, t.sessions.length);
+    const score = engagementScore(t.sum, count(t, "complete"), t.ratings, t.events);
     return {
       events: t.events, sessions: t.sessions.length, titles: t.titles.length, watch_seconds: t.sum, completes: count(t, "complete"),
       ratings: t.ratings, avg_rating: mean(t.rating_sum, t.ratings), engagement_score: score, segment: engagementSegment(score),

@@ -38,22 +38,28 @@ const keyColumns = (view: OttView): readonly string[] => view.table.key.slice(1)
 export function slicePanes(events: OttEvent[], context: { view: string }): beam.KV<string, SlicePane>[] {
   const view = OTT_VIEWS[context.view];
   const periodMicros = view.periodSec * 1e6;
-  const builders = new Map<string, { keys: string[]; slice: number; builder: TallyBuilder }>();
+  // By slice, then by key: no per-event string for the slice.
+  const slices = new Map<number, Map<string, { keys: string[]; builder: TallyBuilder }>>();
   for (const event of events) {
     const keys = view.keyOf(event);
     if (keys === null) continue;
     const slice = Math.floor(event.timestamp / periodMicros) * periodMicros;
-    const id = `${slice}\u0001${keys.join("\u0001")}`;
-    let entry = builders.get(id);
+    let byKey = slices.get(slice);
+    if (byKey === undefined) {
+      byKey = new Map();
+      slices.set(slice, byKey);
+    }
+    const key = keys.length === 1 ? keys[0] : keys.join("\u0001");
+    let entry = byKey.get(key);
     if (entry === undefined) {
-      entry = { keys: keys, slice: slice, builder: newBuilder() };
-      builders.set(id, entry);
+      entry = { keys: keys, builder: newBuilder() };
+      byKey.set(key, entry);
     }
     addEvent(entry.builder, event, view.tally);
   }
   const out: beam.KV<string, SlicePane>[] = [];
-  for (const entry of builders.values()) {
-    out.push({ key: entry.keys.join("\u0001"), value: { keys: entry.keys, slice: entry.slice, tally: built(entry.builder) } });
+  for (const [slice, byKey] of slices) {
+    for (const [key, entry] of byKey) out.push({ key: key, value: { keys: entry.keys, slice: slice, tally: built(entry.builder) } });
   }
   return out;
 }
