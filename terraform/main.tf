@@ -1,11 +1,4 @@
 locals {
-  # Written by `npm run schemas` from the table specs in schemas/: the manifest
-  # (name, description, partition and clustering columns, key, schema file)
-  # and one BigQuery schema file per table. A table added to the code appears
-  # here without editing Terraform.
-  schema_dir = "${path.module}/../schemas/bigquery"
-  tables     = { for t in jsondecode(file("${local.schema_dir}/tables.json")) : t.name => t }
-
   bucket           = coalesce(var.bucket, "${var.project}-beam-video-analytics")
   dataset_location = coalesce(var.dataset_location, var.region)
 

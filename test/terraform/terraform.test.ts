@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
-import { existsSync, readFileSync } from "fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "fs";
 import { join } from "path";
-import { BIGQUERY_SCHEMA_DIR } from "../../cli/schemas";
+import { allTables, BIGQUERY_SCHEMA_DIR } from "../../cli/schemas";
 import { COMMON_OPTIONS, OptionSpec } from "../../cli/options";
 import { TOPICS } from "../../io/pubsub/names";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { PIPELINES } from "../../pipelines/registry";
-import { BIGQUERY_MANIFEST_FILE } from "../../schemas/bigquery";
-import { ROOT } from "../helpers";
+import { BIGQUERY_MANIFEST_FILE, bigQueryManifest, bigQuerySchema } from "../../schemas/bigquery";
+import { ROOT, tempDir } from "../helpers";
 import { checkTerraform, CodeFacts, grantedRoles, parseTerraform, PROJECT_LEVEL_ROLES, readTerraformDir, resources, TerraformConfig } from "./checker";
 
 const TERRAFORM_DIR = join(ROOT, "terraform");
@@ -30,15 +30,16 @@ async function edited(file: string, edit: (text: string) => string): Promise<Ter
   return parseTerraform(TERRAFORM_DIR, texts);
 }
 
-/** Runs the terraform binary, or undefined when it is not installed. */
-function terraform(args: readonly string[]): { status: number | null; output: string } | undefined {
-  const result = spawnSync("terraform", args, { encoding: "utf8", timeout: 60_000 });
+/** Runs the terraform binary (stdin optional), or undefined when it is not installed. */
+function terraform(args: readonly string[], input?: string): { status: number | null; stdout: string; output: string } | undefined {
+  const result = spawnSync("terraform", args, { encoding: "utf8", timeout: 60_000, input });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") return undefined;
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
 }
 
 describe("Terraform (terraform/) against the code", () => {
   let config: TerraformConfig;
+  const evalDir = tempDir();
   before(async () => {
     config = await parseTerraform(TERRAFORM_DIR, readTerraformDir(TERRAFORM_DIR));
   });
@@ -65,6 +66,31 @@ describe("Terraform (terraform/) against the code", () => {
     const result = terraform(["-chdir=" + TERRAFORM_DIR, "validate", "-no-color"]);
     if (result === undefined) this.skip();
     expect(result!.status, result!.output).to.equal(0);
+  });
+
+  it("evaluated by Terraform itself (terraform console on schemas.tf), creates exactly the tables of the schema source, with their schemas", function () {
+    // schemas.tf needs no provider, so Terraform can evaluate it here: in a copy whose ../schemas is the repository's.
+    const dir = evalDir;
+    mkdirSync(join(dir, "terraform"));
+    copyFileSync(join(TERRAFORM_DIR, "schemas.tf"), join(dir, "terraform", "schemas.tf"));
+    symlinkSync(join(ROOT, "schemas"), join(dir, "schemas"));
+    const expression = 'jsonencode({ for name, t in local.tables : name => merge(t, { schema = jsondecode(file("${local.schema_dir}/${t.schemaFile}")) }) })';
+    const result = terraform(["-chdir=" + join(dir, "terraform"), "console"], expression);
+    if (result === undefined) {
+      process.stdout.write("      (terraform is not on PATH: install Terraform >= 1.5 to evaluate the table declarations)\n");
+      this.skip();
+    }
+    expect(result!.status, result!.output).to.equal(0);
+    // The console prints the string as an HCL literal: JSON's escapes, plus $${ and %%{ for template sequences.
+    const tables = JSON.parse((JSON.parse(result!.stdout.trim()) as string).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));
+    const expected = Object.fromEntries(bigQueryManifest(allTables()).map((entry) => [entry.name, entry]));
+    expect(Object.keys(tables).sort()).to.deep.equal(Object.keys(expected).sort());
+    for (const table of allTables()) {
+      const declared = tables[table.name];
+      expect(declared.schema, table.name).to.deep.equal(bigQuerySchema(table));
+      delete declared.schema;
+      expect(declared, table.name).to.deep.equal(expected[table.name]);
+    }
   });
 
   it("grants no role that docs/deploy.md does not explain", () => {
