@@ -126,6 +126,11 @@ function locals(config: TerraformConfig): Map<string, unknown> {
   return found;
 }
 
+/** The file that declares a local. */
+function localFile(config: TerraformConfig, name: string): string | undefined {
+  return [...config.files.keys()].find((file) => (config.files.get(file)!.locals ?? []).some((block) => name in block));
+}
+
 function outputs(config: TerraformConfig): Set<string> {
   return new Set([...config.files.values()].flatMap((file) => Object.keys(file.output ?? {})));
 }
@@ -225,11 +230,11 @@ function checkTables(config: TerraformConfig, code: CodeFacts): string[] {
     const value = values.get(name);
     return typeof value === "string" && value.includes("jsondecode(file(") && fileRead(value, config, values) !== undefined;
   });
-  if (!manifestLocal) return [`Terraform does not read the table manifest: declare a local with jsondecode(file("<schemas/bigquery>/${code.manifestPath.split(/[\\/]/).pop()}")) in terraform/main.tf`];
+  if (!manifestLocal) return [`Terraform does not read the table manifest: declare a local with jsondecode(file("<schemas/bigquery>/${code.manifestPath.split(/[\\/]/).pop()}")) in terraform/schemas.tf`];
   const problems: string[] = [];
   const manifest = fileRead(String(values.get(manifestLocal)), config, values)!;
   if (manifest !== resolve(code.manifestPath)) {
-    problems.push(`Terraform reads the table manifest at ${manifest} but npm run schemas writes it to ${code.manifestPath}: change local.${manifestLocal} in terraform/main.tf`);
+    problems.push(`Terraform reads the table manifest at ${manifest} but npm run schemas writes it to ${code.manifestPath}: change local.${manifestLocal} in terraform/${localFile(config, manifestLocal)}`);
   }
   const tables = resources(config).filter((r) => r.type === "google_bigquery_table");
   if (tables.length === 0) problems.push(`no google_bigquery_table: declare one with for_each = local.${manifestLocal} in terraform/bigquery.tf`);

@@ -163,7 +163,7 @@ describe("Terraform (terraform/) against the code", () => {
     it("a manifest written somewhere else", () => {
       const manifestPath = join(ROOT, "schemas", "bq", BIGQUERY_MANIFEST_FILE);
       const problems = checkTerraform(config, { ...CODE, manifestPath });
-      expect(problems[0]).to.equal(`Terraform reads the table manifest at ${CODE.manifestPath} but npm run schemas writes it to ${manifestPath}: change local.tables in terraform/main.tf`);
+      expect(problems[0]).to.equal(`Terraform reads the table manifest at ${CODE.manifestPath} but npm run schemas writes it to ${manifestPath}: change local.tables in terraform/schemas.tf`);
     });
   });
 
