@@ -4,8 +4,9 @@ locals {
 
   worker    = "serviceAccount:${google_service_account.worker.email}"
   publisher = "serviceAccount:${google_service_account.publisher.email}"
-  # Pub/Sub's own service agent forwards undeliverable messages to the dead-letter topics.
-  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+  # Pub/Sub's own service agent (service-PROJECT_NUMBER@gcp-sa-pubsub.iam.gserviceaccount.com)
+  # forwards undeliverable messages to the dead-letter topics.
+  pubsub_service_agent = "serviceAccount:${google_project_service_identity.pubsub.email}"
 
   temp_location     = "gs://${google_storage_bucket.pipelines.name}/temp"
   staging_location  = "gs://${google_storage_bucket.pipelines.name}/staging"
@@ -25,8 +26,13 @@ locals {
   pipeline_flags = { for name, s in google_pubsub_subscription.input : name => merge(local.common_flags, { subscription = s.id }) }
 }
 
-data "google_project" "this" {
-  project_id = var.project
+# Makes sure Pub/Sub's service agent exists before it is granted anything (it
+# is otherwise created lazily); beta-only, like the Flex Template jobs.
+resource "google_project_service_identity" "pubsub" {
+  provider   = google-beta
+  project    = var.project
+  service    = "pubsub.googleapis.com"
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_project_service" "apis" {

@@ -7,7 +7,8 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.0, < 8.0"
     }
-    # Only for google_dataflow_flex_template_job, which the google provider does not have.
+    # Only for what the google provider does not have: the Pub/Sub service
+    # agent's identity and google_dataflow_flex_template_job.
     google-beta = {
       source  = "hashicorp/google-beta"
       version = ">= 6.0, < 8.0"
