@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "fs/promises";
 import { join } from "path";
 import { PIPELINES } from "../pipelines/registry";
-import { bigQuerySchemaFile } from "../schemas/bigquery";
+import { BIGQUERY_MANIFEST_FILE, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName } from "../schemas/bigquery";
 import { TableSpec } from "../schemas/table";
 import { exitWithError } from "./errors";
 
@@ -16,13 +16,45 @@ export function allTables(): TableSpec[] {
   return [...tables.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** `npm run schemas`: writes schemas/bigquery/<table>.json from the table specs (for Terraform and `bq mk`). */
+/** A file `npm run schemas` writes into BIGQUERY_SCHEMA_DIR: its name there and its text. */
+export interface GeneratedFile {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Every file of BIGQUERY_SCHEMA_DIR: one schema per table, and the manifest of the tables (what Terraform reads). */
+export function generatedSchemaFiles(tables: readonly TableSpec[]): GeneratedFile[] {
+  const clash = tables.find((t) => bigQuerySchemaFileName(t) === BIGQUERY_MANIFEST_FILE);
+  if (clash) throw new Error(`table ${clash.name} would overwrite the manifest ${BIGQUERY_MANIFEST_FILE}: rename the table`);
+  return [...tables.map((t) => ({ name: bigQuerySchemaFileName(t), text: bigQuerySchemaFile(t) })), { name: BIGQUERY_MANIFEST_FILE, text: bigQueryManifestFile(tables) }];
+}
+
+/**
+ * What is wrong with the files present (name -> text) against what the schema
+ * source generates: missing, stale or orphaned files, each with what to do.
+ */
+export function schemaFileProblems(expected: readonly GeneratedFile[], present: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  for (const file of expected) {
+    const path = join(BIGQUERY_SCHEMA_DIR, file.name);
+    const text = present.get(file.name);
+    if (text === undefined) problems.push(`${path} is missing: run npm run schemas`);
+    else if (text !== file.text) problems.push(`${path} is stale (the schema source changed): run npm run schemas`);
+  }
+  const names = new Set(expected.map((f) => f.name));
+  for (const name of present.keys()) {
+    if (!names.has(name)) problems.push(`${join(BIGQUERY_SCHEMA_DIR, name)} belongs to no table: remove it (or run npm run schemas after restoring its table)`);
+  }
+  return problems;
+}
+
+/** `npm run schemas`: writes schemas/bigquery/<table>.json and the manifest tables.json from the table specs (for Terraform and `bq mk`). */
 async function main(): Promise<void> {
   const root = join(__dirname, "..", "..");
   await mkdir(join(root, BIGQUERY_SCHEMA_DIR), { recursive: true });
-  for (const table of allTables()) {
-    const path = join(BIGQUERY_SCHEMA_DIR, `${table.name}.json`);
-    await writeFile(join(root, path), bigQuerySchemaFile(table));
+  for (const file of generatedSchemaFiles(allTables())) {
+    const path = join(BIGQUERY_SCHEMA_DIR, file.name);
+    await writeFile(join(root, path), file.text);
     process.stdout.write(`wrote ${path}\n`);
   }
 }
