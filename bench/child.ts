@@ -14,6 +14,13 @@ import { conversationsPipeline } from "../pipelines/conversations/pipeline";
 import { conversationMessages, customerCourierConversations, orders } from "../schemas/conversations";
 import { ConversationAccumulator, conversationCombineFn } from "../transforms/conversations/combine";
 import { decodeConversationRecord, isMessage } from "../transforms/conversations/records";
+import { ottPipeline } from "../pipelines/ott/pipeline";
+import { OttEvent, userEvents } from "../schemas/ott";
+import { decodeOttEvent } from "../transforms/ott/events";
+import { checkLateness, lateRun } from "../transforms/ott/lateness";
+import { addEvent, built, newBuilder, TallyBuilder } from "../transforms/ott/tally";
+import { OTT_VIEWS } from "../transforms/ott/views";
+import { utcDay } from "../transforms/core/timestamp";
 
 /**
  * One measured run, in its own process so its peak RSS is its own. Prints one
@@ -111,6 +118,48 @@ function sampleLiveHeap(): () => number | undefined {
   };
 }
 
+/**
+ * The OTT baseline: the same decoder, lateness rule and tallies, every view's
+ * (window, key) tally in one Map, user_events written in commits of 50,000,
+ * the views' panes at the end through the same merging sink.
+ */
+async function ottBaseline(input: string, warehouse: string): Promise<void> {
+  const sink = new DuckDbSink(warehouse);
+  await sink.open(ottPipeline.tables, ottPipeline.merges);
+  const lateness = { run: lateRun({}), allowedLatenessMicros: 300e6 };
+  const decode = (value: unknown): OttEvent | Rejection => {
+    const event = decodeOttEvent(value);
+    return isRejection(event) ? event : checkLateness(event, lateness) ?? event;
+  };
+  const views = Object.values(OTT_VIEWS);
+  const panes = views.map(() => new Map<string, { pane: Row; builder: TallyBuilder }>());
+  await plainLoop(input, sink, "ott", decode, (event, rows) => {
+    rows.add(userEvents.name, event);
+    for (let v = 0; v < views.length; v++) {
+      const view = views[v];
+      const keys = view.keyOf(event);
+      if (keys === null) continue;
+      const size = view.sizeSec * 1e6, period = view.periodSec * 1e6;
+      for (let start = Math.floor(event.timestamp / period) * period; start > event.timestamp - size; start -= period) {
+        const id = `${start}\u0001${keys.join("\u0001")}`;
+        let entry = panes[v].get(id);
+        if (entry === undefined) {
+          const pane: Row = { window_start: start, window_end: start + size, window_date: utcDay(start) };
+          view.table.key.slice(1).forEach((column, i) => (pane[column] = keys[i]));
+          entry = { pane: pane, builder: newBuilder() };
+          panes[v].set(id, entry);
+        }
+        addEvent(entry.builder, event, view.tally);
+      }
+    }
+  });
+  for (let v = 0; v < views.length; v++) {
+    const all = [...panes[v].values()].map((e) => ({ ...e.pane, tally: built(e.builder) }));
+    for (let i = 0; i < all.length; i += COMMIT_ROWS) await sink.write(new Map([[views[v].table.name, all.slice(i, i + COMMIT_ROWS)]]));
+  }
+  await sink.close();
+}
+
 async function main(): Promise<void> {
   const mode = process.argv[2];
   const liveHeap = sampleLiveHeap();
@@ -119,6 +168,8 @@ async function main(): Promise<void> {
     await alertsBaseline(process.argv[3], process.argv[4]);
   } else if (mode === "conversations-baseline") {
     await conversationsBaseline(process.argv[3], process.argv[4]);
+  } else if (mode === "ott-baseline") {
+    await ottBaseline(process.argv[3], process.argv[4]);
   } else {
     const args = parseArgs(process.argv.slice(3));
     if (args === "help") return;

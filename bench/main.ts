@@ -7,6 +7,7 @@ import { formatCount } from "../cli/format";
 import { PlaybackGenerator } from "../publisher/generators/playback";
 import { streamingBenchmark } from "./streaming";
 import { CONVERSATIONS_START_MICROS, ConversationGenerator } from "../publisher/generators/conversations";
+import { OTT_START_MICROS, OttGenerator } from "../publisher/generators/ott";
 
 interface Measured {
   label: string;
@@ -155,14 +156,55 @@ async function conversationsBenchmark(messages: number): Promise<void> {
   }
 }
 
+/** Writes `count` generated OTT events (both shapes, some late) to `path`. */
+async function writeOttInput(path: string, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  const generator = new OttGenerator({ seed: 2024, startMicros: OTT_START_MICROS, meanGapMicros: 1000 });
+  for (let written = 0; written < count; ) {
+    const batch: string[] = [];
+    for (; batch.length < 10_000 && written < count; written++) batch.push(JSON.stringify(generator.next()));
+    if (!out.write(batch.join("\n") + "\n")) await new Promise((resolve) => out.once("drain", resolve));
+  }
+  out.end();
+  await new Promise((resolve) => out.on("finish", resolve));
+}
+
+/** `npm run bench -- ott --events N`: ingest plus every view, beside a plain-Node baseline. */
+async function ottBenchmark(events: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bva-bench-"));
+  try {
+    const input = join(dir, "ott.jsonl"), small = join(dir, "ott-quarter.jsonl");
+    await writeOttInput(input, events);
+    await writeOttInput(small, Math.ceil(events / 4));
+    execFileSync("sync");
+    const warehouse = (name: string) => join(dir, `${name}.duckdb`);
+    const results = [
+      measure("plain Node loop (baseline)", events, ["ott-baseline", input, warehouse("baseline")]),
+      measure("ott pipeline, direct runner", events, ["pipeline", "ott", "--input", input, "--warehouse", warehouse("direct")]),
+      measure("ott pipeline, 1/4 of the input", Math.ceil(events / 4), ["pipeline", "ott", "--input", small, "--warehouse", warehouse("quarter")]),
+    ];
+    const base = rate(results[0]);
+    console.log(`ott benchmark: ${fmt(events)} events (${(statSync(input).size / 1e6).toFixed(0)} MB JSONL, 1,000 events/s of event time: ${fmt(events / 60_000)} min), ingest + 10 windowed views`);
+    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+    console.log("");
+    console.log(`${"run".padEnd(36)} ${"events/s".padStart(10)} ${"vs baseline".padStart(12)} ${"peak RSS".padStart(10)}`);
+    for (const r of results) {
+      console.log(`${r.label.padEnd(36)} ${fmt(rate(r)).padStart(10)} ${`${(rate(r) / base).toFixed(2)}x`.padStart(12)} ${`${fmt(r.maxRssMb)} MB`.padStart(10)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const argv = yargs(process.argv.slice(2))
     .scriptName("npm run bench --")
     .command("alerts", "alerts pipeline vs a plain-Node loop doing the same parse, filter and DuckDB writes")
     .command("conversations", "conversations pipeline vs a plain-Node loop with the same decoder and CombineFn")
+    .command("ott", "OTT ingest and every windowed view vs a plain-Node loop with the same decoder and tallies")
     .command("streaming", "Pub/Sub emulator ceiling, pipeline throughput and publish-to-commit latency")
     .demandCommand(1)
-    .option("events", { type: "number", default: 1_000_000, describe: "alerts: events in the generated input" })
+    .option("events", { type: "number", default: 1_000_000, describe: "alerts, ott: events in the generated input" })
     .option("messages", { type: "number", describe: "streaming: messages for the throughput runs (100,000); conversations: input lines (1,000,000)" })
     .option("eps", { type: "number", default: 2000, describe: "streaming: publish rate of the latency run" })
     .option("seconds", { type: "number", default: 20, describe: "streaming: length of the latency run" })
@@ -170,6 +212,7 @@ async function main(): Promise<void> {
     .parseSync();
   if (argv._[0] === "streaming") await streamingBenchmark(argv.messages ?? 100_000, argv.eps, argv.seconds);
   else if (argv._[0] === "conversations") await conversationsBenchmark(argv.messages ?? 1_000_000);
+  else if (argv._[0] === "ott") await ottBenchmark(argv.events);
   else await alertsBenchmark(argv.events);
 }
 
