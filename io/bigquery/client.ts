@@ -10,27 +10,21 @@ import { PassThroughClient } from "google-auth-library";
  */
 export const ENDPOINT_ENV = "BIGQUERY_API_ENDPOINT";
 
-/** Per-request timeout: a request that hangs longer is abandoned and retried. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-
 export interface ClientSettings {
   project: string;
   /** Overrides ENDPOINT_ENV. */
   endpoint?: string;
-  requestTimeoutMs?: number;
 }
 
 /**
  * A BigQuery client whose own retries are off: the sink retries with its own
- * policy (io/bigquery/retry.ts), so attempts are counted once and tests see
- * every request.
+ * policy and deadline (io/bigquery/retry.ts), so attempts are counted once
+ * and tests see every request.
  */
 export function bigQueryClient(settings: ClientSettings): BigQuery {
   const endpoint = settings.endpoint ?? process.env[ENDPOINT_ENV];
-  const options: BigQueryOptions & { timeout: number } = {
+  const options: BigQueryOptions = {
     projectId: settings.project,
-    // Not in BigQueryOptions' type, but read by the client's base Service for every request.
-    timeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     retryOptions: { autoRetry: false, maxRetries: 0 },
     ...(endpoint ? { apiEndpoint: endpoint, authClient: new PassThroughClient() } : {}),
   };

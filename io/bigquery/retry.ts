@@ -12,9 +12,11 @@ export interface RetryPolicy {
   initialDelayMs: number;
   /** Largest backoff ceiling. */
   maxDelayMs: number;
+  /** An attempt not answered within this is abandoned and counts as a transient failure. */
+  attemptTimeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, initialDelayMs: 500, maxDelayMs: 32_000 };
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, initialDelayMs: 500, maxDelayMs: 32_000, attemptTimeoutMs: 60_000 };
 
 /** Waits and randomness, injectable so tests run fast and deterministically. */
 export interface RetryClock {
@@ -68,6 +70,29 @@ export function describeError(error: unknown): string {
   return `${status}${(e.message ?? String(error)).split("\n")[0]}`;
 }
 
+/** An attempt that got no answer in time. */
+export class AttemptTimeout extends Error {
+  readonly name = "TimeoutError";
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+  }
+}
+
+/**
+ * `promise`, or an AttemptTimeout after `ms`. The client library's own
+ * `timeout` does nothing (its node-fetch 3 dropped that option), so a hung
+ * request is abandoned here; should it still land later, the rows' insertIds
+ * make the retry's copy a duplicate BigQuery drops.
+ */
+function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new AttemptTimeout(ms)), ms);
+  });
+  promise.catch(() => undefined); // an abandoned attempt may fail later: nobody waits for it
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Calls `attempt` until it succeeds, retrying transient errors with backoff.
  * `attempt` receives the attempt number (1-based). A permanent error is thrown
@@ -76,7 +101,7 @@ export function describeError(error: unknown): string {
 export async function withRetries<T>(what: string, policy: RetryPolicy, clock: RetryClock, attempt: (n: number) => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
     try {
-      return await attempt(n);
+      return await deadline(attempt(n), policy.attemptTimeoutMs);
     } catch (error) {
       if (!isTransient(error)) throw error;
       if (n >= policy.maxAttempts) throw new RetriesExhausted(what, n, error);

@@ -109,7 +109,7 @@ export class BigQuerySink implements Sink {
   /** Creates the table (or view) unless it exists; an existing one must have the spec's columns. */
   private async ensureTable(spec: TableSpec, resource: Record<string, unknown>): Promise<void> {
     const name = `${this.datasetName}.${spec.name}`;
-    const get = async (): Promise<{ schema?: { fields?: BigQueryField[] } } | null> =>
+    const get = async (): Promise<{ type?: string; schema?: { fields?: BigQueryField[] } } | null> =>
       this.call(`get table ${name}`, async () => (await this.dataset.table(spec.name).getMetadata())[0], (e) => (hasStatus(e, 404) ? null : undefined));
     let metadata = await get();
     if (metadata === null) {
@@ -117,7 +117,8 @@ export class BigQuerySink implements Sink {
       if (created !== null) return;
       metadata = await get(); // created meanwhile by another run
     }
-    const mismatch = schemaMismatch(spec, metadata?.schema?.fields);
+    // A view's schema is inferred by BigQuery (modes included): check what it is, not its columns.
+    const mismatch = "view" in resource ? (metadata?.type === "VIEW" ? undefined : "is not a view") : schemaMismatch(spec, metadata?.schema?.fields);
     if (mismatch) throw new SinkError(`BigQuery table ${name} ${mismatch}: use another --dataset or migrate it`);
   }
 
