@@ -6,6 +6,7 @@
 import { Options } from "yargs";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
+import { DEFAULT_DATASET } from "../io/sinks/bigquery-sink";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { UsageError } from "./errors";
 
@@ -21,6 +22,13 @@ export interface OptionSpec {
   readonly min?: number;
   /** For numbers: the largest accepted value. */
   readonly max?: number;
+  /** For strings: a regular expression the whole value must match, and the rule it states, for the message. */
+  readonly pattern?: { readonly regex: string; readonly rule: string };
+  /**
+   * Only meaningful when another flag has a value: giving it otherwise is a
+   * usage error, and its default applies only then.
+   */
+  readonly onlyWith?: { readonly option: string; readonly value: string };
 }
 
 export type OptionValues = Record<string, string | number | boolean | undefined>;
@@ -30,10 +38,18 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "runner", type: "string", default: "direct", choices: ["direct"], description: "Where the pipeline runs: direct = in this process, on Beam's direct runner." },
   { name: "source", type: "string", default: "file", choices: ["file", "pubsub"], description: "file: --input, or the generated sample without it; pubsub: a subscription." },
   { name: "input", type: "string", description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
-  { name: "sink", type: "string", default: "duckdb", choices: ["duckdb", "jsonl", "stdout"], description: "Where rows go: the DuckDB warehouse, one JSONL file per table, or stdout." },
+  { name: "sink", type: "string", default: "duckdb", choices: ["duckdb", "jsonl", "stdout", "bigquery"], description: "Where rows go: the DuckDB warehouse, one JSONL file per table, stdout, or BigQuery (--project, --dataset)." },
   { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, description: "DuckDB file of the warehouse (--sink=duckdb)." },
   { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
-  { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Google Cloud project (with --source=pubsub: the emulator's when PUBSUB_EMULATOR_HOST is set)." },
+  { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Google Cloud project (with --source=pubsub: the emulator's when PUBSUB_EMULATOR_HOST is set; with --sink=bigquery: the dataset's)." },
+  {
+    name: "dataset",
+    type: "string",
+    default: DEFAULT_DATASET,
+    pattern: { regex: "^[A-Za-z0-9_]{1,1024}$", rule: "letters, digits and underscores, at most 1,024" },
+    onlyWith: { option: "sink", value: "bigquery" },
+    description: "BigQuery dataset of the tables (--sink=bigquery); created when missing.",
+  },
   { name: "subscription", type: "string", description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
   { name: "streaming", type: "boolean", default: false, description: "With --source=pubsub: keep pulling until stopped. Without it the subscription is drained until idle." },
   { name: "maxBatch", type: "number", default: 1000, integer: true, min: 1, description: "Pub/Sub micro-batch: at most this many messages." },
@@ -54,6 +70,9 @@ export function checkOption(spec: OptionSpec, value: unknown): string | undefine
     if (spec.max !== undefined && value > spec.max) return `--${spec.name} must be at most ${spec.max}, got ${value}`;
   }
   if (spec.type === "string" && typeof value !== "string") return `--${spec.name} takes a value`;
+  if (spec.pattern && !new RegExp(spec.pattern.regex).test(value as string)) {
+    return `--${spec.name} must be ${spec.pattern.rule}, got ${JSON.stringify(value)}`;
+  }
   if (spec.choices && !spec.choices.includes(value as string)) {
     return `--${spec.name} must be one of ${spec.choices.join(", ")}, got ${JSON.stringify(value)}`;
   }
@@ -67,11 +86,13 @@ export function checkOption(spec: OptionSpec, value: unknown): string | undefine
  */
 export function yargsOption(spec: OptionSpec): Options {
   const choices = spec.choices ? ` [choices: ${spec.choices.join(", ")}]` : "";
+  // A conditional flag's default is applied by pickOptions, so a flag given by hand can be told apart.
+  const conditionalDefault = spec.onlyWith && spec.default !== undefined ? ` [default: ${spec.default}]` : "";
   return {
     // No yargs type for numbers: it would turn "abc" into NaN; its own number parsing keeps "abc" as text.
     type: spec.type === "number" ? undefined : spec.type,
-    describe: spec.description + choices,
-    default: spec.default,
+    describe: spec.description + choices + conditionalDefault,
+    default: spec.onlyWith ? undefined : spec.default,
     requiresArg: spec.type !== "boolean",
   };
 }
@@ -84,6 +105,13 @@ export function pickOptions(specs: readonly OptionSpec[], argv: Record<string, u
     const problem = checkOption(spec, value);
     if (problem) throw new UsageError(problem);
     values[spec.name] = value as OptionValues[string];
+  }
+  for (const spec of specs) {
+    if (!spec.onlyWith) continue;
+    const needed = spec.onlyWith;
+    if (values[needed.option] !== needed.value) {
+      if (values[spec.name] !== undefined) throw new UsageError(`--${spec.name} needs --${needed.option}=${needed.value}`);
+    } else if (values[spec.name] === undefined) values[spec.name] = spec.default;
   }
   return values;
 }

@@ -7,6 +7,7 @@ import { SUBSCRIPTION_SETTINGS } from "../io/pubsub/resources";
 import { Source, SourceError } from "../io/sources/source";
 import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
 import { JsonlSink } from "../io/sinks/jsonl-sink";
+import { BigQuerySink } from "../io/sinks/bigquery-sink";
 import { Sink, SinkError } from "../io/sinks/sink";
 import { StdoutSink } from "../io/sinks/stdout-sink";
 import { Row } from "../schemas/table";
@@ -63,6 +64,8 @@ function createSink(args: ParsedArgs): Sink {
       return new JsonlSink(args.common.outputDir as string);
     case "stdout":
       return new StdoutSink();
+    case "bigquery":
+      return new BigQuerySink({ project: args.common.project as string, dataset: args.common.dataset as string, pipeline: args.pipeline.name });
     default:
       return new DuckDbSink(args.common.warehouse as string);
   }

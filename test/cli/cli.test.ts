@@ -29,7 +29,7 @@ describe("pipeline CLI", () => {
       [["alerts", "--bufferThresholdMs", "12.5"], /--bufferThresholdMs must be a whole number/],
       [["alerts", "--bufferThresholdMs", "-1"], /--bufferThresholdMs must be at least 0/],
       [["alerts", "--bufferThresholdMs"], /Not enough arguments following: bufferThresholdMs/],
-      [["alerts", "--sink", "parquet"], /--sink must be one of duckdb, jsonl, stdout, got "parquet"/],
+      [["alerts", "--sink", "parquet"], /--sink must be one of duckdb, jsonl, stdout, bigquery, got "parquet"/],
       [["alerts", "--runner", "spark"], /--runner must be one of direct/],
       [["alerts", "--sink", "jsonl", "--sink", "stdout"], /--sink was given 2 times/],
       [["alerts", "--input", "/no/such/file.jsonl"], /--input: no such file: \/no\/such\/file.jsonl/],

@@ -1,0 +1,173 @@
+import { expect } from "chai";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { ENDPOINT_ENV } from "../../io/bigquery/client";
+import { stateTable, versionsTable } from "../../io/bigquery/tables";
+import { alertsPipeline } from "../../pipelines/alerts/pipeline";
+import { conversationsPipeline } from "../../pipelines/conversations/pipeline";
+import { ConversationGenerator } from "../../publisher/generators/conversations";
+import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { bigQuerySchema } from "../../schemas/bigquery";
+import { runCli, summaryLine, tempDir, writeLines } from "../helpers";
+import { BigQueryServer, RecordedRequest } from "../support/bigquery-server";
+import { runCliAsync } from "../support/run-async";
+
+const PROJECT = "cli-project";
+const DATASET = "cli_dataset";
+const BQ_FLAGS = ["--sink=bigquery", "--project", PROJECT, "--dataset", DATASET];
+
+/** The alert rule written out independently: ids of alerting events among JSON lines. */
+const alertIds = (lines: readonly string[]): number[] =>
+  lines
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    })
+    .filter((e) => e.event_type === "error" || e.buffer_duration_ms > 4000)
+    .map((e) => Number(e.event_id))
+    .sort((a, b) => a - b);
+
+const sortedNumbers = (values: unknown[]): number[] => values.map(Number).sort((a, b) => a - b);
+const insertAll = (table: string) => (r: RecordedRequest): boolean => r.path.endsWith(`/tables/${table}/insertAll`);
+
+describe("npm run pipeline -- <pipeline> --sink=bigquery, against the local BigQuery API server", function () {
+  this.timeout(120_000);
+  const dir = tempDir();
+  let server: BigQueryServer;
+  let env: NodeJS.ProcessEnv;
+
+  beforeEach(async () => {
+    server = new BigQueryServer();
+    env = { ...process.env };
+    env[ENDPOINT_ENV] = await server.start();
+  });
+  afterEach(() => server.stop());
+
+  const lines = [...new PlaybackGenerator({ seed: 9 }).lines(6000)];
+  const bad = ['{"event_id": 1,', JSON.stringify({ ...JSON.parse(lines[5]), event_type: "pause" })];
+  const input = writeLines(join(dir, "events.jsonl"), [...lines.slice(0, 3000), ...bad, ...lines.slice(3000)]);
+
+  async function alerts(extra: string[] = []): Promise<string> {
+    const run = await runCliAsync(["alerts", "--input", input, ...BQ_FLAGS, ...extra], env);
+    expect(run.status, run.stderr).to.equal(0);
+    return run.stdout;
+  }
+
+  it("alerts: creates dataset and tables as documented, streams every alert and dead letter with stable insertIds", async () => {
+    const out = await alerts();
+    const paths = server.requests.map((r) => `${r.method} ${r.path}`);
+    expect(paths.slice(0, 2)).to.deep.equal([`GET /bigquery/v2/projects/${PROJECT}/datasets/${DATASET}`, `POST /bigquery/v2/projects/${PROJECT}/datasets`]);
+    const creations = server.requests.filter((r) => r.method === "POST" && r.path === `/bigquery/v2/projects/${PROJECT}/datasets/${DATASET}/tables`);
+    expect(creations.map((r) => r.body.tableReference.tableId)).to.deep.equal(alertsPipeline.tables.map((t) => t.name));
+    for (const spec of alertsPipeline.tables) {
+      const body = creations.find((r) => r.body.tableReference.tableId === spec.name)!.body;
+      expect(body).to.deep.include({ schema: { fields: bigQuerySchema(spec) }, timePartitioning: { type: "DAY", field: "run_date" }, clustering: { fields: [...spec.clustering] } });
+    }
+    const inserts = server.requests.filter(insertAll("video_playback_alerts"));
+    for (const r of inserts) expect(r.body.rows.length).to.be.within(1, 500);
+    const ids = inserts.flatMap((r) => r.body.rows.map((x: any) => x.insertId));
+    expect(new Set(ids).size).to.equal(ids.length);
+    expect(sortedNumbers(server.rows(PROJECT, DATASET, "video_playback_alerts").map((r) => r.event_id))).to.deep.equal(alertIds(lines));
+    expect(server.rows(PROJECT, DATASET, "dead_letter").map((r) => r.reason_code).sort()).to.deep.equal(["invalid_json", "not_allowed"]);
+    expect(summaryLine(out, "video_playback_alerts")).to.equal(`${alertIds(lines).length.toLocaleString("en-US")} rows stored`);
+    expect(summaryLine(out, "rows in")).to.equal(`BigQuery dataset ${PROJECT}:${DATASET}: tables video_playback_alerts, dead_letter`);
+
+    // A re-run sends the same rows with the same insertIds: BigQuery keeps one of each.
+    const before = server.requests.length;
+    await alerts();
+    const again = server.requests.slice(before).filter(insertAll("video_playback_alerts")).flatMap((r) => r.body.rows.map((x: any) => x.insertId));
+    expect(again.sort()).to.deep.equal([...ids].sort());
+    expect(server.rows(PROJECT, DATASET, "video_playback_alerts")).to.have.length(alertIds(lines).length);
+  });
+
+  it("alerts: converges under 500s, 429s, a dropped connection and refused rows, with no duplicates", async () => {
+    server.inject(insertAll("video_playback_alerts"), 2, { status: 500, reason: "backendError" });
+    server.inject(insertAll("video_playback_alerts"), 1, { status: 429, reason: "rateLimitExceeded" });
+    server.inject(insertAll("dead_letter"), 1, { dropConnection: true });
+    server.inject((r) => r.path.endsWith("/tables/dead_letter") && r.method === "GET", 1, { status: 503, reason: "backendError" });
+    server.rejectRow = (table, row) => (table === "video_playback_alerts" && row.isp === "Biznet" ? "injected: Biznet rows are refused" : undefined);
+    await alerts();
+    const expected = lines.map((l) => JSON.parse(l)).filter((e) => e.event_type === "error" || e.buffer_duration_ms > 4000);
+    const refused = expected.filter((e) => e.isp === "Biznet").map((e) => e.event_id);
+    expect(refused.length).to.be.greaterThan(0);
+    const stored = sortedNumbers(server.rows(PROJECT, DATASET, "video_playback_alerts").map((r) => r.event_id));
+    expect(stored).to.deep.equal(sortedNumbers(expected.filter((e) => e.isp !== "Biznet").map((e) => e.event_id)));
+    const letters = server.rows(PROJECT, DATASET, "dead_letter");
+    expect(sortedNumbers(letters.filter((l) => l.reason_code === "bigquery_invalid").map((l) => JSON.parse(l.payload as string).event_id))).to.deep.equal(sortedNumbers(refused));
+    expect(letters.filter((l) => l.reason_code !== "bigquery_invalid").map((l) => l.reason_code).sort()).to.deep.equal(["invalid_json", "not_allowed"]);
+    // The three requests answered 500/429 were each sent again whole: same rows, same insertIds.
+    const inserts = server.requests.filter(insertAll("video_playback_alerts")).map((r) => JSON.stringify(r.body.rows));
+    for (let i = 0; i < 3; i++) expect(inserts.indexOf(inserts[i], i + 1), `request ${i}`).to.be.greaterThan(i);
+  });
+
+  it("alerts: a write BigQuery never accepts ends the run with one line and exit 1", async () => {
+    server.inject(insertAll("video_playback_alerts"), 100, { status: 403, reason: "accessDenied", message: "Access Denied: BigQuery BigQuery: Permission denied while writing data." });
+    const run = await runCliAsync(["alerts", "--input", input, ...BQ_FLAGS], env);
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.deep.equal([
+      `error: BigQuery: insertAll into ${PROJECT}:${DATASET}.video_playback_alerts failed: HTTP 403 Access Denied: BigQuery BigQuery: Permission denied while writing data.`,
+    ]);
+  });
+
+  it("conversations: the view's rows (latest version per key) equal the JSONL sink's table, across split re-runs", async () => {
+    const chats = new ConversationGenerator({ seed: 12, conversations: 150 }).lines();
+    const half = Math.ceil(chats.length / 2);
+    const whole = writeLines(join(dir, "chats.jsonl"), chats);
+    const first = writeLines(join(dir, "chats-1.jsonl"), chats.slice(0, half));
+    const second = writeLines(join(dir, "chats-2.jsonl"), chats.slice(half));
+    for (const part of [first, second, whole]) {
+      const run = await runCliAsync(["conversations", "--input", part, ...BQ_FLAGS], env);
+      expect(run.status, run.stderr).to.equal(0);
+    }
+    const expectedDir = join(dir, "jsonl");
+    expect(runCli(["conversations", "--input", whole, "--sink", "jsonl", "--outputDir", expectedDir]).status).to.equal(0);
+    const expected = readFileSync(join(expectedDir, "customer_courier_conversations.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const spec = conversationsPipeline.tables.find((t) => t.name === "customer_courier_conversations")!;
+
+    // What the view selects: per merge_key the largest merge_version, without the version columns.
+    const latest = new Map<string, Record<string, unknown>>();
+    for (const row of server.rows(PROJECT, DATASET, versionsTable(spec).name)) {
+      const before = latest.get(row.merge_key as string);
+      if (before === undefined || Number(row.merge_version) > Number(before.merge_version)) latest.set(row.merge_key as string, row);
+    }
+    const viewRows = [...latest.values()].map((r) => Object.fromEntries(spec.fields.map((f) => [f.name, r[f.name]])));
+    const byOrder = (a: any, b: any): number => a.order_id - b.order_id;
+    expect(viewRows.sort(byOrder)).to.deep.equal(expected.sort(byOrder));
+    // The third run (all input again) found every state already stored and wrote no new version.
+    const stateKeys = server.rows(PROJECT, DATASET, stateTable(spec).name).map((r) => r.merge_key);
+    expect(new Set(stateKeys).size).to.equal(expected.length);
+    const thirdRunStart = server.requests.map((r) => r.path).lastIndexOf(`/bigquery/v2/projects/${PROJECT}/datasets/${DATASET}`);
+    expect(server.requests.slice(thirdRunStart).filter(insertAll(versionsTable(spec).name))).to.deep.equal([]);
+    // Plain tables are keyed as in DuckDB: every message and order once.
+    expect(server.rows(PROJECT, DATASET, "orders")).to.have.length(150);
+  });
+
+  it("says in one line, exit 1, when the dataset cannot be created", async () => {
+    server.inject((r) => r.method === "POST" && r.path.endsWith("/datasets"), 1, { status: 403, reason: "accessDenied", message: "Access Denied: Project cli-project: User does not have bigquery.datasets.create permission" });
+    const run = await runCliAsync(["alerts", "--input", input, ...BQ_FLAGS], env);
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.deep.equal([
+      `error: BigQuery: create dataset ${PROJECT}:${DATASET} failed: HTTP 403 Access Denied: Project cli-project: User does not have bigquery.datasets.create permission`,
+    ]);
+  });
+
+  describe("bad flags: one line, exit 2", () => {
+    const cases: [string[], RegExp][] = [
+      [["alerts", "--sink=bigquery", "--dataset", "my-data"], /^error: --dataset must be letters, digits and underscores, at most 1,024, got "my-data" \(see --help\)$/],
+      [["alerts", "--sink=bigquery", "--dataset", ""], /^error: (--dataset must be letters|Not enough arguments)/],
+      [["alerts", "--dataset", "reports"], /^error: --dataset needs --sink=bigquery \(see --help\)$/],
+      [["alerts", "--sink=jsonl", "--dataset", "reports"], /^error: --dataset needs --sink=bigquery/],
+    ];
+    for (const [args, message] of cases) {
+      it(args.join(" "), () => {
+        const run = runCli(args);
+        expect(run.status, run.stderr).to.equal(2);
+        expect(run.stderr.trim().split("\n")).to.have.length(1);
+        expect(run.stderr.trim()).to.match(message);
+      });
+    }
+  });
+});

@@ -1,0 +1,327 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from "http";
+import { AddressInfo } from "net";
+
+/**
+ * A local server speaking the part of the BigQuery REST API v2 the sink uses,
+ * built from the API reference's request and response shapes:
+ *
+ * - datasets.get / datasets.insert, tables.get / tables.insert (tables and views);
+ * - tabledata.insertAll: rows are checked against the table's schema as
+ *   BigQuery does (unknown fields, missing REQUIRED fields, values of the
+ *   wrong type are `invalid`; with skipInvalidRows=false the other rows of the
+ *   request are `stopped` and nothing is inserted); rows whose insertId the
+ *   table already saw are dropped (BigQuery's dedup is best-effort for about a
+ *   minute; here it always applies);
+ * - jobs.query / jobs.getQueryResults for one statement shape only,
+ *   `SELECT col, ... FROM \`project.dataset.table\``, paged by maxResults.
+ *   Anything else is answered 400 invalidQuery, so the sink cannot rely on SQL
+ *   this double only pretends to run.
+ *
+ * Every request is recorded; faults can be injected per request (an error
+ * status, a delay, a request that never answers, a dropped connection) and
+ * per row (an extra `invalid` reason for rows a predicate picks).
+ */
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. /bigquery/v2/projects/p/datasets. */
+  path: string;
+  query: Record<string, string>;
+  body: any;
+}
+
+export type Fault =
+  | { status: number; reason: string; message?: string }
+  | { delayMs: number }
+  | { hang: true }
+  | { dropConnection: true };
+
+interface FaultRule {
+  matches: (request: RecordedRequest) => boolean;
+  remaining: number;
+  fault: Fault;
+}
+
+interface SchemaField {
+  name: string;
+  type: string;
+  mode?: string;
+  fields?: SchemaField[];
+}
+
+interface StoredTable {
+  resource: any;
+  rows: Record<string, unknown>[];
+  insertIds: Set<string>;
+}
+
+interface RowError {
+  reason: string;
+  location: string;
+  message: string;
+}
+
+/** BigQuery answers with the legacy type names, whichever spelling created the table. */
+const LEGACY_TYPES: Record<string, string> = { INT64: "INTEGER", FLOAT64: "FLOAT", BOOL: "BOOLEAN", STRUCT: "RECORD" };
+
+function normalizeFields(fields: SchemaField[]): SchemaField[] {
+  return fields.map((f) => {
+    const out: SchemaField = { ...f, type: LEGACY_TYPES[f.type] ?? f.type, mode: f.mode ?? "NULLABLE" };
+    if (f.fields) out.fields = normalizeFields(f.fields);
+    return out;
+  });
+}
+
+/** Why BigQuery would refuse `value` for `field`, or undefined. Messages follow BigQuery's wording. */
+function valueProblem(field: SchemaField, value: unknown, path: string): RowError | undefined {
+  const invalid = (message: string): RowError => ({ reason: "invalid", location: path, message });
+  if (value === null || value === undefined) {
+    return field.mode === "REQUIRED" ? invalid(`Missing required field: ${path}.`) : undefined;
+  }
+  const bad = (kind: string): RowError => invalid(`Cannot convert value to ${kind} (bad value): ${JSON.stringify(value)}`);
+  switch (field.type) {
+    case "INTEGER":
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : bad("integer");
+    case "FLOAT":
+      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) ? undefined : bad("floating point");
+    case "BOOLEAN":
+      return typeof value === "boolean" ? undefined : bad("boolean");
+    case "STRING":
+      return typeof value === "string" ? undefined : bad("string");
+    case "TIMESTAMP":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? undefined : bad("timestamp");
+    case "DATE":
+      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : bad("date");
+    case "RECORD":
+      return typeof value === "object" && !Array.isArray(value) ? rowProblem(field.fields ?? [], value as Record<string, unknown>, `${path}.`) : bad("record");
+    default:
+      return undefined;
+  }
+}
+
+function rowProblem(fields: SchemaField[], row: Record<string, unknown>, prefix = ""): RowError | undefined {
+  const known = new Set(fields.map((f) => f.name));
+  for (const name of Object.keys(row)) {
+    if (!known.has(name)) return { reason: "invalid", location: `${prefix}${name}`, message: `no such field: ${prefix}${name}.` };
+  }
+  for (const field of fields) {
+    const problem = valueProblem(field, row[field.name], `${prefix}${field.name}`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A REST value of a query result: BigQuery sends scalars as strings. */
+function cell(value: unknown): { v: unknown } {
+  if (value === null || value === undefined) return { v: null };
+  return { v: typeof value === "object" ? JSON.stringify(value) : String(value) };
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly reason: string, message: string) {
+    super(message);
+  }
+}
+
+const STATUS_NAMES: Record<number, string> = { 400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE" };
+
+export class BigQueryServer {
+  readonly requests: RecordedRequest[] = [];
+  readonly datasets = new Map<string, any>();
+  readonly tables = new Map<string, StoredTable>();
+  /** Rows this returns a message for are refused as `invalid` with it (beside the schema checks). */
+  rejectRow?: (table: string, row: Record<string, unknown>) => string | undefined;
+  private faults: FaultRule[] = [];
+  private queries = new Map<string, { fields: SchemaField[]; rows: Record<string, unknown>[] }>();
+  private server?: Server;
+  private jobs = 0;
+
+  /** Starts on a free loopback port; resolves with the endpoint to give the client. */
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The next `times` requests that `matches` accepts get `fault` instead of (or before) their answer. */
+  inject(matches: (request: RecordedRequest) => boolean, times: number, fault: Fault): void {
+    this.faults.push({ matches, remaining: times, fault });
+  }
+
+  /** Rows stored in a table, as inserted (JSON values). */
+  rows(project: string, dataset: string, table: string): Record<string, unknown>[] {
+    return this.tables.get(`${project}.${dataset}.${table}`)?.rows ?? [];
+  }
+
+  /** Recorded insertAll requests of a table. */
+  insertAlls(table: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === "POST" && r.path.endsWith(`/tables/${table}/insertAll`));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const text = Buffer.concat(chunks).toString("utf8");
+    const request: RecordedRequest = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: text === "" ? undefined : JSON.parse(text),
+    };
+    this.requests.push(request);
+    const rule = this.faults.find((f) => f.remaining > 0 && f.matches(request));
+    if (rule) {
+      rule.remaining--;
+      const fault = rule.fault;
+      if ("hang" in fault) return; // never answered: the client's timeout must fire
+      if ("dropConnection" in fault) return void req.socket.destroy();
+      if ("status" in fault) return this.sendError(res, new HttpError(fault.status, fault.reason, fault.message ?? `injected ${fault.status}`));
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    }
+    try {
+      this.send(res, 200, this.route(request));
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      this.sendError(res, error);
+    }
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    if (res.destroyed) return;
+    res.writeHead(status, { "Content-Type": "application/json; charset=UTF-8" });
+    res.end(JSON.stringify(body));
+  }
+
+  /** The documented error body: {error: {code, message, errors: [{reason, message}], status}}. */
+  private sendError(res: ServerResponse, error: HttpError): void {
+    this.send(res, error.status, {
+      error: { code: error.status, message: error.message, errors: [{ domain: "global", reason: error.reason, message: error.message }], status: STATUS_NAMES[error.status] ?? "UNKNOWN" },
+    });
+  }
+
+  private route(r: RecordedRequest): unknown {
+    const parts = r.path.split("/").filter((p) => p !== "");
+    if (parts[0] !== "bigquery" || parts[1] !== "v2" || parts[2] !== "projects") throw new HttpError(404, "notFound", `no such path: ${r.path}`);
+    const project = parts[3];
+    const rest = parts.slice(4).join("/");
+    const m = (pattern: RegExp): RegExpMatchArray | null => rest.match(pattern);
+    let match: RegExpMatchArray | null;
+    if (r.method === "POST" && rest === "datasets") return this.insertDataset(project, r.body);
+    if (r.method === "GET" && (match = m(/^datasets\/([^/]+)$/))) return this.dataset(project, match[1]);
+    if (r.method === "POST" && (match = m(/^datasets\/([^/]+)\/tables$/))) return this.insertTable(project, match[1], r.body);
+    if (r.method === "GET" && (match = m(/^datasets\/([^/]+)\/tables\/([^/]+)$/))) return this.table(project, match[1], match[2]).resource;
+    if (r.method === "POST" && (match = m(/^datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/))) return this.insertAll(this.table(project, match[1], match[2]), r.body);
+    if (r.method === "POST" && rest === "queries") return this.query(project, r.body);
+    if (r.method === "GET" && (match = m(/^queries\/([^/]+)$/))) return this.queryResults(project, match[1], r.query);
+    throw new HttpError(404, "notFound", `the local server does not implement ${r.method} ${r.path}`);
+  }
+
+  private dataset(project: string, dataset: string): any {
+    const found = this.datasets.get(`${project}.${dataset}`);
+    if (!found) throw new HttpError(404, "notFound", `Not found: Dataset ${project}:${dataset}`);
+    return found;
+  }
+
+  private insertDataset(project: string, body: any): any {
+    const id = body?.datasetReference?.datasetId;
+    if (!id) throw new HttpError(400, "invalid", "Dataset reference is missing");
+    if (this.datasets.has(`${project}.${id}`)) throw new HttpError(409, "duplicate", `Already Exists: Dataset ${project}:${id}`);
+    const resource = { kind: "bigquery#dataset", id: `${project}:${id}`, location: "US", ...body, datasetReference: { projectId: project, datasetId: id } };
+    this.datasets.set(`${project}.${id}`, resource);
+    return resource;
+  }
+
+  private table(project: string, dataset: string, table: string): StoredTable {
+    this.dataset(project, dataset);
+    const found = this.tables.get(`${project}.${dataset}.${table}`);
+    if (!found) throw new HttpError(404, "notFound", `Not found: Table ${project}:${dataset}.${table}`);
+    return found;
+  }
+
+  private insertTable(project: string, dataset: string, body: any): any {
+    this.dataset(project, dataset);
+    const id = body?.tableReference?.tableId;
+    if (!id) throw new HttpError(400, "invalid", "Table reference is missing");
+    if (this.tables.has(`${project}.${dataset}.${id}`)) throw new HttpError(409, "duplicate", `Already Exists: Table ${project}:${dataset}.${id}`);
+    const resource = {
+      kind: "bigquery#table",
+      id: `${project}:${dataset}.${id}`,
+      type: body.view ? "VIEW" : "TABLE",
+      ...body,
+      tableReference: { projectId: project, datasetId: dataset, tableId: id },
+      schema: body.schema ? { fields: normalizeFields(body.schema.fields) } : undefined,
+    };
+    this.tables.set(`${project}.${dataset}.${id}`, { resource, rows: [], insertIds: new Set() });
+    return resource;
+  }
+
+  private insertAll(table: StoredTable, body: any): unknown {
+    if (table.resource.type === "VIEW") throw new HttpError(400, "invalid", `Cannot insert into a view: ${table.resource.id}`);
+    const rows: { insertId?: string; json: Record<string, unknown> }[] = body?.rows ?? [];
+    if (rows.length === 0) throw new HttpError(400, "invalid", "No rows present in the request.");
+    const fields: SchemaField[] = table.resource.schema.fields;
+    const insertErrors: { index: number; errors: RowError[] }[] = [];
+    rows.forEach((row, index) => {
+      let problem = rowProblem(fields, row.json);
+      if (problem?.message.startsWith("no such field") && body.ignoreUnknownValues) problem = undefined;
+      const injected = this.rejectRow?.(table.resource.tableReference.tableId, row.json);
+      if (!problem && injected) problem = { reason: "invalid", location: "", message: injected };
+      if (problem) insertErrors.push({ index, errors: [problem] });
+    });
+    const refused = new Set(insertErrors.map((e) => e.index));
+    if (refused.size > 0 && !body.skipInvalidRows) {
+      rows.forEach((_row, index) => {
+        if (!refused.has(index)) insertErrors.push({ index, errors: [{ reason: "stopped", location: "", message: "" }] });
+      });
+      insertErrors.sort((a, b) => a.index - b.index);
+      return { kind: "bigquery#tableDataInsertAllResponse", insertErrors };
+    }
+    rows.forEach((row, index) => {
+      if (refused.has(index)) return;
+      if (row.insertId !== undefined && table.insertIds.has(row.insertId)) return;
+      if (row.insertId !== undefined) table.insertIds.add(row.insertId);
+      table.rows.push(row.json);
+    });
+    return insertErrors.length > 0 ? { kind: "bigquery#tableDataInsertAllResponse", insertErrors } : { kind: "bigquery#tableDataInsertAllResponse" };
+  }
+
+  private query(project: string, body: any): unknown {
+    if (body?.useLegacySql !== false) throw new HttpError(400, "invalidQuery", "the local server runs GoogleSQL only (useLegacySql: false)");
+    const match = String(body.query).match(/^SELECT ((?:\w+, )*\w+) FROM `([\w-]+)\.(\w+)\.(\w+)`$/);
+    if (!match) throw new HttpError(400, "invalidQuery", `the local server does not execute: ${body.query}`);
+    const table = this.table(match[2], match[3], match[4]);
+    const names = match[1].split(", ");
+    const fields = names.map((name) => {
+      const field = (table.resource.schema.fields as SchemaField[]).find((f) => f.name === name);
+      if (!field) throw new HttpError(400, "invalidQuery", `Unrecognized name: ${name}`);
+      return field;
+    });
+    const jobId = `job_${++this.jobs}`;
+    this.queries.set(jobId, { fields, rows: table.rows.map((r) => ({ ...r })) });
+    return this.queryResults(project, jobId, { maxResults: body.maxResults === undefined ? "" : String(body.maxResults) });
+  }
+
+  private queryResults(project: string, jobId: string, query: Record<string, string>): unknown {
+    const job = this.queries.get(jobId);
+    if (!job) throw new HttpError(404, "notFound", `Not found: Job ${project}:${jobId}`);
+    const start = Number(query.pageToken ?? 0);
+    const size = query.maxResults ? Number(query.maxResults) : job.rows.length;
+    const page = job.rows.slice(start, start + size);
+    const next = start + size < job.rows.length ? String(start + size) : undefined;
+    return {
+      kind: "bigquery#queryResponse",
+      jobReference: { projectId: project, jobId, location: "US" },
+      jobComplete: true,
+      schema: { fields: job.fields },
+      totalRows: String(job.rows.length),
+      rows: page.map((row) => ({ f: job.fields.map((f) => cell(row[f.name])) })),
+      ...(next === undefined ? {} : { pageToken: next }),
+    };
+  }
+}
