@@ -85,12 +85,6 @@ export const SCOPED_ROLES: Readonly<Record<string, readonly string[]>> = {
   "roles/iam.serviceAccountUser": ["google_service_account_iam_member"],
 };
 
-/** Flags Terraform passes that another issue adds to the CLI; accepted until then, checked like any flag after. */
-export const PENDING_FLAGS: Readonly<Record<string, string>> = {
-  dataset: "--dataset comes with the BigQuery sink",
-  "sink=bigquery": "--sink bigquery comes with the BigQuery sink",
-};
-
 /** The outputs docs/deploy.md turns into CLI flags. */
 export const REQUIRED_OUTPUTS = ["project", "region", "dataset", "tempLocation", "stagingLocation", "serviceAccountEmail", "subscriptions", "imageRepository", "pipelineFlags"];
 
@@ -311,11 +305,11 @@ function checkFlags(config: TerraformConfig, code: CodeFacts): string[] {
     const value = passed.get(name);
     const option = code.flags.find((f) => f.name === name);
     if (!option) {
-      if (PENDING_FLAGS[name] === undefined) problems.push(`Terraform passes --${name} (terraform/main.tf, local.common_flags or local.pipeline_flags) but the CLI has no such flag: use the name cli/options.ts or the pipeline's options give it`);
+      problems.push(`Terraform passes --${name} (terraform/main.tf, local.common_flags or local.pipeline_flags) but the CLI has no such flag: use the name cli/options.ts or the pipeline's options give it`);
       continue;
     }
     const literal = typeof value === "string" && !value.includes("${");
-    if (literal && option.choices && !option.choices.includes(value as string) && PENDING_FLAGS[`${name}=${value}`] === undefined) {
+    if (literal && option.choices && !option.choices.includes(value as string)) {
       problems.push(`Terraform passes --${name}=${value} but the CLI accepts ${option.choices.join(", ")}: change terraform/main.tf`);
     }
   }

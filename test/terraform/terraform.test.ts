@@ -154,7 +154,7 @@ describe("Terraform (terraform/) against the code", () => {
     });
 
     it("a CLI --dataset default other than Terraform's", () => {
-      const flags = [...CODE.flags, { name: "dataset", type: "string", default: "analytics", description: "BigQuery dataset" } as OptionSpec];
+      const flags = [...CODE.flags.filter((f) => f.name !== "dataset"), { name: "dataset", type: "string", default: "analytics", description: "BigQuery dataset" } as OptionSpec];
       expect(checkTerraform(config, { ...CODE, flags })).to.deep.equal([
         '--dataset defaults to analytics in the CLI but Terraform variable dataset defaults to "video_analytics": change terraform/variables.tf',
       ]);
