@@ -1,10 +1,11 @@
 import { expect } from "chai";
+import { OTT_VIEW_TABLES } from "../../schemas/ott";
 import { ChildProcess, spawn } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
 import { EMULATOR_REQUIREMENT, emulatorAvailable, RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
-import { query, ROOT, runCli, runScript, summaryLine, tempDir } from "../helpers";
+import { query, ROOT, runCli, runScript, summaryLine, tempDir, writeLines } from "../helpers";
 
 const PROJECT = "test-project";
 const START = "2025-10-27T08:00:00Z";
@@ -150,6 +151,24 @@ describe("Pub/Sub on the real emulator", function () {
     const rows = await query(batch, final);
     expect(rows.length).to.be.greaterThan(500);
     expect(await query(streamed, final)).to.deep.equal(rows);
+  });
+
+  it("streams OTT events from the emulator into the same user_events and views as a batch run", async () => {
+    const subscription = await freshSubscription("ott");
+    const args = ["ott", "--count", "6000", "--eps", "2000", "--seed", "8", "--startTime", START];
+    const sent = runScript("publisher/cli.js", [...args, "--topic", "ott"], { env });
+    expect(sent.status, sent.stderr).to.equal(0);
+    const recorded = writeLines(join(dir, "ott.jsonl"), runScript("publisher/cli.js", [...args, "--dry-run"], { env }).stdout.trim().split("\n"));
+    const streamed = join(dir, "ott-stream.duckdb"), batch = join(dir, "ott-batch.duckdb");
+    const run = runCli(["ott", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300"], ROOT, env);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(runCli(["ott", "--input", recorded, "--warehouse", batch]).status).to.equal(0);
+    for (const table of ["user_events", ...Object.values(OTT_VIEW_TABLES).map((t) => t.name)]) {
+      const sql = `SELECT * FROM ${table} ORDER BY ALL`;
+      const rows = await query(batch, sql);
+      expect(rows.length, table).to.be.greaterThan(0);
+      expect(await query(streamed, sql), table).to.deep.equal(rows);
+    }
   });
 
   /** Starts a streaming pipeline and resolves once it reported its first commit. */
