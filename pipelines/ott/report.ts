@@ -5,6 +5,7 @@ import { formatTimestamp } from "../../transforms/core/timestamp";
 import { OTT_VIEWS, OttView } from "../../transforms/ott/views";
 import { mergeSpecOf, ViewPane } from "../../transforms/ott/windowed-view";
 import { rowKey } from "../../schemas/json";
+import { panesByKey } from "../../io/sinks/merge";
 
 /** How the summary shows a view: its label, the measure it ranks keys by, and one key's line. */
 interface Presentation {
@@ -30,9 +31,10 @@ const PRESENTATIONS: Record<string, Presentation> = {
 /** Windows a view keeps for the summary: its newest few, so memory does not grow with the run. */
 const WINDOWS_KEPT = 3;
 
-/** One view's newest windows, panes merged as the sink merges them. */
+/** One view's newest windows: their panes kept as they come, merged (as the sink merges them) only to render. */
 class ViewTop {
-  private readonly panes = new Map<string, ViewPane>();
+  /** Panes by window start. */
+  private readonly windows = new Map<number, ViewPane[]>();
   private readonly spec: ReturnType<typeof mergeSpecOf>;
 
   constructor(private readonly view: OttView) {
@@ -40,33 +42,34 @@ class ViewTop {
   }
 
   add(pane: ViewPane): void {
-    const key = rowKey(this.view.table, pane);
-    const seen = this.panes.get(key);
-    this.panes.set(key, seen === undefined ? pane : (this.spec.merge([seen, pane]) as ViewPane));
+    const panes = this.windows.get(pane.window_start);
+    if (panes) panes.push(pane);
+    else this.windows.set(pane.window_start, [pane]);
   }
 
-  /** Drops panes of all but the newest windows. */
+  /** Drops all but the newest windows. */
   prune(): void {
-    const starts = [...new Set([...this.panes.values()].map((p) => p.window_start))].sort((a, b) => b - a);
-    if (starts.length <= WINDOWS_KEPT) return;
-    const oldest = starts[WINDOWS_KEPT - 1];
-    for (const [key, pane] of this.panes) if (pane.window_start < oldest) this.panes.delete(key);
+    const starts = [...this.windows.keys()].sort((a, b) => b - a);
+    for (const start of starts.slice(WINDOWS_KEPT)) this.windows.delete(start);
   }
 
   /** The top keys of the busiest kept window (the newest is often still filling). */
   render(presentation: Presentation): string {
-    const windows = new Map<number, { events: number; rows: Row[] }>();
-    for (const pane of this.panes.values()) {
-      const row = this.spec.output(pane);
-      const window = windows.get(pane.window_start) ?? { events: 0, rows: [] };
-      window.events += pane.tally.events;
-      if (row !== null) window.rows.push(row);
-      windows.set(pane.window_start, window);
+    let busiest: { start: number; events: number; panes: ViewPane[] } | undefined;
+    for (const [start, panes] of this.windows) {
+      const events = panes.reduce((sum, p) => sum + p.tally.events, 0);
+      if (busiest === undefined || events > busiest.events || (events === busiest.events && start > busiest.start)) busiest = { start: start, events: events, panes: panes };
     }
-    const busiest = [...windows].filter((w) => w[1].rows.length > 0).sort((a, b) => b[1].events - a[1].events || b[0] - a[0])[0];
     if (busiest === undefined) return "no rows";
-    const rows = busiest[1].rows.sort((a, b) => Number(b[presentation.rank]) - Number(a[presentation.rank]) || rowKey(this.view.table, a).localeCompare(rowKey(this.view.table, b)));
-    return `${formatTimestamp(busiest[0]).slice(11, 19)}: ${rows.slice(0, 3).map(presentation.show).join("; ")}`;
+    const rows: Row[] = [];
+    for (const panes of panesByKey(this.view.table, busiest.panes).values()) {
+      const row = this.spec.output(this.spec.merge(panes));
+      if (row !== null) rows.push(row);
+    }
+    if (rows.length === 0) return "no rows";
+    const key = (row: Row) => rowKey(this.view.table, row);
+    rows.sort((a, b) => Number(b[presentation.rank]) - Number(a[presentation.rank]) || key(a).localeCompare(key(b)));
+    return `${formatTimestamp(busiest.start).slice(11, 19)}: ${rows.slice(0, 3).map(presentation.show).join("; ")}`;
   }
 }
 

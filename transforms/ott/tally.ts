@@ -38,6 +38,8 @@ export interface TallyConfig {
   sessions?: boolean;
   titles?: boolean;
   histogram?: boolean;
+  /** Keep the title's name as the label (views per title). */
+  label?: boolean;
   /** The metric's value for an event, or null when the event has none. */
   metric?: (event: OttEvent) => number | null;
 }
@@ -81,7 +83,7 @@ export function addEvent(builder: TallyBuilder, event: OttEvent, config: TallyCo
     t.ratings++;
     t.rating_sum += event.rating;
   }
-  t.label = greater(t.label, event.content?.title ?? null);
+  if (config.label) t.label = greater(t.label, event.content?.title ?? null);
   const value = config.metric ? config.metric(event) : null;
   if (value !== null) {
     t.n++;

@@ -72,14 +72,14 @@ const T = OTT_VIEW_TABLES;
 define({
   table: T.viewersPerTitle, sizeSec: 10, periodSec: 10,
   keyOf: (e) => [e.content_id],
-  tally: { users: true, sessions: true },
+  tally: { users: true, sessions: true, label: true },
   measures: (t) => ({ title: t.label, viewers: t.users.length, sessions: t.sessions.length, events: t.events }),
 });
 
 define({
   table: T.watchTime, sizeSec: 300, periodSec: 60,
   keyOf: (e) => (e.watch_seconds === null ? null : [e.content_id]),
-  tally: { histogram: true, metric: watchSeconds },
+  tally: { histogram: true, label: true, metric: watchSeconds },
   measures: (t) => ({
     title: t.label, stints: t.n, avg_watch_seconds: mean(t.sum, t.n), min_watch_seconds: t.min, max_watch_seconds: t.max, median_watch_seconds: median(t),
   }),
@@ -88,7 +88,7 @@ define({
 define({
   table: T.trending, sizeSec: 300, periodSec: 60,
   keyOf: (e) => [e.content_id],
-  tally: { users: true },
+  tally: { users: true, label: true },
   measures: (t) => {
     const rate = completionRate(count(t, "start"), count(t, "complete"));
     return {
@@ -115,7 +115,7 @@ define({
 define({
   table: T.bufferingHotspots, sizeSec: 60, periodSec: 60,
   keyOf: (e) => (e.event_type === "buffer" ? [e.content_id, or(e.location?.city)] : null),
-  tally: { users: true, metric: bufferMs },
+  tally: { users: true, label: true, metric: bufferMs },
   measures: (t) =>
     t.events < HOTSPOT_MIN_BUFFER_EVENTS ? null : { title: t.label, buffer_events: t.events, viewers_affected: t.users.length, avg_buffer_ms: mean(t.sum, t.n) },
 });
