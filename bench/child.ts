@@ -17,7 +17,7 @@ import { decodeConversationRecord, isMessage } from "../transforms/conversations
 import { ottPipeline } from "../pipelines/ott/pipeline";
 import { OttEvent, userEvents } from "../schemas/ott";
 import { decodeOttEvent } from "../transforms/ott/events";
-import { checkLateness, lateRun } from "../transforms/ott/lateness";
+import { admitEvent, arrivalRun } from "../transforms/ott/arrival";
 import { addEvent, built, newBuilder, TallyBuilder } from "../transforms/ott/tally";
 import { OTT_VIEWS } from "../transforms/ott/views";
 import { utcDay } from "../transforms/core/timestamp";
@@ -119,17 +119,17 @@ function sampleLiveHeap(): () => number | undefined {
 }
 
 /**
- * The OTT baseline: the same decoder, lateness rule and tallies, every view's
+ * The OTT baseline: the same decoder, arrival rules (late, duplicate) and tallies, every view's
  * (window, key) tally in one Map, user_events written in commits of 50,000,
  * the views' panes at the end through the same merging sink.
  */
 async function ottBaseline(input: string, warehouse: string): Promise<void> {
   const sink = new DuckDbSink(warehouse);
   await sink.open(ottPipeline.tables, ottPipeline.merges);
-  const lateness = { run: lateRun({}), allowedLatenessMicros: 300e6 };
+  const arrival = { run: arrivalRun({}), allowedLatenessMicros: 300e6 };
   const decode = (value: unknown): OttEvent | Rejection => {
     const event = decodeOttEvent(value);
-    return isRejection(event) ? event : checkLateness(event, lateness) ?? event;
+    return isRejection(event) ? event : admitEvent(event, arrival) ?? event;
   };
   const views = Object.values(OTT_VIEWS);
   const panes = views.map(() => new Map<string, { pane: Row; builder: TallyBuilder }>());

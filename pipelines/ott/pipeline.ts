@@ -4,7 +4,7 @@ import { deadLetter } from "../../schemas/dead-letter";
 import { userEvents } from "../../schemas/ott";
 import { parseRecords } from "../../transforms/core/parse-records";
 import { decodeOttEvent } from "../../transforms/ott/events";
-import { checkLateness, lateRun } from "../../transforms/ott/lateness";
+import { admitEvent, arrivalRun } from "../../transforms/ott/arrival";
 import { OTT_VIEWS } from "../../transforms/ott/views";
 import { mergeSpecOf, windowedView } from "../../transforms/ott/windowed-view";
 import { GeneratedSource } from "../../io/sources/generated-source";
@@ -37,8 +37,8 @@ export const ottPipeline: PipelineDefinition<OttOptions> = {
 
   expand(input, options) {
     const events = parseRecords(input, "ott", decodeOttEvent, {
-      check: checkLateness,
-      params: { run: lateRun(options), allowedLatenessMicros: options.allowedLatenessSec * 1e6 },
+      check: admitEvent,
+      params: { run: arrivalRun(options), allowedLatenessMicros: options.allowedLatenessSec * 1e6 },
     });
     const outputs: TableOutputs = {};
     outputs[userEvents.name] = events.valid;

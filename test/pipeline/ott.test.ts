@@ -3,6 +3,7 @@ import { join } from "path";
 import { ottPipeline, OttOptions } from "../../pipelines/ott/pipeline";
 import { OTT_START_MICROS, OttGenerator } from "../../publisher/generators/ott";
 import { GeneratedSource } from "../../io/sources/generated-source";
+import { Random } from "../../publisher/generators/random";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { drive } from "../../runners/direct/driver";
 import { inlineExecutor } from "../../runners/direct/inline-executor";
@@ -95,6 +96,18 @@ describe("ott pipeline on the direct runner", () => {
         { user_id: "u4", events: "2", sessions: "1", titles: "1", watch_seconds: "50", completes: "0", ratings: "0", avg_rating: null, engagement_score: 5.3, segment: "passive" },
       ]);
       expect(await rows(`SELECT count(DISTINCT window_start) AS n FROM ott_engagement`)).to.deep.equal([{ n: "2" }]);
+    });
+
+    it("counts a repeated event once: shuffled and doubled input gives the same tables, the copies as duplicate dead letters", async () => {
+      const doubledWarehouse = join(dir, "doubled.duckdb");
+      const doubled = new Random(3).shuffled([...HAND_STREAM, ...HAND_STREAM]);
+      const result = runCli(["ott", "--input", writeLines(join(dir, "doubled.jsonl"), doubled), "--warehouse", doubledWarehouse]);
+      expect(result.status, result.stderr).to.equal(0);
+      for (const table of [...Object.values(OTT_VIEW_TABLES).map((t) => t.name), "user_events"]) {
+        const sql = `SELECT * FROM ${table} ORDER BY ALL`;
+        expect(await query(doubledWarehouse, sql), table).to.deep.equal(await rows(sql));
+      }
+      expect(await query(doubledWarehouse, "SELECT reason_code, count(*) AS n FROM dead_letter GROUP BY ALL")).to.deep.equal([{ reason_code: "duplicate", n: String(HAND_STREAM.length) }]);
     });
 
     it("seed 002's 5-minute trends", async () => {

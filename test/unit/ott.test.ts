@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { OttEvent } from "../../schemas/ott";
 import { isRejection, Rejection } from "../../transforms/core/validate";
 import { decodeOttEvent } from "../../transforms/ott/events";
-import { checkLateness, lateRun } from "../../transforms/ott/lateness";
+import { admitEvent, arrivalRun } from "../../transforms/ott/arrival";
 import { addEvent, built, median, mergeTallies, newBuilder, Tally } from "../../transforms/ott/tally";
 import { completionRate, engagementScore, engagementSegment } from "../../transforms/ott/views";
 
@@ -78,14 +78,23 @@ describe("OTT tally (the views' mergeable accumulator)", () => {
   });
 });
 
-describe("OTT lateness", () => {
+describe("OTT arrivals", () => {
+  const at = (seconds: number, id = `e${seconds}`) => decoded({ ...base, event_id: id, timestamp: new Date(Date.UTC(2024, 5, 1) + seconds * 1000).toISOString() });
+
   it("rejects an event more than the allowed lateness behind the newest event time seen, by run", () => {
-    const params = { run: lateRun({}), allowedLatenessMicros: 60e6 };
-    const at = (seconds: number) => decoded({ ...base, timestamp: new Date(Date.UTC(2024, 5, 1) + seconds * 1000).toISOString() });
-    expect(checkLateness(at(100), params)).to.equal(null);
-    expect(checkLateness(at(40), params)).to.equal(null); // exactly the allowed lateness behind
-    expect(checkLateness(at(39), params)).to.include({ code: "late" });
-    expect(checkLateness(at(39), { ...params, run: lateRun({}) })).to.equal(null); // another run has its own newest time
+    const params = { run: arrivalRun({}), allowedLatenessMicros: 60e6 };
+    expect(admitEvent(at(100), params)).to.equal(null);
+    expect(admitEvent(at(40), params)).to.equal(null); // exactly the allowed lateness behind
+    expect(admitEvent(at(39), params)).to.include({ code: "late" });
+    expect(admitEvent(at(39), { ...params, run: arrivalRun({}) })).to.equal(null); // another run has its own newest time
+  });
+
+  it("rejects an event_id already admitted, and still knows it after many more events", () => {
+    const params = { run: arrivalRun({}), allowedLatenessMicros: 3600e6 };
+    expect(admitEvent(at(0, "first"), params)).to.equal(null);
+    for (let i = 1; i <= 30_000; i++) expect(admitEvent(at(i / 100), params)).to.equal(null);
+    expect(admitEvent(at(5, "first"), params)).to.include({ code: "duplicate" });
+    expect(admitEvent(at(299.99), params)).to.include({ code: "duplicate" });
   });
 });
 
