@@ -5,7 +5,6 @@ import { formatTimestamp } from "../../transforms/core/timestamp";
 import { OTT_VIEWS, OttView } from "../../transforms/ott/views";
 import { mergeSpecOf, ViewPane } from "../../transforms/ott/windowed-view";
 import { rowKey } from "../../schemas/json";
-import { panesByKey } from "../../io/sinks/merge";
 
 /** How the summary shows a view: its label, the measure it ranks keys by, and one key's line. */
 interface Presentation {
@@ -31,10 +30,10 @@ const PRESENTATIONS: Record<string, Presentation> = {
 /** Windows a view keeps for the summary: its newest few, so memory does not grow with the run. */
 const WINDOWS_KEPT = 3;
 
-/** One view's newest windows: their panes kept as they come, merged (as the sink merges them) only to render. */
+/** One view's newest windows, panes merged as the sink merges them. */
 class ViewTop {
-  /** Panes by window start. */
-  private readonly windows = new Map<number, ViewPane[]>();
+  /** By window start, then by row key. */
+  private readonly windows = new Map<number, Map<string, ViewPane>>();
   private readonly spec: ReturnType<typeof mergeSpecOf>;
 
   constructor(private readonly view: OttView) {
@@ -42,9 +41,14 @@ class ViewTop {
   }
 
   add(pane: ViewPane): void {
-    const panes = this.windows.get(pane.window_start);
-    if (panes) panes.push(pane);
-    else this.windows.set(pane.window_start, [pane]);
+    let panes = this.windows.get(pane.window_start);
+    if (panes === undefined) {
+      panes = new Map();
+      this.windows.set(pane.window_start, panes);
+    }
+    const key = rowKey(this.view.table, pane);
+    const seen = panes.get(key);
+    panes.set(key, seen === undefined ? pane : (this.spec.merge([seen, pane]) as ViewPane));
   }
 
   /** Drops all but the newest windows. */
@@ -55,18 +59,18 @@ class ViewTop {
 
   /** The top keys of the busiest kept window (the newest is often still filling). */
   render(presentation: Presentation): string {
-    let busiest: { start: number; events: number; panes: ViewPane[] } | undefined;
+    let busiest: { start: number; events: number; panes: Map<string, ViewPane> } | undefined;
     for (const [start, panes] of this.windows) {
-      const events = panes.reduce((sum, p) => sum + p.tally.events, 0);
+      let events = 0;
+      for (const pane of panes.values()) events += pane.tally.events;
       if (busiest === undefined || events > busiest.events || (events === busiest.events && start > busiest.start)) busiest = { start: start, events: events, panes: panes };
     }
-    if (busiest === undefined) return "no rows";
     const rows: Row[] = [];
-    for (const panes of panesByKey(this.view.table, busiest.panes).values()) {
-      const row = this.spec.output(this.spec.merge(panes));
+    for (const pane of busiest?.panes.values() ?? []) {
+      const row = this.spec.output(pane);
       if (row !== null) rows.push(row);
     }
-    if (rows.length === 0) return "no rows";
+    if (busiest === undefined || rows.length === 0) return "no rows";
     const key = (row: Row) => rowKey(this.view.table, row);
     rows.sort((a, b) => Number(b[presentation.rank]) - Number(a[presentation.rank]) || key(a).localeCompare(key(b)));
     return `${formatTimestamp(busiest.start).slice(11, 19)}: ${rows.slice(0, 3).map(presentation.show).join("; ")}`;
