@@ -46,8 +46,10 @@ export function renderSummary(input: SummaryInput): string {
     ["source", input.source],
     ["read", `${n(read)} lines = ${n(valid)} valid + ${n(dead)} dead letters + ${n(blank)} blank${accounted}`],
   ];
-  for (const [table, w] of stats.written) {
-    if (table === deadLetter.name) continue;
+  // In the pipeline's own table order, not the order commits first wrote them.
+  for (const table of input.pipeline.tables.map((t) => t.name)) {
+    const w = stats.written.get(table);
+    if (table === deadLetter.name || w === undefined) continue;
     labelled.push([table, `${n(w.stored)} rows stored${w.duplicates > 0 ? `, ${n(w.duplicates)} already there (same key)` : ""}`]);
   }
   const reasons = input.deadLetters.reasons();
