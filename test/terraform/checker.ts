@@ -296,12 +296,8 @@ export function bigQueryDeclarations(config: TerraformConfig): BigQueryDeclarati
   return { tables, views };
 }
 
-/** Groups names by a label, for one message per group. */
-function grouped(names: readonly string[], label: (name: string) => string): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const name of names) groups.set(label(name), [...(groups.get(label(name)) ?? []), name]);
-  return groups;
-}
+/** "table a" or "tables a, b". */
+export const tablesNamed = (names: readonly string[]): string => `${names.length > 1 ? "tables" : "table"} ${names.join(", ")}`;
 
 /** The sink stores a merged table as a view over <t>__versions and <t>__state: Terraform must declare the same. */
 function checkMergedTables(manifest: ManifestReading, declared: BigQueryDeclarations, code: CodeFacts): string[] {
@@ -309,17 +305,26 @@ function checkMergedTables(manifest: ManifestReading, declared: BigQueryDeclarat
   const kinds = new Map((manifest.entries ?? []).map((e) => [e.name, e.kind]));
   const asTables = code.mergedTables.map((t) => t.name).filter((name) => declared.tables.has(name));
   const sink = "the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view";
-  for (const [label, names] of grouped(asTables, (name) => `${declared.tables.get(name)}\n${kinds.get(name)}`)) {
-    const resource = label.split("\n")[0];
-    const fix = kinds.get(names[0]) === "view" ? `declare tables from the manifest's table entries only: ${TABLES_LOCAL}` : "run npm run schemas (the manifest lists them as tables)";
-    problems.push(`${resource} would create the merged ${names.length > 1 ? "tables" : "table"} ${names.join(", ")} ${names.length > 1 ? "as plain tables" : "as a plain table"}, but ${sink}: ${fix}`);
+  // One message per resource and cause: a manifest that lists them as tables (stale), or tables declared from its views too.
+  const groups = new Map<string, { resource: string; stale: boolean; names: string[] }>();
+  for (const name of asTables) {
+    const resource = declared.tables.get(name)!;
+    const stale = kinds.get(name) !== "view";
+    const group = groups.get(`${resource} ${stale}`) ?? { resource, stale, names: [] };
+    group.names.push(name);
+    groups.set(`${resource} ${stale}`, group);
+  }
+  for (const group of groups.values()) {
+    const fix = group.stale ? "run npm run schemas (the manifest lists them as tables)" : `declare tables from the manifest's table entries only: ${TABLES_LOCAL}`;
+    const plain = group.names.length > 1 ? "as plain tables" : "as a plain table";
+    problems.push(`${group.resource} would create the merged ${tablesNamed(group.names)} ${plain}, but ${sink}: ${fix}`);
   }
   const notViews = code.mergedTables.map((t) => t.name).filter((name) => !declared.tables.has(name) && !declared.views.has(name));
   if (notViews.length > 0) {
     const fix = notViews.every((name) => kinds.get(name) === "view")
       ? `declare a google_bigquery_table with for_each = local.views (${VIEWS_LOCAL}) and a view block in terraform/bigquery.tf`
       : "run npm run schemas";
-    problems.push(`Terraform declares no view for the merged ${notViews.length > 1 ? "tables" : "table"} ${notViews.join(", ")}, but ${sink}: ${fix}`);
+    problems.push(`Terraform declares no view for the merged ${tablesNamed(notViews)}, but ${sink}: ${fix}`);
   }
   const companions = code.mergedTables.flatMap((t) => [versionsTableName(t), stateTableName(t)]).filter((name) => !declared.tables.has(name));
   if (companions.length > 0) {

@@ -10,7 +10,7 @@ import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { PIPELINES } from "../../pipelines/registry";
 import { BIGQUERY_MANIFEST_FILE, bigQueryManifest, bigQuerySchema, VIEW_PLACEHOLDERS } from "../../schemas/bigquery";
 import { ROOT, tempDir } from "../helpers";
-import { bigQueryDeclarations, checkTerraform, CodeFacts, grantedRoles, parseTerraform, PROJECT_LEVEL_ROLES, readTerraformDir, resources, TerraformConfig } from "./checker";
+import { bigQueryDeclarations, checkTerraform, CodeFacts, grantedRoles, parseTerraform, PROJECT_LEVEL_ROLES, readTerraformDir, resources, tablesNamed, TerraformConfig } from "./checker";
 
 const TERRAFORM_DIR = join(ROOT, "terraform");
 
@@ -23,9 +23,6 @@ const CODE: CodeFacts = {
   mergedTables: allTables().filter((t) => mergedTableNames().has(t.name)),
   viewPlaceholders: VIEW_PLACEHOLDERS,
 };
-
-/** The plural of "table" when there are several. */
-const tables = (names: readonly string[]): string => `${names.length > 1 ? "tables" : "table"} ${names.join(", ")}`;
 
 /** The real configuration with one file's text changed, parsed. */
 async function edited(file: string, edit: (text: string) => string): Promise<TerraformConfig> {
@@ -223,14 +220,14 @@ describe("Terraform (terraform/) against the code", () => {
     it("tables declared from every manifest entry: the merged tables would be plain tables, which the sink refuses", async () => {
       const changed = await edited("schemas.tf", (text) => text.replace(' if t.kind == "table"', ""));
       expect(checkTerraform(changed, CODE)).to.deep.equal([
-        `google_bigquery_table.tables would create the merged ${tables(CODE.mergedTables.map((t) => t.name))} as plain tables, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: declare tables from the manifest's table entries only: local.tables = { for t in local.manifest : t.name => t if t.kind == "table" }`,
+        `google_bigquery_table.tables would create the merged ${tablesNamed(CODE.mergedTables.map((t) => t.name))} as plain tables, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: declare tables from the manifest's table entries only: local.tables = { for t in local.manifest : t.name => t if t.kind == "table" }`,
       ]);
     });
 
     it("no view resource: the merged tables would be missing", async () => {
       const changed = await edited("bigquery.tf", (text) => text.replace(/resource "google_bigquery_table" "views" \{[\s\S]*?\n\}\n/, ""));
       expect(checkTerraform(changed, CODE)).to.deep.equal([
-        `Terraform declares no view for the merged ${tables(CODE.mergedTables.map((t) => t.name))}, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: declare a google_bigquery_table with for_each = local.views (local.views = { for v in local.manifest : v.name => v if v.kind == "view" }) and a view block in terraform/bigquery.tf`,
+        `Terraform declares no view for the merged ${tablesNamed(CODE.mergedTables.map((t) => t.name))}, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: declare a google_bigquery_table with for_each = local.views (local.views = { for v in local.manifest : v.name => v if v.kind == "view" }) and a view block in terraform/bigquery.tf`,
       ]);
     });
 
