@@ -2,7 +2,8 @@
 import { mkdir, writeFile } from "fs/promises";
 import { join } from "path";
 import { PIPELINES } from "../pipelines/registry";
-import { BIGQUERY_MANIFEST_FILE, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName } from "../schemas/bigquery";
+import { latestViewSql, stateTable, versionsTable } from "../io/bigquery/tables";
+import { BIGQUERY_MANIFEST_FILE, BigQueryObject, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName, VIEW_PLACEHOLDERS } from "../schemas/bigquery";
 import { TableSpec } from "../schemas/table";
 import { exitWithError } from "./errors";
 
@@ -16,17 +17,53 @@ export function allTables(): TableSpec[] {
   return [...tables.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The merged tables (rows that are CombineFn panes the sink merges): the keys of the pipelines' `merges`. */
+export function mergedTableNames(): Set<string> {
+  return new Set(Object.values(PIPELINES).flatMap((pipeline) => [...(pipeline.merges?.keys() ?? [])]));
+}
+
+/**
+ * What BigQuery holds for `tables`, as the BigQuery sink creates it
+ * (io/bigquery/tables.ts): a plain table as itself; a merged table (named in
+ * `merged`) as its `versionsTable` and `stateTable` and a view named like it,
+ * `latestViewSql` with VIEW_PLACEHOLDERS for the project and dataset.
+ */
+export function bigQueryObjects(tables: readonly TableSpec[], merged: ReadonlySet<string>): BigQueryObject[] {
+  const objects = tables.flatMap((t): BigQueryObject[] => {
+    if (!merged.has(t.name)) return [{ kind: "table", table: t }];
+    const query = latestViewSql(VIEW_PLACEHOLDERS.project, VIEW_PLACEHOLDERS.dataset, t);
+    return [
+      { kind: "view", table: t, query },
+      { kind: "table", table: versionsTable(t) },
+      { kind: "table", table: stateTable(t) },
+    ];
+  });
+  const names = new Set<string>();
+  for (const o of objects) {
+    if (names.has(o.table.name)) throw new Error(`two BigQuery tables would be named ${o.table.name} (a merged table's __versions or __state table and another table): rename the table`);
+    names.add(o.table.name);
+  }
+  return objects;
+}
+
+/** What `npm run schemas` writes from: every pipeline's tables, the merged ones as the sink stores them. */
+export const schemaSource = (): BigQueryObject[] => bigQueryObjects(allTables(), mergedTableNames());
+
 /** A file `npm run schemas` writes into BIGQUERY_SCHEMA_DIR: its name there and its text. */
 export interface GeneratedFile {
   readonly name: string;
   readonly text: string;
 }
 
-/** Every file of BIGQUERY_SCHEMA_DIR: one schema per table, and the manifest of the tables (what Terraform reads). */
-export function generatedSchemaFiles(tables: readonly TableSpec[]): GeneratedFile[] {
-  const clash = tables.find((t) => bigQuerySchemaFileName(t) === BIGQUERY_MANIFEST_FILE);
-  if (clash) throw new Error(`table ${clash.name} would overwrite the manifest ${BIGQUERY_MANIFEST_FILE}: rename the table`);
-  return [...tables.map((t) => ({ name: bigQuerySchemaFileName(t), text: bigQuerySchemaFile(t) })), { name: BIGQUERY_MANIFEST_FILE, text: bigQueryManifestFile(tables) }];
+/**
+ * Every file of BIGQUERY_SCHEMA_DIR: one schema per table and view (a view's
+ * for `bq` and readers: Terraform lets BigQuery infer it), and the manifest
+ * of the tables and views (what Terraform reads).
+ */
+export function generatedSchemaFiles(objects: readonly BigQueryObject[]): GeneratedFile[] {
+  const clash = objects.find((o) => bigQuerySchemaFileName(o.table) === BIGQUERY_MANIFEST_FILE);
+  if (clash) throw new Error(`table ${clash.table.name} would overwrite the manifest ${BIGQUERY_MANIFEST_FILE}: rename the table`);
+  return [...objects.map((o) => ({ name: bigQuerySchemaFileName(o.table), text: bigQuerySchemaFile(o.table) })), { name: BIGQUERY_MANIFEST_FILE, text: bigQueryManifestFile(objects) }];
 }
 
 /**
@@ -48,11 +85,15 @@ export function schemaFileProblems(expected: readonly GeneratedFile[], present: 
   return problems;
 }
 
-/** `npm run schemas`: writes schemas/bigquery/<table>.json and the manifest tables.json from the table specs (for Terraform and `bq mk`). */
+/**
+ * `npm run schemas`: writes schemas/bigquery/<table>.json and the manifest
+ * tables.json from the table specs (for Terraform and `bq mk`); a merged table
+ * is a view over its __versions and __state tables, as the BigQuery sink makes it.
+ */
 async function main(): Promise<void> {
   const root = join(__dirname, "..", "..");
   await mkdir(join(root, BIGQUERY_SCHEMA_DIR), { recursive: true });
-  for (const file of generatedSchemaFiles(allTables())) {
+  for (const file of generatedSchemaFiles(schemaSource())) {
     const path = join(BIGQUERY_SCHEMA_DIR, file.name);
     await writeFile(join(root, path), file.text);
     process.stdout.write(`wrote ${path}\n`);

@@ -6,8 +6,10 @@ resource "google_bigquery_dataset" "analytics" {
   depends_on  = [google_project_service.apis]
 }
 
-# One table per entry of the manifest (local.tables): schema, partitioning,
-# clustering and key all come from the table specs through `npm run schemas`.
+# One table per table entry of the manifest (local.tables): schema,
+# partitioning, clustering and key all come from the table specs through
+# `npm run schemas`. A merged table's <t>__versions and <t>__state are among
+# them; the merged table itself is a view (below), as the BigQuery sink makes it.
 resource "google_bigquery_table" "tables" {
   for_each            = local.tables
   dataset_id          = google_bigquery_dataset.analytics.dataset_id
@@ -33,6 +35,26 @@ resource "google_bigquery_table" "tables" {
       }
     }
   }
+}
+
+# One view per view entry of the manifest (local.views): a merged table, the
+# latest version per key of its <t>__versions table. The query is the sink's
+# (latestViewSql of io/bigquery/tables.ts), so the sink accepts the view.
+resource "google_bigquery_table" "views" {
+  for_each            = local.views
+  dataset_id          = google_bigquery_dataset.analytics.dataset_id
+  table_id            = each.key
+  description         = each.value.description
+  deletion_protection = var.table_deletion_protection
+  labels              = var.labels
+
+  view {
+    query          = each.value.query
+    use_legacy_sql = false
+  }
+
+  # A view's query is checked when it is created: the tables it reads must exist.
+  depends_on = [google_bigquery_table.tables]
 }
 
 # The worker writes rows into the dataset's tables, and nowhere else.

@@ -61,8 +61,8 @@ output "deadLetterSubscriptions" {
 }
 
 output "tables" {
-  value       = sort([for t in google_bigquery_table.tables : t.table_id])
-  description = "Every table in the dataset"
+  value       = sort(concat([for t in google_bigquery_table.tables : t.table_id], [for v in google_bigquery_table.views : v.table_id]))
+  description = "Every table and view in the dataset"
 }
 
 output "pipelineFlags" {

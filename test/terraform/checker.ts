@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from "fs";
 import { join, resolve } from "path";
 import { parse } from "@cdktf/hcl2json";
 import { OptionSpec } from "../../cli/options";
+import { stateTableName, versionsTableName } from "../../io/bigquery/tables";
 import { PipelineTopics } from "../../io/pubsub/names";
+import { TableSpec } from "../../schemas/table";
 
 /**
  * Offline checks of terraform/ against the code: Terraform cannot download
@@ -42,6 +44,10 @@ export interface CodeFacts {
   readonly flags: readonly OptionSpec[];
   /** Absolute path of the manifest `npm run schemas` writes. */
   readonly manifestPath: string;
+  /** The merged tables (mergedTableNames of cli/schemas.ts): the sink stores each as a view over <t>__versions and <t>__state. */
+  readonly mergedTables: readonly TableSpec[];
+  /** VIEW_PLACEHOLDERS of schemas/bigquery.ts: what Terraform replaces in the manifest's view queries. */
+  readonly viewPlaceholders: Readonly<Record<"project" | "dataset", string>>;
 }
 
 type SettingName = "ackDeadlineSeconds" | "messageRetentionSeconds" | "maxDeliveryAttempts" | "minimumBackoffSeconds" | "maximumBackoffSeconds";
@@ -218,24 +224,133 @@ function fileRead(expression: string, config: TerraformConfig, values: Map<strin
   return call ? resolve(resolvePathExpression(call[1], config, values)) : undefined;
 }
 
-function checkTables(config: TerraformConfig, code: CodeFacts): string[] {
-  const values = locals(config);
-  const manifestLocal = [...values.keys()].find((name) => {
+/** A local selecting manifest entries: `{ for x in local.<manifest> : x.name => <value> if x.kind == "<kind>" }`, the filter optional. */
+const SELECTION = /^\$\{\{\s*for\s+(\w+)\s+in\s+local\.(\w+)\s*:\s*\1\.name\s*=>\s*[\s\S]*?(?:\s+if\s+\1\.kind\s*==\s*"(\w+)")?\s*\}\}$/;
+
+/** An entry of the manifest, as far as the checks need it. */
+interface ManifestEntry {
+  readonly name: string;
+  readonly kind: string;
+}
+
+/** The local Terraform reads the manifest into, the file it reads, and its entries (undefined when the file cannot be read). */
+interface ManifestReading {
+  readonly local: string;
+  readonly path: string;
+  readonly entries?: readonly ManifestEntry[];
+}
+
+function manifestReading(config: TerraformConfig, values: Map<string, unknown>): ManifestReading | undefined {
+  const local = [...values.keys()].find((name) => {
     const value = values.get(name);
     return typeof value === "string" && value.includes("jsondecode(file(") && fileRead(value, config, values) !== undefined;
   });
-  if (!manifestLocal) return [`Terraform does not read the table manifest: declare a local with jsondecode(file("<schemas/bigquery>/${code.manifestPath.split(/[\\/]/).pop()}")) in terraform/schemas.tf`];
-  const problems: string[] = [];
-  const manifest = fileRead(String(values.get(manifestLocal)), config, values)!;
-  if (manifest !== resolve(code.manifestPath)) {
-    problems.push(`Terraform reads the table manifest at ${manifest} but npm run schemas writes it to ${code.manifestPath}: change local.${manifestLocal} in terraform/${localFile(config, manifestLocal)}`);
+  if (!local) return undefined;
+  const path = fileRead(String(values.get(local)), config, values)!;
+  let entries: ManifestEntry[] | undefined;
+  try {
+    entries = JSON.parse(readFileSync(path, "utf8")) as ManifestEntry[];
+  } catch {
+    entries = undefined;
   }
-  const tables = resources(config).filter((r) => r.type === "google_bigquery_table");
-  if (tables.length === 0) problems.push(`no google_bigquery_table: declare one with for_each = local.${manifestLocal} in terraform/bigquery.tf`);
+  return { local, path, entries };
+}
+
+/** What a for_each takes from the manifest: every entry, or those of one kind; undefined when it is not the manifest. */
+function selection(forEach: unknown, manifest: ManifestReading, values: Map<string, unknown>): { local: string; kind?: string } | undefined {
+  const local = /^\$\{local\.(\w+)\}$/.exec(String(forEach ?? ""))?.[1];
+  if (local === undefined) return undefined;
+  if (local === manifest.local) return { local };
+  const select = SELECTION.exec(String(values.get(local) ?? ""));
+  return select && select[2] === manifest.local ? { local, kind: select[3] } : undefined;
+}
+
+/** The local selecting the manifest's entries of one kind, for messages. */
+function selectionLocal(manifest: ManifestReading, values: Map<string, unknown>, kind: string, fallback: string): string {
+  return [...values.keys()].find((name) => selection(`\${local.${name}}`, manifest, values)?.kind === kind) ?? fallback;
+}
+
+const isView = (r: Resource): boolean => r.body.view !== undefined;
+const address = (r: Resource): string => `${r.type}.${r.name} (terraform/${r.file})`;
+const TABLES_LOCAL = 'local.tables = { for t in local.manifest : t.name => t if t.kind == "table" }';
+const VIEWS_LOCAL = 'local.views = { for v in local.manifest : v.name => v if v.kind == "view" }';
+
+/** What Terraform declares from the manifest: table and view names, each with the resource that declares it. */
+export interface BigQueryDeclarations {
+  readonly tables: ReadonlyMap<string, string>;
+  readonly views: ReadonlyMap<string, string>;
+}
+
+/** The tables and views the google_bigquery_table resources create from the manifest Terraform reads; undefined when it reads none. */
+export function bigQueryDeclarations(config: TerraformConfig): BigQueryDeclarations | undefined {
+  const values = locals(config);
+  const manifest = manifestReading(config, values);
+  if (!manifest?.entries) return undefined;
+  const tables = new Map<string, string>();
+  const views = new Map<string, string>();
+  for (const r of resources(config).filter((x) => x.type === "google_bigquery_table")) {
+    const selected = selection(r.body.for_each, manifest, values);
+    if (!selected) continue;
+    for (const entry of manifest.entries.filter((e) => selected.kind === undefined || e.kind === selected.kind)) (isView(r) ? views : tables).set(entry.name, `${r.type}.${r.name}`);
+  }
+  return { tables, views };
+}
+
+/** "table a" or "tables a, b". */
+export const tablesNamed = (names: readonly string[]): string => `${names.length > 1 ? "tables" : "table"} ${names.join(", ")}`;
+
+/** The sink stores a merged table as a view over <t>__versions and <t>__state: Terraform must declare the same. */
+function checkMergedTables(manifest: ManifestReading, declared: BigQueryDeclarations, code: CodeFacts): string[] {
+  const problems: string[] = [];
+  const kinds = new Map((manifest.entries ?? []).map((e) => [e.name, e.kind]));
+  const asTables = code.mergedTables.map((t) => t.name).filter((name) => declared.tables.has(name));
+  const sink = "the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view";
+  // One message per resource and cause: a manifest that lists them as tables (stale), or tables declared from its views too.
+  const groups = new Map<string, { resource: string; stale: boolean; names: string[] }>();
+  for (const name of asTables) {
+    const resource = declared.tables.get(name)!;
+    const stale = kinds.get(name) !== "view";
+    const group = groups.get(`${resource} ${stale}`) ?? { resource, stale, names: [] };
+    group.names.push(name);
+    groups.set(`${resource} ${stale}`, group);
+  }
+  for (const group of groups.values()) {
+    const fix = group.stale ? "run npm run schemas (the manifest lists them as tables)" : `declare tables from the manifest's table entries only: ${TABLES_LOCAL}`;
+    const plain = group.names.length > 1 ? "as plain tables" : "as a plain table";
+    problems.push(`${group.resource} would create the merged ${tablesNamed(group.names)} ${plain}, but ${sink}: ${fix}`);
+  }
+  const notViews = code.mergedTables.map((t) => t.name).filter((name) => !declared.tables.has(name) && !declared.views.has(name));
+  if (notViews.length > 0) {
+    const fix = notViews.every((name) => kinds.get(name) === "view")
+      ? `declare a google_bigquery_table with for_each = local.views (${VIEWS_LOCAL}) and a view block in terraform/bigquery.tf`
+      : "run npm run schemas";
+    problems.push(`Terraform declares no view for the merged ${tablesNamed(notViews)}, but ${sink}: ${fix}`);
+  }
+  const companions = code.mergedTables.flatMap((t) => [versionsTableName(t), stateTableName(t)]).filter((name) => !declared.tables.has(name));
+  if (companions.length > 0) {
+    problems.push(`Terraform does not create ${companions.join(", ")}, which the BigQuery sink writes for merged tables (versionsTable and stateTable of io/bigquery/tables.ts): run npm run schemas, and declare the manifest's table entries (${TABLES_LOCAL})`);
+  }
+  return problems;
+}
+
+function checkTables(config: TerraformConfig, code: CodeFacts): string[] {
+  const values = locals(config);
+  const manifest = manifestReading(config, values);
+  if (!manifest) return [`Terraform does not read the table manifest: declare a local with jsondecode(file("<schemas/bigquery>/${code.manifestPath.split(/[\\/]/).pop()}")) in terraform/schemas.tf`];
+  const problems: string[] = [];
+  if (manifest.path !== resolve(code.manifestPath)) {
+    problems.push(`Terraform reads the table manifest at ${manifest.path} but npm run schemas writes it to ${code.manifestPath}: change local.${manifest.local} in terraform/${localFile(config, manifest.local)}`);
+  }
+  const tablesLocal = selectionLocal(manifest, values, "table", "tables");
+  const viewsLocal = selectionLocal(manifest, values, "view", "views");
+  const all = resources(config).filter((r) => r.type === "google_bigquery_table");
+  const tables = all.filter((r) => !isView(r));
+  const views = all.filter(isView);
+  if (tables.length === 0) problems.push(`no google_bigquery_table for the manifest's tables: declare one with for_each = local.${tablesLocal} (${TABLES_LOCAL}) in terraform/bigquery.tf`);
   for (const r of tables) {
-    const at = `google_bigquery_table.${r.name} (terraform/${r.file})`;
-    if (r.body.for_each !== `\${local.${manifestLocal}}`) {
-      problems.push(`${at} is not declared from the manifest: tables come from the schema source through npm run schemas; use for_each = local.${manifestLocal} (or remove the hand-written table)`);
+    const at = address(r);
+    if (selection(r.body.for_each, manifest, values) === undefined) {
+      problems.push(`${at} is not declared from the manifest: tables come from the schema source through npm run schemas; use for_each = local.${tablesLocal} (or remove the hand-written table)`);
       continue;
     }
     const schema = String(r.body.schema ?? "");
@@ -250,6 +365,29 @@ function checkTables(config: TerraformConfig, code: CodeFacts): string[] {
     if (!mentions(partitioning, "var.partition_expiration_days")) problems.push(`${at} must take its partition expiration from var.partition_expiration_days`);
     if (r.body.clustering !== "${each.value.clustering}") problems.push(`${at} must cluster by the manifest's columns: clustering = each.value.clustering`);
   }
+  for (const r of views) {
+    const at = address(r);
+    const selected = selection(r.body.for_each, manifest, values);
+    if (selected?.kind !== "view") {
+      problems.push(`${at} is not declared from the manifest's views: views come from the schema source through npm run schemas; use for_each = local.${viewsLocal} (${VIEWS_LOCAL})`);
+      continue;
+    }
+    const view = (r.body.view as Body[])[0] ?? {};
+    if (view.query !== "${each.value.query}") problems.push(`${at} must take its query from the manifest (the sink's latestViewSql): view { query = each.value.query }`);
+    if (view.use_legacy_sql !== false) problems.push(`${at} must be standard SQL, as the manifest's queries are: view { use_legacy_sql = false }`);
+    if (!tables.some((t) => mentions(r.body.depends_on, `google_bigquery_table.${t.name}`))) {
+      problems.push(`${at} must depend on the tables its query reads: depends_on = [google_bigquery_table.${tables[0]?.name ?? "tables"}]`);
+    }
+    const substituted = [...strings(r.body), ...strings(values.get(selected.local))];
+    for (const part of Object.keys(code.viewPlaceholders) as (keyof CodeFacts["viewPlaceholders"])[]) {
+      const placeholder = code.viewPlaceholders[part];
+      if (!substituted.some((s) => s.includes(JSON.stringify(placeholder)))) {
+        problems.push(`the manifest's view queries name the ${part} ${placeholder} (VIEW_PLACEHOLDERS.${part}, schemas/bigquery.ts) but ${at} does not replace it: replace(v.query, ${JSON.stringify(placeholder)}, var.${part}) in local.${selected.local} (terraform/${localFile(config, selected.local)})`);
+      }
+    }
+  }
+  const declared = bigQueryDeclarations(config);
+  if (declared) problems.push(...checkMergedTables(manifest, declared, code));
   return problems;
 }
 

@@ -2,14 +2,15 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "fs";
 import { join } from "path";
-import { allTables, BIGQUERY_SCHEMA_DIR } from "../../cli/schemas";
+import { allTables, BIGQUERY_SCHEMA_DIR, mergedTableNames, schemaSource } from "../../cli/schemas";
 import { COMMON_OPTIONS, OptionSpec } from "../../cli/options";
+import { latestViewSql, stateTableName, versionsTableName } from "../../io/bigquery/tables";
 import { TOPICS } from "../../io/pubsub/names";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { PIPELINES } from "../../pipelines/registry";
-import { BIGQUERY_MANIFEST_FILE, bigQueryManifest, bigQuerySchema } from "../../schemas/bigquery";
+import { BIGQUERY_MANIFEST_FILE, bigQueryManifest, bigQuerySchema, VIEW_PLACEHOLDERS } from "../../schemas/bigquery";
 import { ROOT, tempDir } from "../helpers";
-import { checkTerraform, CodeFacts, grantedRoles, parseTerraform, PROJECT_LEVEL_ROLES, readTerraformDir, resources, TerraformConfig } from "./checker";
+import { bigQueryDeclarations, checkTerraform, CodeFacts, grantedRoles, parseTerraform, PROJECT_LEVEL_ROLES, readTerraformDir, resources, tablesNamed, TerraformConfig } from "./checker";
 
 const TERRAFORM_DIR = join(ROOT, "terraform");
 
@@ -19,6 +20,8 @@ const CODE: CodeFacts = {
   subscriptionSettings: SUBSCRIPTION_SETTINGS,
   flags: [...COMMON_OPTIONS, ...Object.values(PIPELINES).flatMap((p) => p.options)],
   manifestPath: join(ROOT, BIGQUERY_SCHEMA_DIR, BIGQUERY_MANIFEST_FILE),
+  mergedTables: allTables().filter((t) => mergedTableNames().has(t.name)),
+  viewPlaceholders: VIEW_PLACEHOLDERS,
 };
 
 /** The real configuration with one file's text changed, parsed. */
@@ -68,29 +71,45 @@ describe("Terraform (terraform/) against the code", () => {
     expect(result!.status, result!.output).to.equal(0);
   });
 
-  it("evaluated by Terraform itself (terraform console on schemas.tf), creates exactly the tables of the schema source, with their schemas", function () {
+  it("evaluated by Terraform itself (terraform console on schemas.tf), creates exactly the tables and views of the schema source, with their schemas and the sink's view queries", function () {
     // schemas.tf needs no provider, so Terraform can evaluate it here: in a copy whose ../schemas is the repository's.
     const dir = evalDir;
     mkdirSync(join(dir, "terraform"));
-    copyFileSync(join(TERRAFORM_DIR, "schemas.tf"), join(dir, "terraform", "schemas.tf"));
+    for (const file of ["schemas.tf", "variables.tf"]) copyFileSync(join(TERRAFORM_DIR, file), join(dir, "terraform", file));
     symlinkSync(join(ROOT, "schemas"), join(dir, "schemas"));
-    const expression = 'jsonencode({ for name, t in local.tables : name => merge(t, { schema = jsondecode(file("${local.schema_dir}/${t.schemaFile}")) }) })';
-    const result = terraform(["-chdir=" + join(dir, "terraform"), "console"], expression);
+    const where = { project: "console-project", dataset: "console_dataset" };
+    const expression =
+      'jsonencode({ tables = { for name, t in local.tables : name => merge(t, { schema = jsondecode(file("${local.schema_dir}/${t.schemaFile}")) }) }, views = local.views })';
+    const result = terraform(["-chdir=" + join(dir, "terraform"), "console", `-var=project=${where.project}`, `-var=dataset=${where.dataset}`], expression);
     if (result === undefined) {
       process.stdout.write("      (terraform is not on PATH: install Terraform >= 1.5 to evaluate the table declarations)\n");
       this.skip();
     }
     expect(result!.status, result!.output).to.equal(0);
     // The console prints the string as an HCL literal: JSON's escapes, plus $${ and %%{ for template sequences.
-    const tables = JSON.parse((JSON.parse(result!.stdout.trim()) as string).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));
-    const expected = Object.fromEntries(bigQueryManifest(allTables()).map((entry) => [entry.name, entry]));
-    expect(Object.keys(tables).sort()).to.deep.equal(Object.keys(expected).sort());
-    for (const table of allTables()) {
-      const declared = tables[table.name];
-      expect(declared.schema, table.name).to.deep.equal(bigQuerySchema(table));
-      delete declared.schema;
-      expect(declared, table.name).to.deep.equal(expected[table.name]);
+    const declared = JSON.parse((JSON.parse(result!.stdout.trim()) as string).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));
+    const objects = schemaSource();
+    const entries = bigQueryManifest(objects);
+    const expected = { tables: new Map<string, object>(), views: new Map<string, object>() };
+    objects.forEach((o, i) => {
+      if (o.kind === "table") expected.tables.set(o.table.name, { ...entries[i], schema: bigQuerySchema(o.table) });
+      else expected.views.set(o.table.name, { ...entries[i], query: latestViewSql(where.project, where.dataset, o.table) });
+    });
+    expect(declared.tables).to.deep.equal(Object.fromEntries(expected.tables));
+    expect(declared.views).to.deep.equal(Object.fromEntries(expected.views));
+  });
+
+  it("declares every merged table of the code as a view, with its __versions and __state tables, as the BigQuery sink stores it", () => {
+    const declared = bigQueryDeclarations(config)!;
+    expect(CODE.mergedTables).to.not.be.empty;
+    for (const table of CODE.mergedTables) {
+      expect(declared.views.get(table.name), table.name).to.equal("google_bigquery_table.views");
+      expect(declared.tables.has(table.name), table.name).to.equal(false);
+      for (const name of [versionsTableName(table), stateTableName(table)]) expect(declared.tables.get(name), name).to.equal("google_bigquery_table.tables");
     }
+    const merged = new Set(CODE.mergedTables.map((t) => t.name));
+    expect([...declared.views.keys()].sort()).to.deep.equal([...merged].sort());
+    expect(allTables().filter((t) => !merged.has(t.name)).every((t) => declared.tables.has(t.name))).to.equal(true);
   });
 
   it("grants no role that docs/deploy.md does not explain", () => {
@@ -163,7 +182,22 @@ describe("Terraform (terraform/) against the code", () => {
     it("a manifest written somewhere else", () => {
       const manifestPath = join(ROOT, "schemas", "bq", BIGQUERY_MANIFEST_FILE);
       const problems = checkTerraform(config, { ...CODE, manifestPath });
-      expect(problems[0]).to.equal(`Terraform reads the table manifest at ${CODE.manifestPath} but npm run schemas writes it to ${manifestPath}: change local.tables in terraform/schemas.tf`);
+      expect(problems[0]).to.equal(`Terraform reads the table manifest at ${CODE.manifestPath} but npm run schemas writes it to ${manifestPath}: change local.manifest in terraform/schemas.tf`);
+    });
+
+    it("a table merged in the code that the manifest still lists as a plain table", () => {
+      const orders = allTables().find((t) => t.name === "orders")!;
+      expect(checkTerraform(config, { ...CODE, mergedTables: [...CODE.mergedTables, orders] })).to.deep.equal([
+        "google_bigquery_table.tables would create the merged table orders as a plain table, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: run npm run schemas (the manifest lists them as tables)",
+        `Terraform does not create ${versionsTableName(orders)}, ${stateTableName(orders)}, which the BigQuery sink writes for merged tables (versionsTable and stateTable of io/bigquery/tables.ts): run npm run schemas, and declare the manifest's table entries (local.tables = { for t in local.manifest : t.name => t if t.kind == "table" })`,
+      ]);
+    });
+
+    it("another placeholder for the project in the manifest's view queries", () => {
+      const viewPlaceholders = { ...VIEW_PLACEHOLDERS, project: "@project" };
+      expect(checkTerraform(config, { ...CODE, viewPlaceholders })).to.deep.equal([
+        'the manifest\'s view queries name the project @project (VIEW_PLACEHOLDERS.project, schemas/bigquery.ts) but google_bigquery_table.views (terraform/bigquery.tf) does not replace it: replace(v.query, "@project", var.project) in local.views (terraform/schemas.tf)',
+      ]);
     });
   });
 
@@ -180,6 +214,20 @@ describe("Terraform (terraform/) against the code", () => {
       const changed = await edited("bigquery.tf", (text) => text + table);
       expect(checkTerraform(changed, CODE)).to.deep.equal([
         "google_bigquery_table.extra (terraform/bigquery.tf) is not declared from the manifest: tables come from the schema source through npm run schemas; use for_each = local.tables (or remove the hand-written table)",
+      ]);
+    });
+
+    it("tables declared from every manifest entry: the merged tables would be plain tables, which the sink refuses", async () => {
+      const changed = await edited("schemas.tf", (text) => text.replace(' if t.kind == "table"', ""));
+      expect(checkTerraform(changed, CODE)).to.deep.equal([
+        `google_bigquery_table.tables would create the merged ${tablesNamed(CODE.mergedTables.map((t) => t.name))} as plain tables, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: declare tables from the manifest's table entries only: local.tables = { for t in local.manifest : t.name => t if t.kind == "table" }`,
+      ]);
+    });
+
+    it("no view resource: the merged tables would be missing", async () => {
+      const changed = await edited("bigquery.tf", (text) => text.replace(/resource "google_bigquery_table" "views" \{[\s\S]*?\n\}\n/, ""));
+      expect(checkTerraform(changed, CODE)).to.deep.equal([
+        `Terraform declares no view for the merged ${tablesNamed(CODE.mergedTables.map((t) => t.name))}, but the BigQuery sink stores a merged table as a view over <table>__versions and <table>__state (io/bigquery/tables.ts) and stops on a table that is not a view: declare a google_bigquery_table with for_each = local.views (local.views = { for v in local.manifest : v.name => v if v.kind == "view" }) and a view block in terraform/bigquery.tf`,
       ]);
     });
 
