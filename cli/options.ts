@@ -151,7 +151,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   },
   { name: "jobName", type: "string", runners: PORTABLE_RUNNERS, template: "environment", pattern: { regex: "^[a-z]([-a-z0-9]*[a-z0-9])?$", rule: "lower-case letters, digits and hyphens, starting with a letter" }, description: "Portable runners: the job's name; default: <pipeline>-<time>." },
   { name: "jobEndpoint", type: "string", runners: ["universal", "flink"], requiredBy: ["universal"], template: "environment", pattern: HOST_PORT, description: "universal: the job service to submit to; flink: a running Beam Flink job server (otherwise its jar is started)." },
-  { name: "flinkMaster", type: "string", default: "[local]", runners: ["flink"], template: "environment", description: "flink: the Flink master (host:port), or [local] for an embedded Flink." },
+  { name: "flinkMaster", type: "string", default: "[auto]", runners: ["flink"], template: "environment", description: "flink: the Flink master (host:port); [auto]: the job server's own (with --jobEndpoint), or an embedded Flink in this process; [local]: embedded." },
   {
     name: "expansionService",
     type: "string",

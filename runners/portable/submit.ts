@@ -95,11 +95,16 @@ async function submit(runner: Runner, proto: PipelineProto, options: SdkOptions)
     const result = await flinkRunner({}).runPipeline(proto, options);
     return { runner: undefined, stop: async () => undefined, done: result.waitUntilFinish() };
   }
-  let service: Service | undefined;
-  if (runner === "dataflow") service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
-  const portable = new PortableRunner({ jobEndpoint: options.jobEndpoint as string }, service);
+  if (runner === "dataflow") {
+    const service: Service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
+    // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
+    const portable = new PortableRunner({} as { jobEndpoint: string }, service);
+    const result = await portable.runPipelineWithProto(proto, options);
+    return { runner: portable, jobId: result.jobId, stop: async () => void (await service.stop()) };
+  }
+  const portable = new PortableRunner({ jobEndpoint: options.jobEndpoint as string });
   const result = await portable.runPipelineWithProto(proto, options);
-  return { runner: portable, jobId: result.jobId, stop: async () => void (await service?.stop()) };
+  return { runner: portable, jobId: result.jobId, stop: async () => undefined };
 }
 
 /** Polls until the job left STOPPED/STARTING, so the job service may be stopped without interrupting the submission. */

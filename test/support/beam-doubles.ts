@@ -208,5 +208,6 @@ export async function startJobServiceDouble(): Promise<JobServiceDouble> {
     { info: ArtifactStagingService as unknown as ServiceInfo, handlers: { ReverseArtifactRetrievalService: retrieve } },
   ]);
   address = listening.address;
-  return { address, prepared, staged, runs, close: close(listening.server) };
+  // `address: address`: a reassigned captured let is boxed by the closure transform, and shorthand would return the box.
+  return { address: address, prepared, staged, runs, close: close(listening.server) };
 }
