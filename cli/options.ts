@@ -141,6 +141,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "subnetwork", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: subnetwork of the workers (regions/R/subnetworks/S or a full URL)." },
   { name: "numWorkers", type: "number", integer: true, min: 1, runners: DATAFLOW, template: "environment", description: "Dataflow: workers at start." },
   { name: "maxNumWorkers", type: "number", integer: true, min: 1, runners: DATAFLOW, template: "environment", description: "Dataflow: autoscaling ceiling." },
+  { name: "enableStreamingEngine", type: "boolean", runners: DATAFLOW, template: "environment", description: "Dataflow: run the streaming job on Streaming Engine (state and shuffle off the workers)." },
+  { name: "experiments", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: experiments, comma-separated (use_sibling_sdk_workers is always added, as the SDK's Dataflow runner does)." },
   { name: "workerMachineType", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: Compute Engine machine type of the workers (e.g. n2-standard-2)." },
   {
     name: "sdkContainerImage",

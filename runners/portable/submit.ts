@@ -54,7 +54,10 @@ export function sdkOptions(args: ParsedArgs, now: Date = new Date()): SdkOptions
   out.jobName = (args.common.jobName as string | undefined) ?? defaultJobName(args.pipeline.name, now);
   out.streaming = true;
   // What the SDK's own Dataflow runner adds: the Java IO steps run in their own SDK container beside the TypeScript one.
-  if (args.common.runner === "dataflow") out.experiments = ["use_sibling_sdk_workers"];
+  if (args.common.runner === "dataflow") {
+    const given = ((args.common.experiments as string | undefined) ?? "").split(",").filter((e) => e !== "");
+    out.experiments = [...new Set([...given, "use_sibling_sdk_workers"])];
+  }
   return out;
 }
 
