@@ -155,7 +155,8 @@ export async function startJobServiceDouble(): Promise<JobServiceDouble> {
   const prepared: PrepareJobRequest[] = [];
   const staged: StagedArtifact[] = [];
   const runs: RunJobRequest[] = [];
-  let address = "";
+  // Where Prepare sends the SDK to stage artifacts: this server, known once it listens (an object, not a reassigned let, which the closure transform would box).
+  const staging = { url: "" };
   const unary =
     <I, O>(answer: (request: I) => O) =>
     (call: grpc.ServerUnaryCall<I, O>, callback: grpc.sendUnaryData<O>): void =>
@@ -194,7 +195,7 @@ export async function startJobServiceDouble(): Promise<JobServiceDouble> {
       handlers: {
         Prepare: unary((request: PrepareJobRequest) => {
           prepared.push(request);
-          return { preparationId: `preparation-${prepared.length}`, artifactStagingEndpoint: { url: address, authentication: undefined }, stagingSessionToken: `token-${prepared.length}` };
+          return { preparationId: `preparation-${prepared.length}`, artifactStagingEndpoint: { url: staging.url, authentication: undefined }, stagingSessionToken: `token-${prepared.length}` };
         }),
         Run: unary((request: RunJobRequest) => {
           runs.push(request);
@@ -207,7 +208,6 @@ export async function startJobServiceDouble(): Promise<JobServiceDouble> {
     },
     { info: ArtifactStagingService as unknown as ServiceInfo, handlers: { ReverseArtifactRetrievalService: retrieve } },
   ]);
-  address = listening.address;
-  // `address: address`: a reassigned captured let is boxed by the closure transform, and shorthand would return the box.
-  return { address: address, prepared, staged, runs, close: close(listening.server) };
+  staging.url = listening.address;
+  return { address: listening.address, prepared, staged, runs, close: close(listening.server) };
 }
