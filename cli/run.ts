@@ -16,7 +16,7 @@ import { CommitTotals } from "../runners/direct/committer";
 import { COUNTERS } from "../transforms/core/parse-records";
 import { inlineExecutor } from "../runners/direct/inline-executor";
 import { WorkerPool } from "../runners/direct/worker-pool";
-import { runPortable } from "../runners/portable/submit";
+import { PortableRunError, runPortable } from "../runners/portable/submit";
 import { ParsedArgs } from "./args";
 import { UsageError } from "./errors";
 import { formatCount } from "./format";
@@ -161,4 +161,4 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   }
 }
 
-export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError;
+export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError;

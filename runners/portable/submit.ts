@@ -22,6 +22,19 @@ const LOCAL_FLAGS = new Set(["runner", "expansionService", "source", "sink"]);
 
 export type SdkOptions = Record<string, string | number | boolean | string[]>;
 
+/** A step of a portable run that failed for a reason outside this program (a service down, a refusal): one line for the user. */
+export class PortableRunError extends Error {}
+
+/** Runs a step; its failure becomes a PortableRunError saying which step, with the cause's first line. */
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PortableRunError(`${what} failed: ${message.split("\n")[0]}`);
+  }
+}
+
 /** Flag combinations a portable run cannot take: checked before anything starts. */
 export function checkPortable(args: ParsedArgs): void {
   const c = args.common;
@@ -136,12 +149,14 @@ export async function runPortable(args: ParsedArgs): Promise<PortableRunResult> 
   const runner = args.common.runner as Runner;
   if (args.common.expansionService !== undefined) useExpansionService(args.common.expansionService as string);
   const options = sdkOptions(args);
-  let proto = await portablePipelineProto(args.pipeline, args.options, portableIo(args));
+  let proto = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(args.pipeline, args.options, portableIo(args)));
   if (!isLoopback(args.common)) {
     const image = (args.common.sdkContainerImage as string | undefined) ?? DEFAULT_SDK_IMAGE;
-    proto = withDockerEnvironment(proto, image, workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir())));
+    const artifacts = await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir())));
+    proto = withDockerEnvironment(proto, image, artifacts);
   }
-  const submission = await submit(runner, proto, options);
+  const where = options.jobEndpoint === undefined ? runner : `${runner} at ${options.jobEndpoint}`;
+  const submission = await step(`submitting to ${where}`, () => submit(runner, proto, options));
   try {
     if (submission.done) return { state: JobState_Enum[await submission.done] };
     return { jobId: submission.jobId, state: JobState_Enum[await startedState(submission.runner!, submission.jobId!)] };

@@ -160,6 +160,15 @@ describe("portable runners (expansion service and job service doubles)", functio
     expect(run.stdout).to.match(/alerts: submitted to dataflow as job job-[0-9]+, state RUNNING/);
     expect(optionsOf(jobs.prepared[before].pipelineOptions)).to.include({ project: PROJECT, region: "europe-west1" });
   });
+
+  it("a job service that does not answer ends the command with one line naming it, exit 1", async () => {
+    const closed = await startJobServiceDouble();
+    await closed.close(); // its port, with nothing listening any more
+    const run = await runCliAsync(["alerts", "--runner=universal", `--jobEndpoint=${closed.address}`], process.env);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.have.length(1);
+    expect(run.stderr).to.match(new RegExp(`^error: submitting to universal at ${closed.address} failed: `));
+  });
 });
 
 describe("portable runner flags", () => {
