@@ -1,5 +1,5 @@
 /**
- * Every flag, as data: the CLI parser, `--help` and (later) the Dataflow Flex
+ * Every flag, as data: the CLI parser, `--help` and the Dataflow Flex
  * Template metadata are generated from these, so they cannot drift apart.
  * Names follow Beam's own spelling (`--runner`, `--project`, camelCase).
  */
