@@ -5,6 +5,7 @@ import { PIPELINES } from "../pipelines/registry";
 import { BIGQUERY_MANIFEST_FILE, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName } from "../schemas/bigquery";
 import { TableSpec } from "../schemas/table";
 import { exitWithError } from "./errors";
+import { fileProblems } from "./generated-files";
 
 /** Where the generated BigQuery schema files live, from the repository root. */
 export const BIGQUERY_SCHEMA_DIR = join("schemas", "bigquery");
@@ -29,40 +30,13 @@ export function generatedSchemaFiles(tables: readonly TableSpec[]): GeneratedFil
   return [...tables.map((t) => ({ name: bigQuerySchemaFileName(t), text: bigQuerySchemaFile(t) })), { name: BIGQUERY_MANIFEST_FILE, text: bigQueryManifestFile(tables) }];
 }
 
-/** Where generated files live and what they are generated from, for the messages. */
-export interface GeneratedDir {
-  readonly dir: string;
-  /** What regenerates them. */
-  readonly command: string;
-  /** What they are generated from ("the schema source"). */
-  readonly source: string;
-  /** What each file belongs to ("table"). */
-  readonly owner: string;
-}
-
 /**
- * What is wrong with the generated files present (name -> text) against what
- * their source generates: missing, stale or orphaned files, each with what to do.
+ * What is wrong with the files present (name -> text) against what the schema
+ * source generates: missing, stale or orphaned files, each with what to do.
  */
-export function fileProblems(where: GeneratedDir, expected: readonly GeneratedFile[], present: ReadonlyMap<string, string>): string[] {
-  const { dir, command } = where;
-  const problems: string[] = [];
-  for (const file of expected) {
-    const path = join(dir, file.name);
-    const text = present.get(file.name);
-    if (text === undefined) problems.push(`${path} is missing: run ${command}`);
-    else if (text !== file.text) problems.push(`${path} is stale (${where.source} changed): run ${command}`);
-  }
-  const names = new Set(expected.map((f) => f.name));
-  for (const name of present.keys()) {
-    if (!names.has(name)) problems.push(`${join(dir, name)} belongs to no ${where.owner}: remove it (or run ${command} after restoring its ${where.owner})`);
-  }
-  return problems;
+export function schemaFileProblems(expected: readonly GeneratedFile[], present: ReadonlyMap<string, string>): string[] {
+  return fileProblems({ dir: BIGQUERY_SCHEMA_DIR, command: "npm run schemas", source: "the schema source", owner: "table" }, expected, present);
 }
-
-/** What is wrong with the schema files present (name -> text) against what the schema source generates. */
-export const schemaFileProblems = (expected: readonly GeneratedFile[], present: ReadonlyMap<string, string>): string[] =>
-  fileProblems({ dir: BIGQUERY_SCHEMA_DIR, command: "npm run schemas", source: "the schema source", owner: "table" }, expected, present);
 
 /** `npm run schemas`: writes schemas/bigquery/<table>.json and the manifest tables.json from the table specs (for Terraform and `bq mk`). */
 async function main(): Promise<void> {

@@ -5,7 +5,8 @@ import { PipelineDefinition } from "../pipelines/definition";
 import { PIPELINES } from "../pipelines/registry";
 import { exitWithError } from "./errors";
 import { appliesTo, choicesOn, COMMON_OPTIONS, OptionSpec } from "./options";
-import { fileProblems, GeneratedFile } from "./schemas";
+import { fileProblems } from "./generated-files";
+import { GeneratedFile } from "./schemas";
 
 /**
  * Dataflow Flex Template metadata, one file per pipeline, generated from the
