@@ -1,5 +1,10 @@
 import { join } from "path";
-import type { GeneratedFile } from "./schemas";
+
+/** A generated file: its name in its directory and its text (cli/schemas.ts's GeneratedFile; no import, so no cycle). */
+interface GeneratedFile {
+  readonly name: string;
+  readonly text: string;
+}
 
 /** Where generated files live and what they are generated from, for the messages. */
 export interface GeneratedDir {

@@ -149,12 +149,12 @@ export async function runPortable(args: ParsedArgs): Promise<PortableRunResult> 
   const runner = args.common.runner as Runner;
   if (args.common.expansionService !== undefined) useExpansionService(args.common.expansionService as string);
   const options = sdkOptions(args);
-  let proto = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(args.pipeline, args.options, portableIo(args)));
-  if (!isLoopback(args.common)) {
-    const image = (args.common.sdkContainerImage as string | undefined) ?? DEFAULT_SDK_IMAGE;
-    const artifacts = await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir())));
-    proto = withDockerEnvironment(proto, image, artifacts);
-  }
+  const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(args.pipeline, args.options, portableIo(args)));
+  // LOOPBACK: the SDK points the environment at this process itself.
+  const image = (args.common.sdkContainerImage as string | undefined) ?? DEFAULT_SDK_IMAGE;
+  const proto = isLoopback(args.common)
+    ? graph
+    : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
   const where = options.jobEndpoint === undefined ? runner : `${runner} at ${options.jobEndpoint}`;
   const submission = await step(`submitting to ${where}`, () => submit(runner, proto, options));
   try {
