@@ -16,9 +16,11 @@ import { CommitTotals } from "../runners/direct/committer";
 import { COUNTERS } from "../transforms/core/parse-records";
 import { inlineExecutor } from "../runners/direct/inline-executor";
 import { WorkerPool } from "../runners/direct/worker-pool";
+import { PortableRunError, runPortable } from "../runners/portable/submit";
 import { ParsedArgs } from "./args";
 import { UsageError } from "./errors";
 import { formatCount } from "./format";
+import { isPortable } from "./options";
 import { DeadLetterTally, renderSummary } from "./summary";
 
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
@@ -99,6 +101,12 @@ function liveStatus(source: PubSubSource): (totals: CommitTotals) => void {
  * still committed and summarized.
  */
 export async function runPipeline(args: ParsedArgs): Promise<void> {
+  if (isPortable(args.common.runner)) {
+    const job = await runPortable(args);
+    const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
+    process.stdout.write(`${args.pipeline.name}: submitted to ${args.common.runner}${id}, state ${job.state}\n`);
+    return;
+  }
   checkCombinations(args);
   const source = await openSource(args);
   const sink = createSink(args);
@@ -153,4 +161,4 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   }
 }
 
-export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError;
+export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError;

@@ -6,6 +6,7 @@ import { latestViewSql, stateTable, versionsTable } from "../io/bigquery/tables"
 import { BIGQUERY_MANIFEST_FILE, BigQueryObject, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName, VIEW_PLACEHOLDERS } from "../schemas/bigquery";
 import { TableSpec } from "../schemas/table";
 import { exitWithError } from "./errors";
+import { fileProblems } from "./generated-files";
 
 /** Where the generated BigQuery schema files live, from the repository root. */
 export const BIGQUERY_SCHEMA_DIR = join("schemas", "bigquery");
@@ -71,18 +72,7 @@ export function generatedSchemaFiles(objects: readonly BigQueryObject[]): Genera
  * source generates: missing, stale or orphaned files, each with what to do.
  */
 export function schemaFileProblems(expected: readonly GeneratedFile[], present: ReadonlyMap<string, string>): string[] {
-  const problems: string[] = [];
-  for (const file of expected) {
-    const path = join(BIGQUERY_SCHEMA_DIR, file.name);
-    const text = present.get(file.name);
-    if (text === undefined) problems.push(`${path} is missing: run npm run schemas`);
-    else if (text !== file.text) problems.push(`${path} is stale (the schema source changed): run npm run schemas`);
-  }
-  const names = new Set(expected.map((f) => f.name));
-  for (const name of present.keys()) {
-    if (!names.has(name)) problems.push(`${join(BIGQUERY_SCHEMA_DIR, name)} belongs to no table: remove it (or run npm run schemas after restoring its table)`);
-  }
-  return problems;
+  return fileProblems({ dir: BIGQUERY_SCHEMA_DIR, command: "npm run schemas", source: "the schema source", owner: "table" }, expected, present);
 }
 
 /**

@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { mkdir, writeFile } from "fs/promises";
+import { join } from "path";
+import { PipelineDefinition } from "../pipelines/definition";
+import { PIPELINES } from "../pipelines/registry";
+import { exitWithError } from "./errors";
+import { appliesTo, choicesOn, COMMON_OPTIONS, OptionSpec } from "./options";
+import { fileProblems } from "./generated-files";
+import { GeneratedFile } from "./schemas";
+
+/**
+ * Dataflow Flex Template metadata, one file per pipeline, generated from the
+ * same option specs as the CLI (so a flag and its parameter cannot drift):
+ * every flag that means something on Dataflow and that `gcloud dataflow
+ * flex-template run` does not set with its own flags (docs/runners.md).
+ */
+
+export const TEMPLATES_DIR = "templates";
+
+export interface TemplateParameter {
+  name: string;
+  label: string;
+  helpText: string;
+  isOptional: boolean;
+  regexes?: string[];
+}
+
+export interface TemplateMetadata {
+  name: string;
+  description: string;
+  parameters: TemplateParameter[];
+}
+
+/** Whether a flag is a template parameter: it applies on Dataflow and the launch environment does not set it. */
+export const isTemplateParameter = (spec: OptionSpec): boolean => spec.template !== "environment" && appliesTo(spec, "dataflow");
+
+/** Every flag of a pipeline a template job takes as a parameter: the common ones, then the pipeline's. */
+export const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] => [...COMMON_OPTIONS, ...pipeline.options].filter(isTemplateParameter);
+
+/** "bufferThresholdMs" -> "Buffer threshold ms" */
+const label = (name: string): string => {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+/** The rule a value must match, as the regular expression Dataflow checks at launch. */
+function regexOf(spec: OptionSpec): string | undefined {
+  const choices = choicesOn(spec, "dataflow");
+  if (choices) return `^(${choices.join("|")})$`;
+  if (spec.type === "boolean") return "^(true|false)$";
+  if (spec.type === "number") return spec.integer && (spec.min ?? -1) >= 0 ? "^[0-9]+$" : "^-?[0-9]+(\\.[0-9]+)?$";
+  return spec.pattern?.regex;
+}
+
+function parameterOf(spec: OptionSpec): TemplateParameter {
+  // A flag Dataflow requires has no default there (the launch passes the job's own, e.g. --project).
+  const launched = spec.requiredBy?.includes("dataflow");
+  const fallback = launched ? `the job's ${label(spec.name).toLowerCase()}` : spec.portable ? spec.portable.default : spec.default;
+  const parameter: TemplateParameter = {
+    name: spec.name,
+    label: label(spec.name),
+    helpText: fallback === undefined ? spec.description : `${spec.description} Default: ${fallback}.`,
+    // Every parameter has a default on Dataflow, or comes with the launch (--project).
+    isOptional: true,
+  };
+  const regex = regexOf(spec);
+  if (regex !== undefined) parameter.regexes = [regex];
+  return parameter;
+}
+
+export function templateMetadata(pipeline: PipelineDefinition<unknown>): TemplateMetadata {
+  return {
+    name: `beam-video-analytics-${pipeline.name}`,
+    description: `${pipeline.description}. Streaming from Pub/Sub into BigQuery (Apache Beam TypeScript SDK).`,
+    parameters: templateOptions(pipeline).map(parameterOf),
+  };
+}
+
+export const templateFileName = (pipeline: string): string => `${pipeline}.json`;
+
+/** Every metadata file of templates/: what `npm run templates` writes and the staleness test compares. */
+export function generatedTemplateFiles(): GeneratedFile[] {
+  return Object.values(PIPELINES).map((p) => ({ name: templateFileName(p.name), text: `${JSON.stringify(templateMetadata(p), null, 2)}\n` }));
+}
+
+/** Missing, stale or orphaned metadata files among `present` (the .json files of templates/). */
+export const templateFileProblems = (present: ReadonlyMap<string, string>): string[] => fileProblems({ dir: TEMPLATES_DIR, command: "npm run templates", source: "the option specs", owner: "pipeline" }, generatedTemplateFiles(), present);
+
+/** `npm run templates`: writes templates/<pipeline>.json. */
+async function main(): Promise<void> {
+  const root = join(__dirname, "..", "..");
+  await mkdir(join(root, TEMPLATES_DIR), { recursive: true });
+  for (const file of generatedTemplateFiles()) {
+    const path = join(TEMPLATES_DIR, file.name);
+    await writeFile(join(root, path), file.text);
+    process.stdout.write(`wrote ${path}\n`);
+  }
+}
+
+if (require.main === module) main().catch((error) => exitWithError(error, () => false));

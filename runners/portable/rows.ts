@@ -1,0 +1,122 @@
+import { AtomicType, FieldType as BeamFieldType, Schema } from "apache-beam/proto/schema";
+import { stateTable, versionsTable } from "../../io/bigquery/tables";
+import { PIPELINES } from "../../pipelines/registry";
+import { rowKey } from "../../schemas/json";
+import { FieldSpec, FieldType, Row, TableSpec } from "../../schemas/table";
+import { MessageChunk } from "../../transforms/core/chunk";
+import { contentId } from "../../transforms/core/ids";
+import { registerModule } from "../../transforms/core/registry";
+import { formatDate, formatTimestamp, utcDay } from "../../transforms/core/timestamp";
+
+/**
+ * The edges of the graph on portable runners, as DoFns: Pub/Sub message data
+ * in, rows coded with Beam's row coder out, for the cross-language BigQuery
+ * write. Registered for serialization, so workers require this module.
+ */
+
+/**
+ * One Pub/Sub message as the chunk the pipeline reads. `readFromPubSub` yields
+ * the data only (`readFromPubSubWithAttributes` fails at submission,
+ * apache/beam#33577), so a content id stands in for the message id: stable
+ * across redeliveries, which keeps dead-letter ids stable too.
+ */
+export function messageChunk(data: Uint8Array, context: { source: string }): MessageChunk {
+  const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
+  return { kind: "messages", source: context.source, ids: [contentId(payload)], ackIds: [], payloads: [payload], receivedAt: Date.now() * 1000 };
+}
+
+/**
+ * The Beam schema type of each column type. The SDK's row coder has no
+ * DOUBLE, so FLOAT64 travels as its decimal text, TIMESTAMP as RFC 3339 and
+ * DATE as YYYY-MM-DD: BigQuery's streaming insert accepts all three as text
+ * for those column types (the tables exist: Terraform or the BigQuery sink
+ * create them, so the write never derives a table schema from these).
+ */
+const BEAM_TYPES: Record<Exclude<FieldType, "RECORD">, AtomicType> = {
+  INT64: AtomicType.INT64,
+  FLOAT64: AtomicType.STRING,
+  STRING: AtomicType.STRING,
+  BOOL: AtomicType.BOOLEAN,
+  TIMESTAMP: AtomicType.STRING,
+  DATE: AtomicType.STRING,
+  UUID: AtomicType.STRING,
+};
+
+function beamFieldType(field: FieldSpec): BeamFieldType {
+  const nullable = field.mode !== "REQUIRED";
+  if (field.type === "RECORD") return { nullable, typeInfo: { oneofKind: "rowType", rowType: { schema: beamSchemaOf(field.fields!, field.name) } } };
+  return { nullable, typeInfo: { oneofKind: "atomicType", atomicType: BEAM_TYPES[field.type] } };
+}
+
+function beamSchemaOf(fields: readonly FieldSpec[], name: string): Schema {
+  return {
+    // A stable id (the SDK's inference draws a random one), so the same table always yields the same graph.
+    id: contentId(`${name}\n${fields.map((f) => `${f.name}:${f.type}:${f.mode}`).join(",")}`),
+    fields: fields.map((f, i) => ({ name: f.name, description: f.description, type: beamFieldType(f), id: i, encodingPosition: i, options: [] })),
+    options: [],
+    encodingPositionsSet: false,
+  };
+}
+
+/** The Beam schema of a table's rows, as the row coder and the BigQuery write see them. */
+export const beamSchema = (table: TableSpec): Schema => beamSchemaOf(table.fields, table.name);
+
+function beamValues(fields: readonly FieldSpec[], row: Row): Row {
+  const out: Row = {};
+  for (const field of fields) {
+    const value = row[field.name];
+    if (value === null || value === undefined) out[field.name] = null;
+    else if (field.type === "TIMESTAMP") out[field.name] = formatTimestamp(value as number);
+    else if (field.type === "DATE") out[field.name] = formatDate(value as number);
+    else if (field.type === "FLOAT64") out[field.name] = String(value);
+    else if (field.type === "RECORD") out[field.name] = beamValues(field.fields!, value as Row);
+    else out[field.name] = value;
+  }
+  return out;
+}
+
+/** A row as the row coder of `beamSchema(table)` encodes it. */
+export const beamRow = (table: TableSpec, row: Row): Row => beamValues(table.fields, row);
+
+/** A batch of a table's rows (one element per input chunk) as single rows for the write. */
+export function tableRows(rows: Row[], context: { table: TableSpec }): Row[] {
+  return rows.map((row) => beamRow(context.table, row));
+}
+
+/** Which path of a merged table a write feeds: the latest-row view's versions, or the state log. */
+export type MergedPart = "versions" | "state";
+
+/**
+ * The tables a merged table's panes go to, as the BigQuery sink lays them out
+ * (io/bigquery/tables.ts): `<table>__versions` rows (behind the view of the
+ * latest version per key) and `<table>__state` entries.
+ */
+export const mergedTables = (table: TableSpec): Record<MergedPart, TableSpec> => ({ versions: versionsTable(table), state: stateTable(table) });
+
+/**
+ * A merged table's panes as rows of one of its paths. A pane is a CombineFn
+ * state; on a portable runner no DoFn can read the stored state (no async
+ * IO in a DoFn), so each pane is written as it is: its own row version and
+ * its state. Exact when a key gets one pane (a window closed by the
+ * watermark, the OTT views); see docs/runners.md for the global window.
+ */
+export function paneRows(panes: Row[], context: { pipeline: string; table: string; part: MergedPart }): Row[] {
+  const definition = PIPELINES[context.pipeline];
+  const spec = definition.tables.find((t) => t.name === context.table)!;
+  const merge = definition.merges!.get(context.table)!;
+  const target = mergedTables(spec)[context.part];
+  const version = Date.now() * 1000;
+  const out: Row[] = [];
+  for (const pane of panes) {
+    const key = rowKey(spec, pane);
+    if (context.part === "state") {
+      out.push(beamRow(target, { merge_key: key, merge_state: JSON.stringify(pane), merge_version: version, run_date: utcDay(version) }));
+      continue;
+    }
+    const row = merge.output(merge.merge([pane]));
+    if (row !== null) out.push(beamRow(target, { ...row, merge_key: key, merge_version: version }));
+  }
+  return out;
+}
+
+registerModule("runners/portable/rows", module.exports);

@@ -1,0 +1,166 @@
+import { flinkRunner } from "apache-beam/runners/flink";
+import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
+import { JobState_Enum } from "apache-beam/proto/beam_job_api";
+import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
+import { PythonService, Service } from "apache-beam/utils/service";
+import { ParsedArgs } from "../../cli/args";
+import { UsageError } from "../../cli/errors";
+import { OptionValues, Runner } from "../../cli/options";
+import { subscriptionPath, TOPICS } from "../../io/pubsub/names";
+import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
+import { PortableIo, portablePipelineProto } from "./graph";
+
+/** The SDK's key for the GCP expansion service in BEAM_SERVICE_OVERRIDES (Pub/Sub and BigQuery IO). */
+export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
+/** The Python module the SDK's Dataflow runner starts as its job service (its key there is `python:<module>`). */
+export const DATAFLOW_JOB_SERVICE = "apache_beam.runners.dataflow.dataflow_job_service";
+/** Flink masters for which the SDK runs the workers in this process (LOOPBACK). */
+const EMBEDDED_FLINK = ["[local]", "[auto]"];
+
+/** Flags that configure this program, not the job: not passed to the SDK. */
+const LOCAL_FLAGS = new Set(["runner", "expansionService", "source", "sink"]);
+
+export type SdkOptions = Record<string, string | number | boolean | string[]>;
+
+/** A step of a portable run that failed for a reason outside this program (a service down, a refusal): one line for the user. */
+export class PortableRunError extends Error {}
+
+/** Runs a step; its failure becomes a PortableRunError saying which step, with the cause's first line. */
+async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PortableRunError(`${what} failed: ${message.split("\n")[0]}`);
+  }
+}
+
+/** Flag combinations a portable run cannot take: checked before anything starts. */
+export function checkPortable(args: ParsedArgs): void {
+  const c = args.common;
+  if (c.streaming === false) throw new UsageError(`--runner=${c.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is not possible`);
+  if (TOPICS[args.pipeline.name] === undefined && c.subscription === undefined) throw new UsageError(`--runner=${c.runner} needs --subscription for ${args.pipeline.name}`);
+}
+
+/** `<pipeline>-<UTC time>`: Dataflow's job name rule (lower case, digits, hyphens). */
+export function defaultJobName(pipeline: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${pipeline.replace(/[^a-z0-9]+/g, "-")}-${stamp}`;
+}
+
+/**
+ * The options the SDK submits with the job (`beam:option:<snake_case>:v1`):
+ * Beam's own names as given, the pipeline's flags, and the defaults this
+ * runner needs. Never an undefined value: the SDK's Struct.fromJson crashes
+ * on one.
+ */
+export function sdkOptions(args: ParsedArgs, now: Date = new Date()): SdkOptions {
+  const out: SdkOptions = {};
+  const add = (values: OptionValues): void => {
+    for (const name of Object.keys(values)) {
+      const value = values[name];
+      if (value !== undefined && !LOCAL_FLAGS.has(name)) out[name] = value;
+    }
+  };
+  add(args.common);
+  add(args.options);
+  out.jobName = (args.common.jobName as string | undefined) ?? defaultJobName(args.pipeline.name, now);
+  out.streaming = true;
+  // What the SDK's own Dataflow runner adds: the Java IO steps run in their own SDK container beside the TypeScript one.
+  if (args.common.runner === "dataflow") {
+    const given = ((args.common.experiments as string | undefined) ?? "").split(",").filter((e) => e !== "");
+    out.experiments = [...new Set([...given, "use_sibling_sdk_workers"])];
+  }
+  return out;
+}
+
+/** Where the graph reads and writes, from the flags. */
+export function portableIo(args: ParsedArgs): PortableIo {
+  const c = args.common;
+  const project = c.project as string;
+  const name = (c.subscription as string | undefined) ?? TOPICS[args.pipeline.name].subscription;
+  return {
+    subscription: name.startsWith("projects/") ? name : subscriptionPath(project, name),
+    timestampAttribute: c.timestampAttribute as string | undefined,
+    project,
+    dataset: c.dataset as string,
+    paneWindowSec: c.paneWindowSec as number,
+  };
+}
+
+/** Points the SDK at a given expansion service (address or jar) through its BEAM_SERVICE_OVERRIDES. */
+export function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env): void {
+  const overrides = env.BEAM_SERVICE_OVERRIDES ? (JSON.parse(env.BEAM_SERVICE_OVERRIDES) as Record<string, string>) : {};
+  overrides[GCP_EXPANSION_SERVICE] = where;
+  env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
+}
+
+/** Whether the SDK runs the workers in this process (an embedded Flink). */
+const isLoopback = (c: OptionValues): boolean => c.runner === "flink" && c.jobEndpoint === undefined && EMBEDDED_FLINK.includes(c.flinkMaster as string);
+
+/**
+ * The job service of each runner. dataflow: the SDK's Python Dataflow job
+ * service (BEAM_SERVICE_OVERRIDES `python:*` picks the Python, the launcher
+ * image's has apache_beam[gcp] 2.49.0; `python:<module>` an address);
+ * universal: --jobEndpoint; flink: --jobEndpoint (a running Beam Flink job
+ * server) or the job server jar the SDK starts.
+ */
+async function submit(runner: Runner, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
+  if (runner === "flink" && options.jobEndpoint === undefined) {
+    // The SDK's Flink runner starts the job server jar; it keeps the options (unlike its Dataflow runner).
+    const result = await flinkRunner({}).runPipeline(proto, options);
+    return { runner: undefined, stop: async () => undefined, done: result.waitUntilFinish() };
+  }
+  if (runner === "dataflow") {
+    const service: Service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
+    // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
+    const portable = new PortableRunner({} as { jobEndpoint: string }, service);
+    const result = await portable.runPipelineWithProto(proto, options);
+    return { runner: portable, jobId: result.jobId, stop: async () => void (await service.stop()) };
+  }
+  const portable = new PortableRunner({ jobEndpoint: options.jobEndpoint as string });
+  const result = await portable.runPipelineWithProto(proto, options);
+  return { runner: portable, jobId: result.jobId, stop: async () => undefined };
+}
+
+/** Polls until the job left STOPPED/STARTING, so the job service may be stopped without interrupting the submission. */
+async function startedState(runner: PortableRunner, jobId: string): Promise<JobState_Enum> {
+  for (let wait = 100; ; wait = Math.min(wait * 2, 5000)) {
+    const { state } = await runner.getJobState(jobId);
+    if (state !== JobState_Enum.STOPPED && state !== JobState_Enum.STARTING && state !== JobState_Enum.UNSPECIFIED) return state;
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
+
+/** What a portable run reports: the job and the state it was seen in. */
+export interface PortableRunResult {
+  readonly jobId?: string;
+  readonly state: string;
+}
+
+/**
+ * Runs a parsed command line on a portable runner: builds the graph (the
+ * cross-language steps are expanded on the way), stages the worker packages,
+ * submits, and returns once the job runs (Dataflow and Flink keep it running;
+ * drain or cancel it there). An embedded Flink runs here until it ends.
+ */
+export async function runPortable(args: ParsedArgs): Promise<PortableRunResult> {
+  checkPortable(args);
+  const runner = args.common.runner as Runner;
+  if (args.common.expansionService !== undefined) useExpansionService(args.common.expansionService as string);
+  const options = sdkOptions(args);
+  const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(args.pipeline, args.options, portableIo(args)));
+  // LOOPBACK: the SDK points the environment at this process itself.
+  const image = (args.common.sdkContainerImage as string | undefined) ?? DEFAULT_SDK_IMAGE;
+  const proto = isLoopback(args.common)
+    ? graph
+    : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
+  const where = options.jobEndpoint === undefined ? runner : `${runner} at ${options.jobEndpoint}`;
+  const submission = await step(`submitting to ${where}`, () => submit(runner, proto, options));
+  try {
+    if (submission.done) return { state: JobState_Enum[await submission.done] };
+    return { jobId: submission.jobId, state: JobState_Enum[await startedState(submission.runner!, submission.jobId!)] };
+  } finally {
+    await submission.stop();
+  }
+}
