@@ -1,12 +1,12 @@
 import { AtomicType, FieldType as BeamFieldType, Schema } from "apache-beam/proto/schema";
 import { stateTable, versionsTable } from "../../io/bigquery/tables";
 import { PIPELINES } from "../../pipelines/registry";
-import { rowKey } from "../../schemas/json";
+import { jsonFields, rowKey } from "../../schemas/json";
 import { FieldSpec, FieldType, Row, TableSpec } from "../../schemas/table";
 import { MessageChunk } from "../../transforms/core/chunk";
 import { contentId } from "../../transforms/core/ids";
 import { registerModule } from "../../transforms/core/registry";
-import { formatDate, formatTimestamp, utcDay } from "../../transforms/core/timestamp";
+import { utcDay } from "../../transforms/core/timestamp";
 
 /**
  * The edges of the graph on portable runners, as DoFns: Pub/Sub message data
@@ -61,22 +61,8 @@ function beamSchemaOf(fields: readonly FieldSpec[], name: string): Schema {
 /** The Beam schema of a table's rows, as the row coder and the BigQuery write see them. */
 export const beamSchema = (table: TableSpec): Schema => beamSchemaOf(table.fields, table.name);
 
-function beamValues(fields: readonly FieldSpec[], row: Row): Row {
-  const out: Row = {};
-  for (const field of fields) {
-    const value = row[field.name];
-    if (value === null || value === undefined) out[field.name] = null;
-    else if (field.type === "TIMESTAMP") out[field.name] = formatTimestamp(value as number);
-    else if (field.type === "DATE") out[field.name] = formatDate(value as number);
-    else if (field.type === "FLOAT64") out[field.name] = String(value);
-    else if (field.type === "RECORD") out[field.name] = beamValues(field.fields!, value as Row);
-    else out[field.name] = value;
-  }
-  return out;
-}
-
 /** A row as the row coder of `beamSchema(table)` encodes it. */
-export const beamRow = (table: TableSpec, row: Row): Row => beamValues(table.fields, row);
+export const beamRow = (table: TableSpec, row: Row): Row => jsonFields(table.fields, row, true);
 
 /** A batch of a table's rows (one element per input chunk) as single rows for the write. */
 export function tableRows(rows: Row[], context: { table: TableSpec }): Row[] {
