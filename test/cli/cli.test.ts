@@ -36,6 +36,7 @@ describe("pipeline CLI", () => {
       [["alerts", "--input", "/no/such/*.jsonl"], /--input: no files match/],
       [["alerts", "--sampleEvents", "0"], /--sampleEvents must be at least 1/],
       [["alerts", "--streaming"], /--streaming needs --source=pubsub/],
+      [["alerts", "--streaming=yes"], /--streaming is a switch: give it alone, or =true \/ =false, got "yes"/],
       [["alerts", "--source", "pubsub", "--input", "x.jsonl"], /--input reads files; with --source=pubsub give --subscription/],
       [["alerts", "--subscription", "s"], /--subscription needs --source=pubsub/],
       [["alerts", "--source", "kafka"], /--source must be one of file, pubsub/],

@@ -21,6 +21,7 @@ describe("publish CLI", () => {
       [["--startTime", "noon"], /--startTime must be an ISO-8601 time/],
       [["--output", "kafka"], /--output must be one of pubsub, file, stdout/],
       [["--file", "/no/such.jsonl"], /--file: cannot read \/no\/such.jsonl \(ENOENT\)/],
+      [["--dry-run=maybe"], /--dry-run is a switch: give it alone, or =true \/ =false, got "maybe"/],
     ];
     for (const [args, message] of cases) {
       it(args.join(" "), () => {
