@@ -1,6 +1,6 @@
 /**
  * Project and resource names: the CLI's defaults, which `resources ensure`
- * creates and (later) Terraform declares. Seed 000 names the playback topic
+ * creates and Terraform declares (a test checks they agree). Seed 000 names the playback topic
  * and subscription.
  */
 export const DEFAULT_PROJECT = process.env.PUBSUB_PROJECT_ID ?? process.env.GOOGLE_CLOUD_PROJECT ?? "local-project";
@@ -24,7 +24,7 @@ function topicsFor(topic: string): PipelineTopics {
 export const TOPICS: Record<string, PipelineTopics> = {
   alerts: topicsFor("video-playback-events"),
   conversations: topicsFor("customer-courier-conversations"),
-  /** Published now; read by the OTT pipeline when it lands. */
+  /** Seeds 001-003: the OTT pipeline. */
   ott: topicsFor("ott-viewing-events"),
 };
 
