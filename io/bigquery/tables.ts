@@ -1,5 +1,6 @@
 import { bigQuerySchema, BigQueryField } from "../../schemas/bigquery";
-import { FieldSpec, TableSpec } from "../../schemas/table";
+import { FieldSpec, Row, TableSpec } from "../../schemas/table";
+import { utcDay } from "../../transforms/core/timestamp";
 
 /**
  * BigQuery table resources derived from the schema source (schemas/*.ts):
@@ -51,6 +52,12 @@ export function stateTable(table: TableSpec): TableSpec {
     clustering: ["merge_key"],
   };
 }
+
+/** A merged table's row as a version of `<table>__versions` (`version`: epoch microseconds of the write). */
+export const versionRow = (row: Row, key: string, version: number): Row => ({ ...row, merge_key: key, merge_version: version });
+
+/** A merged table's state (JSON) as a row of `<table>__state`. */
+export const stateRow = (key: string, state: string, version: number): Row => ({ merge_key: key, merge_state: state, merge_version: version, run_date: utcDay(version) });
 
 /** The table resource of tables.insert (the REST shape; the client passes it through). */
 export function tableResource(table: TableSpec): Record<string, unknown> {

@@ -6,13 +6,13 @@ import { Row, TableSpec } from "../../schemas/table";
 import { deadLetterOf } from "../../transforms/core/dead-letter";
 import { contentId } from "../../transforms/core/ids";
 import { reject } from "../../transforms/core/validate";
-import { utcDay } from "../../transforms/core/timestamp";
 import { bigQueryClient } from "../bigquery/client";
+import { nowMicros } from "../sources/source";
 import { BatchLimits, DEFAULT_LIMITS, InsertRow, insertRows, RefusedRow } from "../bigquery/insert";
 import { queryRows } from "../bigquery/query";
-import { DEFAULT_RETRY, describeError, REAL_CLOCK, RetryClock, RetryPolicy, withRetries } from "../bigquery/retry";
-import { schemaMismatch, stateTable, statesQuery, tableResource, versionsTable, viewResource } from "../bigquery/tables";
-import { MergeSpec, MergeSpecs, panesByKey } from "./merge";
+import { DEFAULT_RETRY, describeError, REAL_CLOCK, RetriesExhausted, RetryClock, RetryPolicy, withRetries } from "../bigquery/retry";
+import { schemaMismatch, stateRow, stateTable, statesQuery, tableResource, versionRow, versionsTable, viewResource } from "../bigquery/tables";
+import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
 export const DEFAULT_DATASET = "video_analytics";
@@ -33,9 +33,11 @@ export interface BigQuerySinkSettings {
 
 interface MergedTable {
   spec: TableSpec;
+  versions: TableSpec;
+  states: TableSpec;
   merge: MergeSpec;
   /** The latest stored state of each key, as JSON (read at open, kept current). */
-  states: Map<string, string>;
+  stored: Map<string, string>;
 }
 
 /** A thrown API error with a 404 / 409 status. */
@@ -69,7 +71,7 @@ export class BigQuerySink implements Sink {
     this.retry = settings.retry ?? DEFAULT_RETRY;
     this.clock = settings.clock ?? REAL_CLOCK;
     this.limits = settings.limits ?? DEFAULT_LIMITS;
-    this.now = settings.now ?? ((): number => Date.now() * 1000);
+    this.now = settings.now ?? nowMicros;
   }
 
   private get datasetName(): string {
@@ -95,10 +97,11 @@ export class BigQuerySink implements Sink {
     for (const spec of tables) {
       const merge = merges.get(spec.name);
       if (merge) {
-        await this.ensureTable(stateTable(spec), tableResource(stateTable(spec)));
-        await this.ensureTable(versionsTable(spec), tableResource(versionsTable(spec)));
+        const versions = versionsTable(spec), states = stateTable(spec);
+        await this.ensureTable(states, tableResource(states));
+        await this.ensureTable(versions, tableResource(versions));
         await this.ensureTable(spec, viewResource(this.settings.project, this.settings.dataset, spec));
-        this.merged.set(spec.name, { spec, merge, states: await this.storedStates(spec) });
+        this.merged.set(spec.name, { spec, versions, states, merge, stored: await this.storedStates(spec) });
       } else {
         await this.ensureTable(spec, tableResource(spec));
         this.tables.set(spec.name, spec);
@@ -149,7 +152,8 @@ export class BigQuerySink implements Sink {
       if (rows.length === 0 || name === deadLetterSpec.name) continue;
       const merged = this.merged.get(name);
       if (merged) {
-        result.set(name, { stored: await this.writeMerged(merged, rows), duplicates: 0 });
+        const written = await this.writeMerged(merged, rows);
+        result.set(name, { stored: written.length, duplicates: 0, rows: written });
         continue;
       }
       const outcome = await this.insertKeyed(this.tables.get(name)!, rows);
@@ -186,7 +190,7 @@ export class BigQuerySink implements Sink {
     try {
       return await insertRows(this.dataset.table(spec.name), name, rows, { limits: this.limits, retry: this.retry, clock: this.clock });
     } catch (error) {
-      throw new SinkError(`BigQuery: ${error instanceof Error && error.message.startsWith("insertAll") ? error.message : `insertAll into ${name} failed: ${describeError(error)}`}`);
+      throw new SinkError(`BigQuery: ${error instanceof RetriesExhausted ? error.message : `insertAll into ${name} failed: ${describeError(error)}`}`);
     }
   }
 
@@ -208,31 +212,39 @@ export class BigQuerySink implements Sink {
    * Merges panes with the stored states; for every key whose state changed,
    * appends the new row version (when the state has a row) and then the new
    * state. Unchanged states write nothing, so a re-run of the same input
-   * stores nothing. Returns the rows written.
+   * stores nothing. Returns the rows written (new versions).
    */
-  private async writeMerged(table: MergedTable, panes: readonly Row[]): Promise<number> {
-    const versions = versionsTable(table.spec), states = stateTable(table.spec);
+  private async writeMerged(table: MergedTable, panes: readonly Row[]): Promise<Row[]> {
+    const incoming = panesByKey(table.spec, panes);
+    const stored = new Map<string, Row>();
+    for (const key of incoming.keys()) {
+      const json = table.stored.get(key);
+      if (json !== undefined) stored.set(key, JSON.parse(json) as Row);
+    }
+    const merged = mergeInto(table.merge, stored, incoming);
     const version = this.nextVersion();
     const changed = new Map<string, string>();
     const rowVersions: InsertRow[] = [];
     const stateRows: InsertRow[] = [];
-    for (const [key, keyPanes] of panesByKey(table.spec, panes)) {
-      const before = table.states.get(key);
-      const state = table.merge.merge(before === undefined ? keyPanes : [JSON.parse(before) as Row, ...keyPanes]);
+    const rows: Row[] = [];
+    for (const [key, state] of merged.states) {
       const json = JSON.stringify(state);
-      if (json === before) continue;
+      if (json === table.stored.get(key)) continue; // unchanged: nothing new to write
       changed.set(key, json);
       const id = contentId(`${table.spec.name}\n${key}\n${json}`);
-      const row = table.merge.output(state);
-      if (row !== null) rowVersions.push({ insertId: id, json: toJsonRow(versions, { ...row, merge_key: key, merge_version: version }) });
-      stateRows.push({ insertId: id, json: toJsonRow(states, { merge_key: key, merge_state: json, merge_version: version, run_date: utcDay(version) }) });
+      const row = merged.rows.get(key);
+      if (row !== undefined) {
+        rows.push(row);
+        rowVersions.push({ insertId: id, json: toJsonRow(table.versions, versionRow(row, key, version)) });
+      }
+      stateRows.push({ insertId: id, json: toJsonRow(table.states, stateRow(key, json, version)) });
     }
-    for (const [spec, rows] of [[versions, rowVersions], [states, stateRows]] as const) {
-      const refused = await this.insert(spec, rows);
-      if (refused.length > 0) throw new SinkError(`BigQuery refused a row of ${spec.name}: ${refused[0].message}`);
+    for (const part of [[table.versions, rowVersions], [table.states, stateRows]] as const) {
+      const refused = await this.insert(part[0], part[1]);
+      if (refused.length > 0) throw new SinkError(`BigQuery refused a row of ${part[0].name}: ${refused[0].message}`);
     }
-    for (const [key, json] of changed) table.states.set(key, json);
-    return rowVersions.length;
+    for (const [key, json] of changed) table.stored.set(key, json);
+    return rows;
   }
 
   async close(): Promise<void> {

@@ -125,8 +125,8 @@ export class DuckDbSink implements Sink {
         const table = this.tables.get(name)!;
         const merge = this.merges.get(name);
         if (merge) {
-          const updated = await this.mergePanes(table, merge, rows);
-          result.set(name, { stored: updated, duplicates: 0 });
+          const merged = await this.mergePanes(table, merge, rows);
+          result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
         } else {
           const inserted = await this.insert(table, rows, "ON CONFLICT DO NOTHING");
           result.set(name, { stored: inserted, duplicates: rows.length - inserted });
@@ -160,7 +160,7 @@ export class DuckDbSink implements Sink {
    * Merges panes with the states stored in `<table>__state` (JSON by key),
    * stores the new states and upserts the rows they produce.
    */
-  private async mergePanes(table: TableSpec, merge: MergeSpec, panes: readonly Row[]): Promise<number> {
+  private async mergePanes(table: TableSpec, merge: MergeSpec, panes: readonly Row[]): Promise<{ stored: number; rows: Row[] }> {
     const connection = this.connection!;
     const incoming = panesByKey(table, panes);
     const staging = `staging_${stateTable(table)}`;
@@ -186,7 +186,9 @@ export class DuckDbSink implements Sink {
     states.closeSync();
     await connection.run(`INSERT OR REPLACE INTO ${quoteIdent(stateTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
     await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
-    return merged.rows.length === 0 ? 0 : this.insert(table, merged.rows, replaceOnConflict(table));
+    const rows = [...merged.rows.values()];
+    const upserted = rows.length === 0 ? 0 : await this.insert(table, rows, replaceOnConflict(table));
+    return { stored: upserted, rows: rows };
   }
 
   async close(): Promise<void> {

@@ -79,7 +79,7 @@ export class JsonlSink implements Sink {
       if (merged) {
         const outcome = mergeInto(merged.merge, merged.states, panesByKey(merged.spec, rows));
         for (const [key, state] of outcome.states) merged.states.set(key, state);
-        result.set(name, { stored: outcome.rows.length, duplicates: 0 });
+        result.set(name, { stored: outcome.rows.size, duplicates: 0, rows: [...outcome.rows.values()] });
         continue;
       }
       const table = this.tables.get(name)!;

@@ -30,17 +30,18 @@ export function panesByKey(table: TableSpec, panes: readonly Row[]): Map<string,
 
 /**
  * Merges incoming panes into stored states. Returns the new state of every
- * key touched and the rows to (re)write: the keys whose merged state has an output.
+ * key touched and, by key, the rows to (re)write: the keys whose merged state
+ * has an output.
  */
-export function mergeInto(spec: MergeSpec, stored: ReadonlyMap<string, Row>, incoming: ReadonlyMap<string, readonly Row[]>): { states: Map<string, Row>; rows: Row[] } {
+export function mergeInto(spec: MergeSpec, stored: ReadonlyMap<string, Row>, incoming: ReadonlyMap<string, readonly Row[]>): { states: Map<string, Row>; rows: Map<string, Row> } {
   const states = new Map<string, Row>();
-  const rows: Row[] = [];
+  const rows = new Map<string, Row>();
   for (const [key, panes] of incoming) {
     const before = stored.get(key);
     const state = spec.merge(before === undefined ? panes : [before, ...panes]);
     states.set(key, state);
     const row = spec.output(state);
-    if (row !== null) rows.push(row);
+    if (row !== null) rows.set(key, row);
   }
   return { states, rows };
 }

@@ -6,9 +6,11 @@ export type TableBatch = ReadonlyMap<string, readonly Row[]>;
 
 /**
  * Per table: rows stored by this write, and rows skipped because their key
- * was already stored. For a merged table, `stored` counts rows written or updated.
+ * was already stored. For a merged table, `stored` counts rows written or
+ * updated, and `rows` are those rows: what its merged states read now, which
+ * the run's observers see instead of the panes.
  */
-export type WriteResult = Map<string, { stored: number; duplicates: number }>;
+export type WriteResult = Map<string, { stored: number; duplicates: number; rows?: readonly Row[] }>;
 
 /**
  * Where results go. `write` resolves only once the rows are durable: the runner

@@ -27,10 +27,10 @@ export class StdoutSink implements Sink {
       if (merged) {
         const outcome = mergeInto(merged.merge, merged.states, panesByKey(spec, panes));
         for (const [key, state] of outcome.states) merged.states.set(key, state);
-        rows = outcome.rows;
+        rows = [...outcome.rows.values()];
       }
       for (const row of rows) lines.push(JSON.stringify({ table: name, ...toJsonRow(spec, row) }));
-      result.set(name, { stored: rows.length, duplicates: 0 });
+      result.set(name, { stored: rows.length, duplicates: 0, rows: merged ? rows : undefined });
     }
     if (lines.length > 0 && !process.stdout.write(lines.join("\n") + "\n")) {
       await new Promise((resolve) => process.stdout.once("drain", resolve));

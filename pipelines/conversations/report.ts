@@ -1,8 +1,7 @@
 import { formatCount } from "../../cli/format";
 import { RunReport, SummaryLine } from "../definition";
-import { customerCourierConversations } from "../../schemas/conversations";
+import { CustomerCourierConversation, customerCourierConversations } from "../../schemas/conversations";
 import { Row } from "../../schemas/table";
-import { ConversationAccumulator, conversationRow, mergeTwo } from "../../transforms/conversations/combine";
 
 const n = formatCount;
 
@@ -13,30 +12,34 @@ function quantile(sorted: readonly number[], q: number): number | null {
 
 const seconds = (s: number | null): string => (s === null ? "n/a" : `${n(s)} s`);
 
-/** The conversations of this run (panes merged as the sink merges them): delays, who starts, by city. */
+/** What the summary needs of an order's conversation. */
+interface Summarized {
+  city: string | null;
+  delay: number | null;
+  byCourier: boolean;
+}
+
+/** The conversations of this run, as the sink last wrote them: delays, who starts, by city. */
 export class ConversationsReport implements RunReport {
-  private readonly conversations = new Map<number, ConversationAccumulator>();
+  private readonly conversations = new Map<number, Summarized>();
 
   observe(table: string, rows: readonly Row[]): void {
     if (table !== customerCourierConversations.name) return;
-    for (const full of rows as readonly ConversationAccumulator[]) {
-      // The summary needs no counts: drop the message-id sets, keep one small state per order.
-      const pane = { ...full, courier_keys: [], customer_keys: [] };
-      const seen = this.conversations.get(pane.order_id);
-      this.conversations.set(pane.order_id, seen === undefined ? pane : mergeTwo(seen, pane));
+    for (const row of rows as readonly CustomerCourierConversation[]) {
+      this.conversations.set(row.order_id, { city: row.city_code, delay: row.first_responsetime_delay_seconds, byCourier: row.first_message_by === "courier" });
     }
   }
 
   render(): SummaryLine[] {
-    const rows = [...this.conversations.values()].map(conversationRow).filter((r) => r !== null);
-    const delays = rows.map((r) => r!.first_responsetime_delay_seconds).filter((d): d is number => d !== null).sort((a, b) => a - b);
-    const byCourier = rows.filter((r) => r!.first_message_by === "courier").length;
+    const rows = [...this.conversations.values()];
+    const delays = rows.map((r) => r.delay).filter((d): d is number => d !== null).sort((a, b) => a - b);
+    const byCourier = rows.filter((r) => r.byCourier).length;
     const cities = new Map<string, { count: number; delays: number[] }>();
     for (const row of rows) {
-      const city = cities.get(row!.city_code ?? "(no city)") ?? { count: 0, delays: [] };
+      const city = cities.get(row.city ?? "(no city)") ?? { count: 0, delays: [] };
       city.count++;
-      if (row!.first_responsetime_delay_seconds !== null) city.delays.push(row!.first_responsetime_delay_seconds);
-      cities.set(row!.city_code ?? "(no city)", city);
+      if (row.delay !== null) city.delays.push(row.delay);
+      cities.set(row.city ?? "(no city)", city);
     }
     const byCity = [...cities]
       .sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0]))

@@ -3,7 +3,6 @@ import { RunReport, SummaryLine } from "../definition";
 import { Row } from "../../schemas/table";
 import { formatTimestamp } from "../../transforms/core/timestamp";
 import { OTT_VIEWS, OttView } from "../../transforms/ott/views";
-import { mergeSpecOf, ViewPane } from "../../transforms/ott/windowed-view";
 import { rowKey } from "../../schemas/json";
 
 /** How the summary shows a view: its label, the measure it ranks keys by, and one key's line. */
@@ -30,25 +29,21 @@ const PRESENTATIONS: Record<string, Presentation> = {
 /** Windows a view keeps for the summary: its newest few, so memory does not grow with the run. */
 const WINDOWS_KEPT = 3;
 
-/** One view's newest windows, panes merged as the sink merges them. */
+/** One view's newest windows, their rows as the sink last wrote them. */
 class ViewTop {
   /** By window start, then by row key. */
-  private readonly windows = new Map<number, Map<string, ViewPane>>();
-  private readonly spec: ReturnType<typeof mergeSpecOf>;
+  private readonly windows = new Map<number, Map<string, Row>>();
 
-  constructor(private readonly view: OttView) {
-    this.spec = mergeSpecOf(view);
-  }
+  constructor(private readonly view: OttView) {}
 
-  add(pane: ViewPane): void {
-    let panes = this.windows.get(pane.window_start);
-    if (panes === undefined) {
-      panes = new Map();
-      this.windows.set(pane.window_start, panes);
+  add(row: Row): void {
+    const start = row.window_start as number;
+    let rows = this.windows.get(start);
+    if (rows === undefined) {
+      rows = new Map();
+      this.windows.set(start, rows);
     }
-    const key = rowKey(this.view.table, pane);
-    const seen = panes.get(key);
-    panes.set(key, seen === undefined ? pane : (this.spec.merge([seen, pane]) as ViewPane));
+    rows.set(rowKey(this.view.table, row), row);
   }
 
   /** Drops all but the newest windows. */
@@ -57,23 +52,14 @@ class ViewTop {
     for (const start of starts.slice(WINDOWS_KEPT)) this.windows.delete(start);
   }
 
-  /** The top keys of the busiest kept window (the newest is often still filling). */
+  /** The top keys of the kept window with the most of the view's measure (the newest is often still filling). */
   render(presentation: Presentation): string {
-    let busiest: { start: number; events: number; panes: Map<string, ViewPane> } | undefined;
-    for (const [start, panes] of this.windows) {
-      let events = 0;
-      for (const pane of panes.values()) events += pane.tally.events;
-      if (busiest === undefined || events > busiest.events || (events === busiest.events && start > busiest.start)) busiest = { start: start, events: events, panes: panes };
-    }
-    const rows: Row[] = [];
-    for (const pane of busiest?.panes.values() ?? []) {
-      const row = this.spec.output(pane);
-      if (row !== null) rows.push(row);
-    }
-    if (busiest === undefined || rows.length === 0) return "no rows";
+    const total = (rows: Map<string, Row>): number => [...rows.values()].reduce((sum, r) => sum + Number(r[presentation.rank]), 0);
+    const busiest = [...this.windows].sort((a, b) => total(b[1]) - total(a[1]) || b[0] - a[0])[0];
+    if (busiest === undefined) return "no rows";
     const key = (row: Row) => rowKey(this.view.table, row);
-    rows.sort((a, b) => Number(b[presentation.rank]) - Number(a[presentation.rank]) || key(a).localeCompare(key(b)));
-    return `${formatTimestamp(busiest.start).slice(11, 19)}: ${rows.slice(0, 3).map(presentation.show).join("; ")}`;
+    const rows = [...busiest[1].values()].sort((a, b) => Number(b[presentation.rank]) - Number(a[presentation.rank]) || key(a).localeCompare(key(b)));
+    return `${formatTimestamp(busiest[0]).slice(11, 19)}: ${rows.slice(0, 3).map(presentation.show).join("; ")}`;
   }
 }
 
@@ -89,7 +75,7 @@ export class OttReport implements RunReport {
       top = new ViewTop(view);
       this.views.set(table, top);
     }
-    for (const pane of rows) top.add(pane as ViewPane);
+    for (const row of rows) top.add(row);
     top.prune();
   }
 

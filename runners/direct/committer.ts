@@ -95,7 +95,8 @@ export class Committer {
       const sum = totals.written.get(table) ?? { stored: 0, duplicates: 0 };
       totals.written.set(table, { stored: sum.stored + w.stored, duplicates: sum.duplicates + w.duplicates });
     }
-    for (const [table, rows] of tables) this.observe(table, rows);
+    // A merged table's observers see its merged rows, not the panes.
+    for (const [table, rows] of tables) this.observe(table, written.get(table)?.rows ?? rows);
     this.onCommit?.(totals);
   }
 }

@@ -1,12 +1,12 @@
 import { AtomicType, FieldType as BeamFieldType, Schema } from "apache-beam/proto/schema";
-import { stateTable, versionsTable } from "../../io/bigquery/tables";
+import { stateRow, stateTable, versionRow, versionsTable } from "../../io/bigquery/tables";
+import { nowMicros } from "../../io/sources/source";
 import { PIPELINES } from "../../pipelines/registry";
 import { jsonFields, rowKey } from "../../schemas/json";
 import { FieldSpec, FieldType, Row, TableSpec } from "../../schemas/table";
 import { MessageChunk } from "../../transforms/core/chunk";
 import { contentId } from "../../transforms/core/ids";
 import { registerModule } from "../../transforms/core/registry";
-import { utcDay } from "../../transforms/core/timestamp";
 
 /**
  * The edges of the graph on portable runners, as DoFns: Pub/Sub message data
@@ -22,7 +22,7 @@ import { utcDay } from "../../transforms/core/timestamp";
  */
 export function messageChunk(data: Uint8Array, context: { source: string }): MessageChunk {
   const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
-  return { kind: "messages", source: context.source, ids: [contentId(payload)], ackIds: [], payloads: [payload], receivedAt: Date.now() * 1000 };
+  return { kind: "messages", source: context.source, ids: [contentId(payload)], ackIds: [], payloads: [payload], receivedAt: nowMicros() };
 }
 
 /**
@@ -91,16 +91,16 @@ export function paneRows(panes: Row[], context: { pipeline: string; table: strin
   const spec = definition.tables.find((t) => t.name === context.table)!;
   const merge = definition.merges!.get(context.table)!;
   const target = mergedTables(spec)[context.part];
-  const version = Date.now() * 1000;
+  const version = nowMicros();
   const out: Row[] = [];
   for (const pane of panes) {
     const key = rowKey(spec, pane);
     if (context.part === "state") {
-      out.push(beamRow(target, { merge_key: key, merge_state: JSON.stringify(pane), merge_version: version, run_date: utcDay(version) }));
+      out.push(beamRow(target, stateRow(key, JSON.stringify(pane), version)));
       continue;
     }
     const row = merge.output(merge.merge([pane]));
-    if (row !== null) out.push(beamRow(target, { ...row, merge_key: key, merge_version: version }));
+    if (row !== null) out.push(beamRow(target, versionRow(row, key, version)));
   }
   return out;
 }

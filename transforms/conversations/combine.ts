@@ -45,7 +45,7 @@ function before(timeA: number, idA: string, timeB: number | null, idB: string | 
 }
 
 /** Merges `b` into `a` (a new object; neither input changes). */
-export function mergeTwo(a: ConversationAccumulator, b: ConversationAccumulator): ConversationAccumulator {
+function mergeTwo(a: ConversationAccumulator, b: ConversationAccumulator): ConversationAccumulator {
   const firstFromB = b.first_time !== null && before(b.first_time, b.first_id as string, a.first_time, a.first_id);
   const lastFromB = b.last_time !== null && (a.last_time === null || before(a.last_time, a.last_id as string, b.last_time, b.last_id));
   return {
