@@ -1,7 +1,9 @@
+import { mkdir, writeFile } from "fs/promises";
 import { join } from "path";
+import { commandLine } from "./parser";
 
-/** A generated file: its name in its directory and its text (cli/schemas.ts's GeneratedFile; no import, so no cycle). */
-interface GeneratedFile {
+/** A generated file: its name in its directory and its text. */
+export interface GeneratedFile {
   readonly name: string;
   readonly text: string;
 }
@@ -36,4 +38,20 @@ export function fileProblems(where: GeneratedDir, expected: readonly GeneratedFi
     if (!names.has(name)) problems.push(`${join(dir, name)} belongs to no ${where.owner}: remove it (or run ${command} after restoring its ${where.owner})`);
   }
   return problems;
+}
+
+/**
+ * The main of a generating command (`npm run schemas`, `npm run templates`):
+ * refuses arguments (it takes none), then writes every file into `dir` (from
+ * the repository root) and says so.
+ */
+export async function writeGeneratedFiles(argv: readonly string[], script: string, dir: string, files: readonly GeneratedFile[]): Promise<void> {
+  commandLine(argv, script, `$0\n\nRegenerates ${dir}/ from the code.`).strict().parseSync();
+  const root = join(__dirname, "..", "..");
+  await mkdir(join(root, dir), { recursive: true });
+  for (const file of files) {
+    const path = join(dir, file.name);
+    await writeFile(join(root, path), file.text);
+    process.stdout.write(`wrote ${path}\n`);
+  }
 }

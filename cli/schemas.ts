@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from "fs/promises";
 import { join } from "path";
 import { PIPELINES } from "../pipelines/registry";
 import { latestViewSql, stateTable, versionsTable } from "../io/bigquery/tables";
 import { BIGQUERY_MANIFEST_FILE, BigQueryObject, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName, VIEW_PLACEHOLDERS } from "../schemas/bigquery";
 import { TableSpec } from "../schemas/table";
 import { exitWithError } from "./errors";
-import { fileProblems } from "./generated-files";
+import { fileProblems, GeneratedFile, writeGeneratedFiles } from "./generated-files";
 
 /** Where the generated BigQuery schema files live, from the repository root. */
 export const BIGQUERY_SCHEMA_DIR = join("schemas", "bigquery");
@@ -50,12 +49,6 @@ export function bigQueryObjects(tables: readonly TableSpec[], merged: ReadonlySe
 /** What `npm run schemas` writes from: every pipeline's tables, the merged ones as the sink stores them. */
 export const schemaSource = (): BigQueryObject[] => bigQueryObjects(allTables(), mergedTableNames());
 
-/** A file `npm run schemas` writes into BIGQUERY_SCHEMA_DIR: its name there and its text. */
-export interface GeneratedFile {
-  readonly name: string;
-  readonly text: string;
-}
-
 /**
  * Every file of BIGQUERY_SCHEMA_DIR: one schema per table and view (a view's
  * for `bq` and readers: Terraform lets BigQuery infer it), and the manifest
@@ -80,14 +73,6 @@ export function schemaFileProblems(expected: readonly GeneratedFile[], present: 
  * tables.json from the table specs (for Terraform and `bq mk`); a merged table
  * is a view over its __versions and __state tables, as the BigQuery sink makes it.
  */
-async function main(): Promise<void> {
-  const root = join(__dirname, "..", "..");
-  await mkdir(join(root, BIGQUERY_SCHEMA_DIR), { recursive: true });
-  for (const file of generatedSchemaFiles(schemaSource())) {
-    const path = join(BIGQUERY_SCHEMA_DIR, file.name);
-    await writeFile(join(root, path), file.text);
-    process.stdout.write(`wrote ${path}\n`);
-  }
+if (require.main === module) {
+  writeGeneratedFiles(process.argv.slice(2), "npm run schemas --", BIGQUERY_SCHEMA_DIR, generatedSchemaFiles(schemaSource())).catch((error) => exitWithError(error, () => false));
 }
-
-if (require.main === module) main().catch((error) => exitWithError(error, () => false));

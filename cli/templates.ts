@@ -1,12 +1,10 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from "fs/promises";
 import { join } from "path";
 import { PipelineDefinition } from "../pipelines/definition";
 import { PIPELINES } from "../pipelines/registry";
 import { exitWithError } from "./errors";
 import { appliesTo, choicesOn, COMMON_OPTIONS, OptionSpec } from "./options";
-import { fileProblems } from "./generated-files";
-import { GeneratedFile } from "./schemas";
+import { fileProblems, GeneratedFile, writeGeneratedFiles } from "./generated-files";
 
 /**
  * Dataflow Flex Template metadata, one file per pipeline, generated from the
@@ -87,14 +85,6 @@ export function generatedTemplateFiles(): GeneratedFile[] {
 export const templateFileProblems = (present: ReadonlyMap<string, string>): string[] => fileProblems({ dir: TEMPLATES_DIR, command: "npm run templates", source: "the option specs", owner: "pipeline" }, generatedTemplateFiles(), present);
 
 /** `npm run templates`: writes templates/<pipeline>.json. */
-async function main(): Promise<void> {
-  const root = join(__dirname, "..", "..");
-  await mkdir(join(root, TEMPLATES_DIR), { recursive: true });
-  for (const file of generatedTemplateFiles()) {
-    const path = join(TEMPLATES_DIR, file.name);
-    await writeFile(join(root, path), file.text);
-    process.stdout.write(`wrote ${path}\n`);
-  }
+if (require.main === module) {
+  writeGeneratedFiles(process.argv.slice(2), "npm run templates --", TEMPLATES_DIR, generatedTemplateFiles()).catch((error) => exitWithError(error, () => false));
 }
-
-if (require.main === module) main().catch((error) => exitWithError(error, () => false));
