@@ -86,8 +86,8 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     portable: { choices: ["bigquery"], default: "bigquery" },
     description: "Where rows go: the DuckDB warehouse, one JSONL file per table, stdout, or BigQuery (--project, --dataset; the only sink on portable runners).",
   },
-  { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, runners: DIRECT, description: "DuckDB file of the warehouse (--sink=duckdb)." },
-  { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, runners: DIRECT, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
+  { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, runners: DIRECT, onlyWith: { option: "sink", value: "duckdb" }, description: "DuckDB file of the warehouse (--sink=duckdb)." },
+  { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, runners: DIRECT, onlyWith: { option: "sink", value: "jsonl" }, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
   {
     name: "project",
     type: "string",
@@ -103,7 +103,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
     onlyWith: { option: "sink", value: "bigquery" },
     description: "BigQuery dataset of the tables (--sink=bigquery); created when missing.",
   },
-  { name: "subscription", type: "string", description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
+  { name: "subscription", type: "string", onlyWith: { option: "source", value: "pubsub" }, description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
   {
     name: "streaming",
     type: "boolean",

@@ -31,7 +31,6 @@ function checkCombinations(args: ParsedArgs): void {
   const c = args.common;
   if (c.source === "pubsub" && c.input !== undefined) throw new UsageError("--input reads files; with --source=pubsub give --subscription instead");
   if (c.source !== "pubsub" && c.streaming) throw new UsageError("--streaming needs --source=pubsub (files and samples are bounded)");
-  if (c.source !== "pubsub" && c.subscription !== undefined) throw new UsageError("--subscription needs --source=pubsub");
   if (c.source === "pubsub" && TOPICS[args.pipeline.name] === undefined && c.subscription === undefined) {
     throw new UsageError(`--source=pubsub needs --subscription for ${args.pipeline.name}`);
   }

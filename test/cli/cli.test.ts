@@ -39,6 +39,8 @@ describe("pipeline CLI", () => {
       [["alerts", "--streaming=yes"], /--streaming is a switch: give it alone, or =true \/ =false, got "yes"/],
       [["alerts", "--source", "pubsub", "--input", "x.jsonl"], /--input reads files; with --source=pubsub give --subscription/],
       [["alerts", "--subscription", "s"], /--subscription needs --source=pubsub/],
+      [["alerts", "--sink", "jsonl", "--warehouse", "w.duckdb"], /--warehouse needs --sink=duckdb/],
+      [["alerts", "--outputDir", "out"], /--outputDir needs --sink=jsonl/],
       [["alerts", "--source", "kafka"], /--source must be one of file, pubsub/],
       [["alerts", "--source", "pubsub", "--maxBatch", "0"], /--maxBatch must be at least 1/],
     ];
