@@ -2,7 +2,7 @@ import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../io/sources/file-source";
 import { PubSubSource } from "../io/sources/pubsub-source";
 import { PubSubError, pubsubClient, subscriberApi } from "../io/pubsub/client";
-import { subscriptionPath, TOPICS } from "../io/pubsub/names";
+import { subscriptionOf } from "../io/pubsub/names";
 import { SUBSCRIPTION_SETTINGS } from "../io/pubsub/resources";
 import { Source, SourceError } from "../io/sources/source";
 import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
@@ -31,18 +31,14 @@ function checkCombinations(args: ParsedArgs): void {
   const c = args.common;
   if (c.source === "pubsub" && c.input !== undefined) throw new UsageError("--input reads files; with --source=pubsub give --subscription instead");
   if (c.source !== "pubsub" && c.streaming) throw new UsageError("--streaming needs --source=pubsub (files and samples are bounded)");
-  if (c.source === "pubsub" && TOPICS[args.pipeline.name] === undefined && c.subscription === undefined) {
-    throw new UsageError(`--source=pubsub needs --subscription for ${args.pipeline.name}`);
-  }
 }
 
 async function openSource(args: ParsedArgs): Promise<Source> {
   const { input, seed } = args.common;
   if (args.common.source === "pubsub") {
     const project = args.common.project as string;
-    const name = (args.common.subscription as string | undefined) ?? TOPICS[args.pipeline.name].subscription;
     return new PubSubSource(await subscriberApi(pubsubClient(project)), {
-      subscription: name.startsWith("projects/") ? name : subscriptionPath(project, name),
+      subscription: subscriptionOf(args.pipeline.name, project, args.common.subscription as string | undefined),
       maxBatch: args.common.maxBatch as number,
       batchWindowMs: args.common.batchWindowMs as number,
       streaming: args.common.streaming as boolean,

@@ -30,3 +30,9 @@ export const TOPICS: Record<string, PipelineTopics> = {
 
 export const topicPath = (project: string, topic: string): string => `projects/${project}/topics/${topic}`;
 export const subscriptionPath = (project: string, subscription: string): string => `projects/${project}/subscriptions/${subscription}`;
+
+/** The subscription a pipeline reads, as a full path: `given` (a name or a path), else the pipeline's own. */
+export function subscriptionOf(pipeline: string, project: string, given?: string): string {
+  const name = given ?? TOPICS[pipeline].subscription;
+  return name.startsWith("projects/") ? name : subscriptionPath(project, name);
+}

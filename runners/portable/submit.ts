@@ -6,7 +6,7 @@ import { PythonService, Service } from "apache-beam/utils/service";
 import { ParsedArgs } from "../../cli/args";
 import { UsageError } from "../../cli/errors";
 import { OptionValues, Runner } from "../../cli/options";
-import { subscriptionPath, TOPICS } from "../../io/pubsub/names";
+import { subscriptionOf } from "../../io/pubsub/names";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 
@@ -39,7 +39,6 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 export function checkPortable(args: ParsedArgs): void {
   const c = args.common;
   if (c.streaming === false) throw new UsageError(`--runner=${c.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is not possible`);
-  if (TOPICS[args.pipeline.name] === undefined && c.subscription === undefined) throw new UsageError(`--runner=${c.runner} needs --subscription for ${args.pipeline.name}`);
 }
 
 /** `<pipeline>-<UTC time>`: Dataflow's job name rule (lower case, digits, hyphens). */
@@ -78,9 +77,8 @@ export function sdkOptions(args: ParsedArgs, now: Date = new Date()): SdkOptions
 export function portableIo(args: ParsedArgs): PortableIo {
   const c = args.common;
   const project = c.project as string;
-  const name = (c.subscription as string | undefined) ?? TOPICS[args.pipeline.name].subscription;
   return {
-    subscription: name.startsWith("projects/") ? name : subscriptionPath(project, name),
+    subscription: subscriptionOf(args.pipeline.name, project, c.subscription as string | undefined),
     timestampAttribute: c.timestampAttribute as string | undefined,
     project,
     dataset: c.dataset as string,
