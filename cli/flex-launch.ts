@@ -18,7 +18,7 @@ const ALIASES: Record<string, string> = { machineType: "workerMachineType", maxW
 
 const camel = (name: string): string => name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
-export interface LaunchCommandLine {
+interface LaunchCommandLine {
   /** The CLI's arguments. */
   readonly argv: string[];
   /** Launcher options with no flag here, left out (reported on stderr, not fatal: the launch environment may grow). */

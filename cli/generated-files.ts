@@ -9,7 +9,7 @@ export interface GeneratedFile {
 }
 
 /** Where generated files live and what they are generated from, for the messages. */
-export interface GeneratedDir {
+interface GeneratedDir {
   readonly dir: string;
   /** What regenerates them. */
   readonly command: string;

@@ -22,7 +22,7 @@ export interface TemplateBuild {
 }
 
 /** gs://BUCKET/templates/<pipeline>.json, for a bucket given with or without gs:// */
-export const templatePath = (bucket: string, pipeline: string): string => `gs://${bucket.replace(/^gs:\/\//, "").replace(/\/+$/, "")}/templates/${templateFileName(pipeline)}`;
+const templatePath = (bucket: string, pipeline: string): string => `gs://${bucket.replace(/^gs:\/\//, "").replace(/\/+$/, "")}/templates/${templateFileName(pipeline)}`;
 
 /** gcloud's arguments, the metadata file relative to the repository root. */
 export function gcloudArgs(build: TemplateBuild): string[] {

@@ -15,7 +15,7 @@ import { fileProblems, GeneratedFile, writeGeneratedFiles } from "./generated-fi
 
 export const TEMPLATES_DIR = "templates";
 
-export interface TemplateParameter {
+interface TemplateParameter {
   name: string;
   label: string;
   helpText: string;
@@ -30,10 +30,10 @@ export interface TemplateMetadata {
 }
 
 /** Whether a flag is a template parameter: it applies on Dataflow and the launch environment does not set it. */
-export const isTemplateParameter = (spec: OptionSpec): boolean => spec.template !== "environment" && appliesTo(spec, "dataflow");
+const isTemplateParameter = (spec: OptionSpec): boolean => spec.template !== "environment" && appliesTo(spec, "dataflow");
 
 /** Every flag of a pipeline a template job takes as a parameter: the common ones, then the pipeline's. */
-export const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] => [...COMMON_OPTIONS, ...pipeline.options].filter(isTemplateParameter);
+const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] => [...COMMON_OPTIONS, ...pipeline.options].filter(isTemplateParameter);
 
 /** "bufferThresholdMs" -> "Buffer threshold ms" */
 const label = (name: string): string => {
@@ -66,7 +66,7 @@ function parameterOf(spec: OptionSpec): TemplateParameter {
   return parameter;
 }
 
-export function templateMetadata(pipeline: PipelineDefinition<unknown>): TemplateMetadata {
+function templateMetadata(pipeline: PipelineDefinition<unknown>): TemplateMetadata {
   return {
     name: `beam-video-analytics-${pipeline.name}`,
     description: `${pipeline.description}. Streaming from Pub/Sub into BigQuery (Apache Beam TypeScript SDK).`,

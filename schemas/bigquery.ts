@@ -1,4 +1,4 @@
-import { FieldSpec, FieldType, TableSpec } from "./table";
+import { FieldSpec, TableSpec } from "./table";
 
 /** A field of a BigQuery JSON schema file, as `bq mk --schema` and Terraform's `schema` read it. */
 export interface BigQueryField {
@@ -10,20 +10,11 @@ export interface BigQueryField {
   fields?: BigQueryField[];
 }
 
-const BIGQUERY_TYPES: Record<FieldType, string> = {
-  INT64: "INT64",
-  FLOAT64: "FLOAT64",
-  STRING: "STRING",
-  BOOL: "BOOL",
-  TIMESTAMP: "TIMESTAMP",
-  DATE: "DATE",
-  UUID: "STRING",
-  RECORD: "RECORD",
-};
 
+/** Field types are spelled as BigQuery spells them, but for UUID, a STRING there. */
 function bigQueryFields(fields: readonly FieldSpec[]): BigQueryField[] {
   return fields.map((f) => {
-    const field: BigQueryField = { name: f.name, type: BIGQUERY_TYPES[f.type], mode: f.mode, description: f.description };
+    const field: BigQueryField = { name: f.name, type: f.type === "UUID" ? "STRING" : f.type, mode: f.mode, description: f.description };
     if (f.fields) field.fields = bigQueryFields(f.fields);
     return field;
   });
@@ -59,7 +50,7 @@ export type BigQueryObject = { kind: "table"; table: TableSpec } | { kind: "view
  * what a BigQuery table needs beyond its columns, so Terraform declares every
  * table of the schema source without a hand-written list.
  */
-export interface BigQueryTableEntry {
+interface BigQueryTableEntry {
   kind: "table";
   name: string;
   description: string;

@@ -10,7 +10,7 @@ import { PassThroughClient } from "google-auth-library";
  */
 export const ENDPOINT_ENV = "BIGQUERY_API_ENDPOINT";
 
-export interface ClientSettings {
+interface ClientSettings {
   project: string;
   /** Overrides ENDPOINT_ENV. */
   endpoint?: string;

@@ -28,10 +28,10 @@ export interface BatchLimits {
 export const DEFAULT_LIMITS: BatchLimits = { maxRows: 500, maxBytes: 8_000_000 };
 
 /** Requests sent at once per write: BigQuery takes parallel inserts; the bound keeps memory and sockets in check. */
-export const PARALLEL_REQUESTS = 4;
+const PARALLEL_REQUESTS = 4;
 
 /** Cuts rows into requests within the limits, in order. A row over maxBytes goes alone (BigQuery judges it). */
-export function cutBatches(rows: readonly InsertRow[], limits: BatchLimits): InsertRow[][] {
+function cutBatches(rows: readonly InsertRow[], limits: BatchLimits): InsertRow[][] {
   const out: InsertRow[][] = [];
   let batch: InsertRow[] = [];
   let bytes = 0;

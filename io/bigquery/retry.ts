@@ -43,7 +43,7 @@ interface ApiErrorLike {
 }
 
 /** Whether a failed call may succeed if repeated. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const e = (error ?? {}) as ApiErrorLike;
   if (typeof e.code === "number") return RETRYABLE_STATUS.has(e.code) || e.code >= 500;
   if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return true;
@@ -71,7 +71,7 @@ export function describeError(error: unknown): string {
 }
 
 /** An attempt that got no answer in time. */
-export class AttemptTimeout extends Error {
+class AttemptTimeout extends Error {
   readonly name = "TimeoutError";
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);

@@ -26,7 +26,7 @@ export interface PortableIo {
 }
 
 /** BigQueryIO's table spec. */
-export const tableSpecOf = (io: PortableIo, table: string): string => `${io.project}:${io.dataset}.${table}`;
+const tableSpecOf = (io: PortableIo, table: string): string => `${io.project}:${io.dataset}.${table}`;
 
 /** Row-codes a collection of single rows for `table` and writes it with the SDK's cross-language BigQuery write. */
 async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, io: PortableIo): Promise<void> {
@@ -41,7 +41,7 @@ async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, io: Port
  * direct runner runs) -> per table, its rows -> the cross-language BigQuery
  * write. A merged table's panes go to its `__versions` and `__state` tables.
  */
-export async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
+async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
   const read = io.timestampAttribute === undefined ? { subscription: io.subscription } : { subscription: io.subscription, timestampAttribute: io.timestampAttribute };
   const messages = await root.applyAsync(beam.withName("ReadFromPubSub", readFromPubSub(read)));
   const chunks: beam.PCollection<RawChunk> = messages

@@ -20,7 +20,7 @@ const EMBEDDED_FLINK = ["[local]", "[auto]"];
 /** Flags that configure this program, not the job: not passed to the SDK. */
 const LOCAL_FLAGS = new Set(["runner", "expansionService", "source", "sink"]);
 
-export type SdkOptions = Record<string, string | number | boolean | string[]>;
+type SdkOptions = Record<string, string | number | boolean | string[]>;
 
 /** A step of a portable run that failed for a reason outside this program (a service down, a refusal): one line for the user. */
 export class PortableRunError extends Error {}
@@ -36,13 +36,13 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Flag combinations a portable run cannot take: checked before anything starts. */
-export function checkPortable(args: ParsedArgs): void {
+function checkPortable(args: ParsedArgs): void {
   const c = args.common;
   if (c.streaming === false) throw new UsageError(`--runner=${c.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is not possible`);
 }
 
 /** `<pipeline>-<UTC time>`: Dataflow's job name rule (lower case, digits, hyphens). */
-export function defaultJobName(pipeline: string, now: Date): string {
+function defaultJobName(pipeline: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${pipeline.replace(/[^a-z0-9]+/g, "-")}-${stamp}`;
 }
@@ -74,7 +74,7 @@ export function sdkOptions(args: ParsedArgs, now: Date = new Date()): SdkOptions
 }
 
 /** Where the graph reads and writes, from the flags. */
-export function portableIo(args: ParsedArgs): PortableIo {
+function portableIo(args: ParsedArgs): PortableIo {
   const c = args.common;
   const project = c.project as string;
   return {
@@ -87,7 +87,7 @@ export function portableIo(args: ParsedArgs): PortableIo {
 }
 
 /** Points the SDK at a given expansion service (address or jar) through its BEAM_SERVICE_OVERRIDES. */
-export function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env): void {
+function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env): void {
   const overrides = env.BEAM_SERVICE_OVERRIDES ? (JSON.parse(env.BEAM_SERVICE_OVERRIDES) as Record<string, string>) : {};
   overrides[GCP_EXPANSION_SERVICE] = where;
   env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
@@ -131,7 +131,7 @@ async function startedState(runner: PortableRunner, jobId: string): Promise<JobS
 }
 
 /** What a portable run reports: the job and the state it was seen in. */
-export interface PortableRunResult {
+interface PortableRunResult {
   readonly jobId?: string;
   readonly state: string;
 }
