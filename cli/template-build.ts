@@ -60,15 +60,14 @@ async function main(): Promise<void> {
   const build = parseTemplateBuild(process.argv.slice(2));
   const root = join(__dirname, "..", "..");
   // Building from a stale metadata file would publish parameters the CLI no longer has.
+  const expected = generatedTemplateFiles().filter((f) => f.name === templateFileName(build.pipeline));
   const present = new Map<string, string>();
-  for (const file of generatedTemplateFiles()) {
-    try {
-      present.set(file.name, readFileSync(join(root, TEMPLATES_DIR, file.name), "utf8"));
-    } catch {
-      // missing: reported below
-    }
+  try {
+    present.set(expected[0].name, readFileSync(join(root, TEMPLATES_DIR, expected[0].name), "utf8"));
+  } catch {
+    // missing: reported below
   }
-  const stale = templateFileProblems(present).find((p) => p.includes(templateFileName(build.pipeline)));
+  const stale = templateFileProblems(present, expected)[0];
   if (stale) throw new UsageError(stale);
   const args = gcloudArgs(build);
   process.stderr.write(`gcloud ${args.join(" ")}\n`);

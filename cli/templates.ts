@@ -81,8 +81,9 @@ export function generatedTemplateFiles(): GeneratedFile[] {
   return Object.values(PIPELINES).map((p) => ({ name: templateFileName(p.name), text: `${JSON.stringify(templateMetadata(p), null, 2)}\n` }));
 }
 
-/** Missing, stale or orphaned metadata files among `present` (the .json files of templates/). */
-export const templateFileProblems = (present: ReadonlyMap<string, string>): string[] => fileProblems({ dir: TEMPLATES_DIR, command: "npm run templates", source: "the option specs", owner: "pipeline" }, generatedTemplateFiles(), present);
+/** Missing, stale or orphaned metadata files among `present` (the .json files of templates/), against `expected` (all by default). */
+export const templateFileProblems = (present: ReadonlyMap<string, string>, expected: readonly GeneratedFile[] = generatedTemplateFiles()): string[] =>
+  fileProblems({ dir: TEMPLATES_DIR, command: "npm run templates", source: "the option specs", owner: "pipeline" }, expected, present);
 
 /** `npm run templates`: writes templates/<pipeline>.json. */
 if (require.main === module) {

@@ -54,22 +54,27 @@ export function npmPack(dir: string): string {
 
 const encoder = new TextEncoder();
 
-/** A staged file, as the SDK's own `fileArtifact` describes one. */
-function fileArtifact(path: string, roleUrn: string, role?: string): ArtifactInformation {
+/** A file to stage (path and digest, read once), as the SDK's own `fileArtifact` describes one. */
+function stagedFile(path: string): Uint8Array {
+  return ArtifactFilePayload.toBinary({ path: resolve(path), sha256: createHash("sha256").update(readFileSync(path)).digest("hex") });
+}
+
+function fileArtifact(file: Uint8Array, roleUrn: string, role?: string): ArtifactInformation {
   return ArtifactInformation.create({
     typeUrn: "beam:artifact:type:file:v1",
-    typePayload: ArtifactFilePayload.toBinary({ path: resolve(path), sha256: createHash("sha256").update(readFileSync(path)).digest("hex") }),
+    typePayload: file,
     roleUrn,
     rolePayload: role === undefined ? new Uint8Array() : encoder.encode(role),
   });
 }
 
-/** The npm packages a TypeScript worker installs before it starts: the project and apache-beam. */
+/** The npm packages a TypeScript worker installs before it starts: the project and apache-beam (staged in two roles, as the SDK does). */
 export function workerArtifacts(projectTarball: string, beamTarball: string): ArtifactInformation[] {
+  const beam = stagedFile(beamTarball);
   return [
-    fileArtifact(projectTarball, "beam:artifact:type:npm:v1"),
-    fileArtifact(beamTarball, "beam:artifact:type:npm_dep:v1", "apache-beam-unused"),
-    fileArtifact(beamTarball, "beam:artifact:type:npm:v1", "apache-beam"),
+    fileArtifact(stagedFile(projectTarball), "beam:artifact:type:npm:v1"),
+    fileArtifact(beam, "beam:artifact:type:npm_dep:v1", "apache-beam-unused"),
+    fileArtifact(beam, "beam:artifact:type:npm:v1", "apache-beam"),
   ];
 }
 
