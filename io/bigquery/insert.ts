@@ -1,6 +1,6 @@
 import { Table } from "@google-cloud/bigquery";
 import { Row } from "../../schemas/table";
-import { backoffMs, RetriesExhausted, RetryClock, RetryPolicy, withRetries } from "./retry";
+import { RetryableError, RetryClock, RetryPolicy, withRetries } from "./retry";
 
 /** A row of tabledata.insertAll: its JSON and the id BigQuery deduplicates retries by. */
 export interface InsertRow {
@@ -84,30 +84,25 @@ export async function insertRows(table: Table, name: string, rows: readonly Inse
 async function insertBatch(table: Table, name: string, batch: readonly InsertRow[], settings: InsertSettings): Promise<RefusedRow[]> {
   const refused: RefusedRow[] = [];
   let pending = batch;
-  let transientRounds = 0;
-  while (pending.length > 0) {
-    const sent = pending;
-    const response = await withRetries(`insertAll into ${name}`, settings.retry, settings.clock, async () => {
+  // One retry budget for the batch: failed requests and rows failing for a transient reason alike.
+  await withRetries(`insertAll into ${name}`, settings.retry, settings.clock, async () => {
+    while (pending.length > 0) {
+      const sent = pending;
       const answer = await table.request({ method: "POST", uri: "/insertAll", json: { skipInvalidRows: false, ignoreUnknownValues: false, rows: sent } });
-      return answer[0] as InsertAllResponse;
-    });
-    const again: InsertRow[] = [];
-    let transient: string | undefined;
-    for (const failure of response.insertErrors ?? []) {
-      const row = sent[failure.index];
-      const error = (failure.errors ?? [])[0] ?? {};
-      if (error.reason === "invalid") refused.push({ row, reason: error.reason, message: error.message ?? "", location: error.location });
-      else {
-        again.push(row);
-        if (error.reason !== "stopped") transient = `${error.reason}: ${error.message ?? ""}`;
+      const again: InsertRow[] = [];
+      let transient: string | undefined;
+      for (const failure of (answer[0] as InsertAllResponse).insertErrors ?? []) {
+        const row = sent[failure.index];
+        const error = (failure.errors ?? [])[0] ?? {};
+        if (error.reason === "invalid") refused.push({ row, reason: error.reason, message: error.message ?? "", location: error.location });
+        else {
+          again.push(row);
+          if (error.reason !== "stopped") transient = `${error.reason}: ${error.message ?? ""}`;
+        }
       }
+      pending = again;
+      if (transient !== undefined) throw new RetryableError(`rows failed with ${transient}`);
     }
-    if (transient !== undefined) {
-      transientRounds++;
-      if (transientRounds >= settings.retry.maxAttempts) throw new RetriesExhausted(`insertAll into ${name}`, transientRounds, new Error(`rows failed with ${transient}`));
-      await settings.clock.sleep(backoffMs(settings.retry, transientRounds, settings.clock.random));
-    }
-    pending = again;
-  }
+  });
   return refused;
 }

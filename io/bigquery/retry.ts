@@ -42,8 +42,12 @@ interface ApiErrorLike {
   message?: string;
 }
 
+/** What an attempt throws to be retried with backoff though the call itself succeeded (rows that failed for a transient reason). */
+export class RetryableError extends Error {}
+
 /** Whether a failed call may succeed if repeated. */
 function isTransient(error: unknown): boolean {
+  if (error instanceof RetryableError) return true;
   const e = (error ?? {}) as ApiErrorLike;
   if (typeof e.code === "number") return RETRYABLE_STATUS.has(e.code) || e.code >= 500;
   if (typeof e.code === "string" && NETWORK_CODES.has(e.code)) return true;
@@ -52,7 +56,7 @@ function isTransient(error: unknown): boolean {
 }
 
 /** The backoff before retry number `retry` (1-based): uniform in [0, min(max, initial * 2^(retry-1))). */
-export function backoffMs(policy: RetryPolicy, retry: number, random: () => number): number {
+function backoffMs(policy: RetryPolicy, retry: number, random: () => number): number {
   return random() * Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (retry - 1));
 }
 

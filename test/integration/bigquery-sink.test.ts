@@ -182,6 +182,21 @@ describe("BigQuery sink against the local BigQuery API server", function () {
     expect(server.insertAlls("video_playback_alerts")).to.have.length(POLICY.maxAttempts);
   });
 
+  it("retries rows failing for a transient reason within the batch's one retry budget", async () => {
+    const s = await openAlerts();
+    const rows = alertRows(10);
+    let failures = 2;
+    server.failRow = (table, row) => (table === "video_playback_alerts" && row.event_id === rows[3].event_id && failures-- > 0 ? "backendError" : undefined);
+    await s.write(batchOf("video_playback_alerts", rows));
+    expect(server.rows(PROJECT, DATASET, "video_playback_alerts").map((r) => r.event_id)).to.have.members(rows.map((r) => r.event_id));
+    expect(server.rows(PROJECT, DATASET, "video_playback_alerts")).to.have.length(rows.length);
+    expect(server.insertAlls("video_playback_alerts")).to.have.length(3);
+    server.failRow = (table) => (table === "video_playback_alerts" ? "backendError" : undefined);
+    const error = await s.write(batchOf("video_playback_alerts", alertRows(12).slice(10))).then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.match(/insertAll into .* failed after 4 attempts: rows failed with backendError/);
+    expect(server.insertAlls("video_playback_alerts")).to.have.length(3 + POLICY.maxAttempts);
+  });
+
   it("does not retry what cannot succeed (403 accessDenied)", async () => {
     const s = await openAlerts();
     server.inject(isInsertAll("video_playback_alerts"), 1, { status: 403, reason: "accessDenied", message: "Access Denied: Table" });

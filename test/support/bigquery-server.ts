@@ -131,6 +131,8 @@ export class BigQueryServer {
   readonly tables = new Map<string, StoredTable>();
   /** Rows this returns a message for are refused as `invalid` with it (beside the schema checks). */
   rejectRow?: (table: string, row: Record<string, unknown>) => string | undefined;
+  /** A row-level error other than `invalid` (its reason, e.g. backendError) for the rows it names; the request's other rows are `stopped`. */
+  failRow?: (table: string, row: Record<string, unknown>) => string | undefined;
   private faults: FaultRule[] = [];
   private queries = new Map<string, { fields: SchemaField[]; rows: Record<string, unknown>[] }>();
   private server?: Server;
@@ -272,6 +274,8 @@ export class BigQueryServer {
       if (problem?.message.startsWith("no such field") && body.ignoreUnknownValues) problem = undefined;
       const injected = this.rejectRow?.(table.resource.tableReference.tableId, row.json);
       if (!problem && injected) problem = { reason: "invalid", location: "", message: injected };
+      const failed = this.failRow?.(table.resource.tableReference.tableId, row.json);
+      if (!problem && failed) problem = { reason: failed, location: "", message: "row failed" };
       if (problem) insertErrors.push({ index, errors: [problem] });
     });
     const refused = new Set(insertErrors.map((e) => e.index));
