@@ -71,12 +71,14 @@ export function tableResource(table: TableSpec): Record<string, unknown> {
 
 const quoted = (project: string, dataset: string, table: string): string => `\`${project}.${dataset}.${table}\``;
 
+/** Keeps the latest version of each key (of a versions or state log). */
+const LATEST_PER_KEY = "WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY merge_key ORDER BY merge_version DESC) = 1";
+
 /** The latest version of each key, with the table's own columns only. */
 export function latestViewSql(project: string, dataset: string, table: TableSpec): string {
   const columns = table.fields.map((f) => f.name).join(", ");
   return (
-    `SELECT ${columns} FROM ${quoted(project, dataset, versionsTableName(table))} ` +
-    `WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY merge_key ORDER BY merge_version DESC) = 1`
+    `SELECT ${columns} FROM ${quoted(project, dataset, versionsTableName(table))} ${LATEST_PER_KEY}`
   );
 }
 
@@ -84,9 +86,9 @@ export function viewResource(project: string, dataset: string, table: TableSpec)
   return { description: table.description, view: { query: latestViewSql(project, dataset, table), useLegacySql: false } };
 }
 
-/** The statement that reads a merged table's stored states back (every version; the sink keeps the latest). */
+/** The statement that reads a merged table's stored states back: the latest of each key. */
 export function statesQuery(project: string, dataset: string, table: TableSpec): string {
-  return `SELECT merge_key, merge_state, merge_version FROM ${quoted(project, dataset, stateTableName(table))}`;
+  return `SELECT merge_key, merge_state FROM ${quoted(project, dataset, stateTableName(table))} ${LATEST_PER_KEY}`;
 }
 
 /** BigQuery reports legacy type names and may omit NULLABLE: compare on one spelling. */

@@ -134,15 +134,7 @@ export class BigQuerySink implements Sink {
     } catch (error) {
       throw new SinkError(`BigQuery: reading the states of ${spec.name} failed: ${describeError(error)}`);
     }
-    const latest = new Map<string, { version: number; state: string }>();
-    for (const row of rows) {
-      const version = Number(row.merge_version);
-      const before = latest.get(row.merge_key!);
-      if (before === undefined || version > before.version) latest.set(row.merge_key!, { version, state: row.merge_state! });
-    }
-    const states = new Map<string, string>();
-    for (const [key, entry] of latest) states.set(key, entry.state);
-    return states;
+    return new Map(rows.map((row) => [row.merge_key!, row.merge_state!] as const));
   }
 
   async write(batch: TableBatch): Promise<WriteResult> {

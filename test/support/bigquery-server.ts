@@ -13,7 +13,9 @@ import { AddressInfo } from "net";
  *   table already saw are dropped (BigQuery's dedup is best-effort for about a
  *   minute; here it always applies);
  * - jobs.query / jobs.getQueryResults for one statement shape only,
- *   `SELECT col, ... FROM \`project.dataset.table\``, paged by maxResults.
+ *   `SELECT col, ... FROM \`project.dataset.table\``, optionally followed by
+ *   `WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) = 1`
+ *   (the latest row per k), paged by maxResults.
  *   Anything else is answered 400 invalidQuery, so the sink cannot rely on SQL
  *   this double only pretends to run.
  *
@@ -297,7 +299,7 @@ export class BigQueryServer {
 
   private query(project: string, body: any): unknown {
     if (body?.useLegacySql !== false) throw new HttpError(400, "invalidQuery", "the local server runs GoogleSQL only (useLegacySql: false)");
-    const match = String(body.query).match(/^SELECT ((?:\w+, )*\w+) FROM `([\w-]+)\.(\w+)\.(\w+)`$/);
+    const match = String(body.query).match(/^SELECT ((?:\w+, )*\w+) FROM `([\w-]+)\.(\w+)\.(\w+)`(?: WHERE TRUE QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY (\w+) ORDER BY (\w+) DESC\) = 1)?$/);
     if (!match) throw new HttpError(400, "invalidQuery", `the local server does not execute: ${body.query}`);
     const table = this.table(match[2], match[3], match[4]);
     const names = match[1].split(", ");
@@ -307,7 +309,17 @@ export class BigQueryServer {
       return field;
     });
     const jobId = `job_${++this.jobs}`;
-    this.queries.set(jobId, { fields, rows: table.rows.map((r) => ({ ...r })) });
+    let rows = table.rows;
+    const partition = match[5], order = match[6];
+    if (partition !== undefined) {
+      const latest = new Map<unknown, Record<string, unknown>>();
+      for (const row of rows) {
+        const seen = latest.get(row[partition]);
+        if (seen === undefined || Number(row[order]) > Number(seen[order])) latest.set(row[partition], row);
+      }
+      rows = [...latest.values()];
+    }
+    this.queries.set(jobId, { fields, rows: rows.map((r) => ({ ...r })) });
     return this.queryResults(project, jobId, { maxResults: body.maxResults === undefined ? "" : String(body.maxResults) });
   }
 
