@@ -44,6 +44,8 @@ export interface OptionSpec {
    * ...) and the launcher passes it on, or the launcher image sets it.
    */
   readonly template?: "environment";
+  /** Configures this program, not the job: portable runners do not pass it to the SDK. */
+  readonly local?: true;
 }
 
 /** Where a pipeline runs: Beam's direct runner in this process, or a portable runner (runners/portable/). */
@@ -63,6 +65,7 @@ export type OptionValues = Record<string, string | number | boolean | undefined>
 export const COMMON_OPTIONS: readonly OptionSpec[] = [
   {
     name: "runner",
+    local: true,
     type: "string",
     default: "direct",
     choices: RUNNERS,
@@ -71,6 +74,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   },
   {
     name: "source",
+    local: true,
     type: "string",
     default: "file",
     choices: ["file", "pubsub"],
@@ -80,6 +84,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "input", type: "string", runners: DIRECT, description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
   {
     name: "sink",
+    local: true,
     type: "string",
     default: "duckdb",
     choices: ["duckdb", "jsonl", "stdout", "bigquery"],
@@ -156,6 +161,7 @@ export const COMMON_OPTIONS: readonly OptionSpec[] = [
   { name: "flinkMaster", type: "string", default: "[auto]", runners: ["flink"], template: "environment", description: "flink: the Flink master (host:port); [auto]: the job server's own (with --jobEndpoint), or an embedded Flink in this process; [local]: embedded." },
   {
     name: "expansionService",
+    local: true,
     type: "string",
     runners: PORTABLE_RUNNERS,
     template: "environment",

@@ -5,7 +5,7 @@ import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
 import { PythonService, Service } from "apache-beam/utils/service";
 import { ParsedArgs } from "../../cli/args";
 import { UsageError } from "../../cli/errors";
-import { OptionValues, Runner } from "../../cli/options";
+import { COMMON_OPTIONS, OptionValues, Runner } from "../../cli/options";
 import { subscriptionOf } from "../../io/pubsub/names";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
@@ -17,8 +17,7 @@ export const DATAFLOW_JOB_SERVICE = "apache_beam.runners.dataflow.dataflow_job_s
 /** Flink masters for which the SDK runs the workers in this process (LOOPBACK). */
 const EMBEDDED_FLINK = ["[local]", "[auto]"];
 
-/** Flags that configure this program, not the job: not passed to the SDK. */
-const LOCAL_FLAGS = new Set(["runner", "expansionService", "source", "sink"]);
+const LOCAL_FLAGS = new Set(COMMON_OPTIONS.filter((o) => o.local).map((o) => o.name));
 
 type SdkOptions = Record<string, string | number | boolean | string[]>;
 
