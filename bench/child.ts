@@ -20,7 +20,7 @@ import { decodeOttEvent } from "../transforms/ott/events";
 import { admitEvent, arrivalRun } from "../transforms/ott/arrival";
 import { addEvent, built, newBuilder, TallyBuilder } from "../transforms/ott/tally";
 import { OTT_VIEWS } from "../transforms/ott/views";
-import { utcDay } from "../transforms/core/timestamp";
+import { utcDay } from "../schemas/timestamp";
 
 /**
  * One measured run, in its own process so its peak RSS is its own. Prints one

@@ -6,7 +6,7 @@ import { commandLine } from "../cli/parser";
 import { OptionSpec, OptionValues, pickOptions, yargsOption } from "../cli/options";
 import { PubSubError, pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
-import { parseTimestamp } from "../transforms/core/timestamp";
+import { parseTimestamp } from "../schemas/timestamp";
 import { Random } from "./generators/random";
 import { KINDS } from "./kinds";
 import { paced, replay, Scheduled } from "./schedule";

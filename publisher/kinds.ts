@@ -1,5 +1,5 @@
 import { TOPICS } from "../io/pubsub/names";
-import { formatTimestamp, parseTimestamp } from "../transforms/core/timestamp";
+import { formatTimestamp, parseTimestamp } from "../schemas/timestamp";
 import { ConversationGenerator } from "./generators/conversations";
 import { OttGenerator } from "./generators/ott";
 import { PlaybackGenerator } from "./generators/playback";

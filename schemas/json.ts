@@ -1,5 +1,5 @@
 import { FieldSpec, Row, TableSpec } from "./table";
-import { formatDate, formatTimestamp } from "../transforms/core/timestamp";
+import { formatDate, formatTimestamp } from "./timestamp";
 
 /**
  * A row as JSON text-friendly values: TIMESTAMP as RFC 3339 UTC, DATE as

@@ -1,6 +1,6 @@
 import { bigQuerySchema, BigQueryField } from "../../schemas/bigquery";
 import { FieldSpec, Row, TableSpec } from "../../schemas/table";
-import { utcDay } from "../../transforms/core/timestamp";
+import { utcDay } from "../../schemas/timestamp";
 
 /**
  * BigQuery table resources derived from the schema source (schemas/*.ts):

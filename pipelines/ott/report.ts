@@ -1,7 +1,7 @@
 import { formatCount } from "../../cli/format";
 import { RunReport, SummaryLine } from "../definition";
 import { Row } from "../../schemas/table";
-import { formatTimestamp } from "../../transforms/core/timestamp";
+import { formatTimestamp } from "../../schemas/timestamp";
 import { OTT_VIEWS, OttView } from "../../transforms/ott/views";
 import { rowKey } from "../../schemas/json";
 

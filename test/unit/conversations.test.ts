@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { CustomerCourierConversation } from "../../schemas/conversations";
-import { formatDate, formatTimestamp } from "../../transforms/core/timestamp";
+import { formatDate, formatTimestamp } from "../../schemas/timestamp";
 import { isRejection, Rejection } from "../../transforms/core/validate";
 import { ConversationAccumulator, conversationCombineFn, conversationRow, conversationsOfChunk } from "../../transforms/conversations/combine";
 import { ConversationRecord, decodeConversationRecord } from "../../transforms/conversations/records";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { PlaybackEvent } from "../../schemas/playback";
 import { isRejection, Rejection } from "../../transforms/core/validate";
 import { decodePlaybackEvent, detectAlerts, isPlaybackAlert } from "../../transforms/playback/alerts";
-import { parseTimestamp } from "../../transforms/core/timestamp";
+import { parseTimestamp } from "../../schemas/timestamp";
 
 const good = {
   event_id: 123456, session_id: 7, user_id: 32, movie_id: 15, event_type: "buffer",

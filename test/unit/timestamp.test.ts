@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { formatDate, formatTimestamp, parseTimestamp, utcDay } from "../../transforms/core/timestamp";
+import { formatDate, formatTimestamp, parseTimestamp, utcDay } from "../../schemas/timestamp";
 
 const micros = (iso: string): number => Date.parse(iso) * 1000;
 

@@ -1,7 +1,7 @@
 import { registerModule } from "../core/registry";
 import { CustomerCourierConversation } from "../../schemas/conversations";
 import { Row } from "../../schemas/table";
-import { utcDay } from "../core/timestamp";
+import { utcDay } from "../../schemas/timestamp";
 import { sortedUnion } from "../core/sorted";
 import { ConversationRecord, isMessage } from "./records";
 

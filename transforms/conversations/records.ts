@@ -1,7 +1,7 @@
 import { registerModule } from "../core/registry";
 import { contentId } from "../core/ids";
 import { chatMessageFields, ChatMessage, ConversationMessage, orderEventFields, OrderEvent, OrderRow, SenderRole } from "../../schemas/conversations";
-import { utcDay } from "../core/timestamp";
+import { utcDay } from "../../schemas/timestamp";
 import { isRejection, normalizeRow, reject, Rejection } from "../core/validate";
 
 /** One input line of seed 004, decoded: a chat message or an order event, as the rows they become. */

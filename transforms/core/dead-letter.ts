@@ -1,7 +1,7 @@
 import { registerModule } from "./registry";
 import { DeadLetter } from "../../schemas/dead-letter";
 import { contentId } from "./ids";
-import { utcDay } from "./timestamp";
+import { utcDay } from "../../schemas/timestamp";
 import { Rejection } from "./validate";
 
 /** A dead-letter row for a rejected record. Its id is stable across re-reads of the same record. */

@@ -1,6 +1,6 @@
 import { registerModule } from "./registry";
 import { FieldSpec, Row, Value } from "../../schemas/table";
-import { parseTimestamp } from "./timestamp";
+import { parseTimestamp } from "../../schemas/timestamp";
 
 /** Why a record was rejected: a stable code for grouping and a sentence for people. */
 export interface Rejection {

@@ -1,6 +1,6 @@
 import { registerModule } from "../core/registry";
 import { OttEvent } from "../../schemas/ott";
-import { formatTimestamp } from "../core/timestamp";
+import { formatTimestamp } from "../../schemas/timestamp";
 import { reject, Rejection } from "../core/validate";
 
 export interface ArrivalParams {

@@ -1,7 +1,7 @@
 import { registerModule } from "../core/registry";
 import { OttEvent, ottEventFields, SEED003_EVENT_TYPES, seed003Fields, userEvents } from "../../schemas/ott";
 import { Row } from "../../schemas/table";
-import { utcDay } from "../core/timestamp";
+import { utcDay } from "../../schemas/timestamp";
 import { isRejection, normalizeRow, project, reject, Rejection } from "../core/validate";
 
 /** Event types that end a viewing stint: the ones whose watch time counts. */

@@ -8,7 +8,7 @@ import { fixedWindows, slidingWindows } from "apache-beam/transforms/windowings"
 import { IntervalWindow } from "apache-beam/values";
 import { OttEvent } from "../../schemas/ott";
 import { Row } from "../../schemas/table";
-import { utcDay } from "../core/timestamp";
+import { utcDay } from "../../schemas/timestamp";
 import { addEvent, built, mergeTallies, newBuilder, Tally, TallyBuilder } from "./tally";
 import { OTT_VIEWS, OttView } from "./views";
 

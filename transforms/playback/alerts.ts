@@ -1,6 +1,6 @@
 import { registerModule } from "../core/registry";
 import { PlaybackAlert, PlaybackEvent, playbackEventFields, videoPlaybackAlerts } from "../../schemas/playback";
-import { utcDay } from "../core/timestamp";
+import { utcDay } from "../../schemas/timestamp";
 import { normalizeRow, project, Rejection } from "../core/validate";
 
 export const DEFAULT_BUFFER_THRESHOLD_MS = 4000;

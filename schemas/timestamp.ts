@@ -1,4 +1,4 @@
-import { registerModule } from "./registry";
+import { registerModule } from "../transforms/core/registry";
 
 /**
  * Event-time parsing and formatting. Timestamps are epoch microseconds (exact
@@ -97,4 +97,4 @@ export function formatDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
 
-registerModule("transforms/core/timestamp", module.exports);
+registerModule("schemas/timestamp", module.exports);
