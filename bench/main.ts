@@ -4,10 +4,10 @@ import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import yargs from "yargs";
 import { formatCount } from "../cli/format";
-import { PlaybackGenerator } from "../publisher/generators/playback";
+import { PlaybackGenerator } from "../samples/playback";
 import { streamingBenchmark } from "./streaming";
-import { CONVERSATIONS_START_MICROS, ConversationGenerator } from "../publisher/generators/conversations";
-import { OTT_START_MICROS, OttGenerator } from "../publisher/generators/ott";
+import { CONVERSATIONS_START_MICROS, ConversationGenerator } from "../samples/conversations";
+import { OTT_START_MICROS, OttGenerator } from "../samples/ott";
 
 interface Measured {
   label: string;

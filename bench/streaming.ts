@@ -10,7 +10,7 @@ import { DuckDbSink } from "../io/sinks/duckdb-sink";
 import { PubSubSource } from "../io/sources/pubsub-source";
 import { alertsPipeline } from "../pipelines/alerts/pipeline";
 import { RowObserver } from "../pipelines/definition";
-import { PlaybackGenerator } from "../publisher/generators/playback";
+import { PlaybackGenerator } from "../samples/playback";
 import { drive } from "../runners/direct/driver";
 import { inlineExecutor } from "../runners/direct/inline-executor";
 import { Row } from "../schemas/table";

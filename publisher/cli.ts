@@ -7,7 +7,7 @@ import { OptionSpec, OptionValues, pickOptions, yargsOption } from "../cli/optio
 import { PubSubError, pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { parseTimestamp } from "../schemas/timestamp";
-import { Random } from "./generators/random";
+import { Random } from "../samples/random";
 import { KINDS } from "./kinds";
 import { paced, replay, Scheduled } from "./schedule";
 import { LinesOutput, PublisherOutput, PubSubOutput } from "./outputs";

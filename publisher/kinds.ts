@@ -1,8 +1,8 @@
 import { TOPICS } from "../io/pubsub/names";
 import { formatTimestamp, parseTimestamp } from "../schemas/timestamp";
-import { ConversationGenerator } from "./generators/conversations";
-import { OttGenerator } from "./generators/ott";
-import { PlaybackGenerator } from "./generators/playback";
+import { ConversationGenerator } from "../samples/conversations";
+import { OttGenerator } from "../samples/ott";
+import { PlaybackGenerator } from "../samples/playback";
 
 export interface GeneratorSettings {
   seed: number;

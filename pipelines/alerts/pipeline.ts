@@ -6,7 +6,7 @@ import { PlaybackEvent, videoPlaybackAlerts } from "../../schemas/playback";
 import { parseRecords } from "../../transforms/core/parse-records";
 import { DEFAULT_BUFFER_THRESHOLD_MS, decodePlaybackEvent, detectAlerts } from "../../transforms/playback/alerts";
 import { GeneratedSource } from "../../io/sources/generated-source";
-import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { PlaybackGenerator } from "../../samples/playback";
 import { AlertsReport } from "./report";
 
 export interface AlertsOptions {

@@ -9,7 +9,7 @@ import { parseRecords } from "../../transforms/core/parse-records";
 import { ConversationAccumulator, conversationCombineFn, conversationRow, conversationsOfChunk } from "../../transforms/conversations/combine";
 import { ConversationRecord, decodeConversationRecord, isMessage } from "../../transforms/conversations/records";
 import { GeneratedSource } from "../../io/sources/generated-source";
-import { ConversationGenerator } from "../../publisher/generators/conversations";
+import { ConversationGenerator } from "../../samples/conversations";
 import { ConversationsReport } from "./report";
 
 export interface ConversationsOptions {

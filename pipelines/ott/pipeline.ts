@@ -8,7 +8,7 @@ import { admitEvent, arrivalRun } from "../../transforms/ott/arrival";
 import { OTT_VIEWS } from "../../transforms/ott/views";
 import { mergeSpecOf, windowedView } from "../../transforms/ott/windowed-view";
 import { GeneratedSource } from "../../io/sources/generated-source";
-import { OTT_START_MICROS, OttGenerator } from "../../publisher/generators/ott";
+import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
 import { OttReport } from "./report";
 
 export interface OttOptions {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { existsSync } from "fs";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { PlaybackGenerator } from "../../samples/playback";
 import { spawnSync } from "child_process";
 import { query, ROOT, runCli, summaryLine, tempDir } from "../helpers";
 

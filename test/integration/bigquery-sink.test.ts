@@ -7,7 +7,7 @@ import { TableBatch } from "../../io/sinks/sink";
 import { Source } from "../../io/sources/source";
 import { alertsPipeline } from "../../pipelines/alerts/pipeline";
 import { PIPELINES } from "../../pipelines/registry";
-import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { PlaybackGenerator } from "../../samples/playback";
 import { drive } from "../../runners/direct/driver";
 import { inlineExecutor } from "../../runners/direct/inline-executor";
 import { bigQuerySchema } from "../../schemas/bigquery";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync } from "fs";
 import { join } from "path";
-import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { PlaybackGenerator } from "../../samples/playback";
 import { query, runCli, summaryLine, tempDir, writeLines } from "../helpers";
 
 /** The alert rule written out independently of the pipeline's code, as the oracle: alert ids, one per alerting line. */

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "fs";
 import { join } from "path";
-import { ConversationGenerator } from "../../publisher/generators/conversations";
-import { Random } from "../../publisher/generators/random";
+import { ConversationGenerator } from "../../samples/conversations";
+import { Random } from "../../samples/random";
 import { ORDER_66096282, ORDER_77656162 } from "../fixtures-conversations";
 import { query, ROOT, runCli, tempDir, writeLines } from "../helpers";
 

@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { join } from "path";
 import { ottPipeline, OttOptions } from "../../pipelines/ott/pipeline";
-import { OTT_START_MICROS, OttGenerator } from "../../publisher/generators/ott";
+import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
 import { GeneratedSource } from "../../io/sources/generated-source";
-import { Random } from "../../publisher/generators/random";
+import { Random } from "../../samples/random";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { drive } from "../../runners/direct/driver";
 import { inlineExecutor } from "../../runners/direct/inline-executor";

@@ -4,8 +4,8 @@ import { formatDate, formatTimestamp } from "../../schemas/timestamp";
 import { isRejection, Rejection } from "../../transforms/core/validate";
 import { ConversationAccumulator, conversationCombineFn, conversationRow, conversationsOfChunk } from "../../transforms/conversations/combine";
 import { ConversationRecord, decodeConversationRecord } from "../../transforms/conversations/records";
-import { ConversationGenerator } from "../../publisher/generators/conversations";
-import { Random } from "../../publisher/generators/random";
+import { ConversationGenerator } from "../../samples/conversations";
+import { Random } from "../../samples/random";
 import { ORDER_66096282, ORDER_77656162 } from "../fixtures-conversations";
 
 const RECEIVED = Date.UTC(2024, 1, 1, 12) * 1000;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { PlaybackGenerator } from "../../publisher/generators/playback";
+import { PlaybackGenerator } from "../../samples/playback";
 import { isRejection } from "../../transforms/core/validate";
 import { decodePlaybackEvent } from "../../transforms/playback/alerts";
 

@@ -1,4 +1,4 @@
-import { formatTimestamp } from "../../schemas/timestamp";
+import { formatTimestamp } from "../schemas/timestamp";
 import { Random } from "./random";
 
 const CITIES = ["MAD", "ROM", "TOK", "BCN", "LIS", "PAR", "MIL", "BER", "WAW", "IST"] as const;

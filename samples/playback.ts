@@ -1,4 +1,4 @@
-import { formatTimestamp } from "../../schemas/timestamp";
+import { formatTimestamp } from "../schemas/timestamp";
 import { Random } from "./random";
 
 /** Seed 000's cities and ISPs, with how much each one adds to buffering (1 = typical). */

@@ -1,4 +1,4 @@
-import { formatTimestamp } from "../../schemas/timestamp";
+import { formatTimestamp } from "../schemas/timestamp";
 import { Random } from "./random";
 
 /** Seed 003's catalog: 20 titles across movies, episodes, documentaries and specials, with seed 002's genre and maturity rating. */
