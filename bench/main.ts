@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from "fs";
 import { cpus, tmpdir, totalmem } from "os";
 import { join } from "path";
 import yargs from "yargs";
-import { formatCount } from "../cli/format";
+import { formatCount } from "../pipelines/format";
 import { PlaybackGenerator } from "../samples/playback";
 import { streamingBenchmark } from "./streaming";
 import { CONVERSATIONS_START_MICROS, ConversationGenerator } from "../samples/conversations";

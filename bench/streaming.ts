@@ -1,5 +1,5 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
-import { formatCount } from "../cli/format";
+import { formatCount } from "../pipelines/format";
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";

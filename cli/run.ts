@@ -19,7 +19,7 @@ import { WorkerPool } from "../runners/direct/worker-pool";
 import { PortableRunError, runPortable } from "../runners/portable/submit";
 import { ParsedArgs } from "./args";
 import { UsageError } from "./errors";
-import { formatCount } from "./format";
+import { formatCount } from "../pipelines/format";
 import { isPortable } from "./options";
 import { DeadLetterTally, renderSummary } from "./summary";
 

@@ -1,5 +1,5 @@
 import { PipelineDefinition, RunReport, SummaryLine } from "../pipelines/definition";
-import { formatCount } from "./format";
+import { formatCount } from "../pipelines/format";
 import { deadLetter, DeadLetter } from "../schemas/dead-letter";
 import { Row } from "../schemas/table";
 import { COUNTERS } from "../transforms/core/parse-records";

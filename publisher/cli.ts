@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFile } from "fs/promises";
 import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/errors";
-import { formatCount } from "../cli/format";
+import { formatCount } from "../pipelines/format";
 import { commandLine } from "../cli/parser";
 import { OptionSpec, OptionValues, pickOptions, yargsOption } from "../cli/options";
 import { PubSubError, pubsubClient } from "../io/pubsub/client";

@@ -1,4 +1,4 @@
-import { formatCount } from "../../cli/format";
+import { formatCount } from "../format";
 import { RunReport, SummaryLine } from "../definition";
 import { PlaybackAlert, videoPlaybackAlerts } from "../../schemas/playback";
 import { Row } from "../../schemas/table";
