@@ -3,7 +3,7 @@ import { PIPELINES } from "../pipelines/registry";
 import { parseArgs } from "./args";
 import { exitWithError, UsageError } from "./errors";
 import { COMMON_OPTIONS } from "./options";
-import { isExpectedError, runPipeline } from "./run";
+import { isExpectedError, runPipeline } from "../runners/direct/run";
 
 /**
  * The Flex Template launcher's entry point (templates/launcher.py execs it).
