@@ -1,7 +1,7 @@
 import { createReadStream } from "fs";
 import { createInterface } from "readline";
 import { parseArgs } from "../cli/args";
-import { runPipeline } from "../runners/direct/run";
+import { runPipeline } from "../cli/run";
 import { DuckDbSink } from "../io/sinks/duckdb-sink";
 import { deadLetter } from "../schemas/dead-letter";
 import { videoPlaybackAlerts } from "../schemas/playback";

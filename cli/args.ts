@@ -1,13 +1,16 @@
 import { Argv } from "yargs";
-import { PipelineDefinition } from "../pipelines/definition";
+import { RunnablePipeline } from "../pipelines/definition";
+import { OptionValues } from "../pipelines/options";
 import { PIPELINES } from "../pipelines/registry";
+import { COMMON_OPTIONS, RunSettings } from "../runners/settings";
 import { UsageError } from "./errors";
 import { commandLine } from "./parser";
-import { COMMON_OPTIONS, OptionValues, pickOptions, yargsOption } from "./options";
+import { pickOptions, yargsOption } from "./options";
 
 export interface ParsedArgs {
-  pipeline: PipelineDefinition<any>;
-  common: OptionValues;
+  pipeline: RunnablePipeline<OptionValues>;
+  /** The common flags: where and how the pipeline runs. */
+  settings: RunSettings;
   /** The pipeline's own options, by name: the `Options` its graph is expanded with. */
   options: OptionValues;
 }
@@ -54,5 +57,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | "help" {
   const name = positional[0];
   const pipeline = PIPELINES[name];
   if (pipeline === undefined) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
-  return { pipeline, common: pickOptions(COMMON_OPTIONS, parsed), options: pickOptions(pipeline.options, parsed) };
+  // pickOptions checked every value against the specs RunSettings is inferred from, with the same rules.
+  const settings = pickOptions(COMMON_OPTIONS, parsed) as RunSettings;
+  return { pipeline, settings, options: pickOptions(pipeline.options, parsed) };
 }

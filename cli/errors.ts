@@ -1,3 +1,5 @@
+import { SettingsError } from "../runners/settings";
+
 /** A bad command line: printed as one line, exit code 2. */
 export class UsageError extends Error {}
 
@@ -7,7 +9,8 @@ export class UsageError extends Error {}
  */
 export function exitWithError(error: unknown, expected: (e: Error) => boolean): never {
   const e = error instanceof Error ? error : new Error(String(error));
-  if (e instanceof UsageError) {
+  // Settings a runner refuses come from the command line too.
+  if (e instanceof UsageError || e instanceof SettingsError) {
     process.stderr.write(`error: ${e.message} (see --help)\n`);
     process.exit(2);
   }

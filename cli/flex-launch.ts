@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { PIPELINES } from "../pipelines/registry";
+import { COMMON_OPTIONS } from "../runners/settings";
 import { parseArgs } from "./args";
 import { exitWithError, UsageError } from "./errors";
-import { COMMON_OPTIONS } from "./options";
-import { isExpectedError, runPipeline } from "../runners/direct/run";
+import { isExpectedError, runPipeline } from "./run";
 
 /**
  * The Flex Template launcher's entry point (templates/launcher.py execs it).

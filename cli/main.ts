@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "./args";
 import { exitQuietlyOnBrokenPipe, exitWithError } from "./errors";
-import { isExpectedError, runPipeline } from "../runners/direct/run";
+import { isExpectedError, runPipeline } from "./run";
 
 /** `npm run pipeline -- <pipeline> [flags]` */
 async function main(): Promise<void> {

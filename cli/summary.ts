@@ -1,35 +1,13 @@
-import { PipelineDefinition, RunReport, SummaryLine } from "../pipelines/definition";
+import { PipelineDefinition, SummaryLine } from "../pipelines/definition";
 import { formatCount } from "../pipelines/format";
-import { deadLetter, DeadLetter } from "../schemas/dead-letter";
-import { Row } from "../schemas/table";
+import { deadLetter } from "../schemas/dead-letter";
 import { COUNTERS } from "../transforms/core/parse-records";
-import { RunStats } from "../runners/direct/driver";
+import { DirectRunResult } from "../runners/direct/run";
 
 const n = formatCount;
 
-/** Dead letters of the run by reason code, for the summary. */
-export class DeadLetterTally {
-  private readonly byCode = new Map<string, number>();
-
-  observe(table: string, rows: readonly Row[]): void {
-    if (table !== deadLetter.name) return;
-    for (const row of rows as readonly DeadLetter[]) this.byCode.set(row.reason_code, (this.byCode.get(row.reason_code) ?? 0) + 1);
-  }
-
-  /** `code count` pairs, most frequent first. */
-  reasons(): string[] {
-    return [...this.byCode].sort((a, b) => b[1] - a[1]).map(([code, count]) => `${code} ${n(count)}`);
-  }
-}
-
-export interface SummaryInput {
-  pipeline: PipelineDefinition<any>;
-  source: string;
-  runner: string;
-  stats: RunStats;
-  report: RunReport;
-  deadLetters: DeadLetterTally;
-  location: string[];
+export interface SummaryInput extends DirectRunResult {
+  pipeline: PipelineDefinition<unknown>;
   /** How to query the rows, when the sink can be queried. */
   queryHint?: string;
 }
@@ -37,8 +15,8 @@ export interface SummaryInput {
 /** The end-of-run summary: what was read, what became of it, where it is. */
 export function renderSummary(input: SummaryInput): string {
   const { stats } = input;
-  const c = (name: string): number => stats.counters[name] ?? 0;
-  const read = c(COUNTERS.recordsRead), valid = c(COUNTERS.validRecords), dead = c(COUNTERS.deadLetters), blank = c(COUNTERS.blankLines);
+  const counter = (name: string): number => stats.counters[name] ?? 0;
+  const read = counter(COUNTERS.recordsRead), valid = counter(COUNTERS.validRecords), dead = counter(COUNTERS.deadLetters), blank = counter(COUNTERS.blankLines);
   const seconds = stats.elapsedMs / 1000;
   const rate = seconds > 0 ? read / seconds : 0;
   const accounted = read === valid + dead + blank ? "" : `  (MISMATCH: ${n(read - valid - dead - blank)} unaccounted)`;

@@ -3,7 +3,8 @@ import { join } from "path";
 import { PipelineDefinition } from "../pipelines/definition";
 import { PIPELINES } from "../pipelines/registry";
 import { exitWithError } from "./errors";
-import { appliesTo, choicesOn, COMMON_OPTIONS, OptionSpec } from "./options";
+import { appliesTo, choicesOn, OptionSpec } from "../pipelines/options";
+import { COMMON_OPTIONS } from "../runners/settings";
 import { fileProblems, GeneratedFile, writeGeneratedFiles } from "./generated-files";
 
 /**

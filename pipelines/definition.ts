@@ -2,8 +2,8 @@ import * as beam from "apache-beam";
 import { Row, TableSpec } from "../schemas/table";
 import { RawChunk } from "../transforms/core/chunk";
 import { Source } from "../io/sources/source";
-import { OptionSpec } from "../cli/options";
 import { MergeSpecs } from "../io/sinks/merge";
+import { OptionSpec } from "./options";
 
 /** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
 export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
@@ -22,15 +22,22 @@ export interface PipelineDefinition<Options> {
   readonly tables: readonly TableSpec[];
   /** The graph. Must only use what every runner supports (no IO, no async). */
   expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
-  /** The deterministic sample it runs over when no `--input` is given (its size is one of the options). */
-  sampleSource(seed: number, options: Options): Source;
   /** Tables whose rows are CombineFn panes, merged by the sink (see io/sinks/merge.ts). */
   readonly merges?: MergeSpecs;
+}
+
+/** What a run on the direct runner adds to the graph: its input when none is given, and its summary. */
+export interface LocalRun<Options> {
+  /** The deterministic sample it runs over when no `--input` is given (its size is one of the options). */
+  sampleSource(seed: number, options: Options): Source;
   /** A query worth running on the results, for the summary. */
   readonly exampleQuery: string;
   /** What the end-of-run summary says beyond the common counts. */
   newReport(): RunReport;
 }
+
+/** A pipeline as the command line runs it: the graph, and what a local run adds. */
+export type RunnablePipeline<Options> = PipelineDefinition<Options> & LocalRun<Options>;
 
 /** Called with every committed batch of a table's rows. */
 export type RowObserver = (table: string, rows: readonly Row[]) => void;

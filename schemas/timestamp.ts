@@ -1,5 +1,3 @@
-import { registerModule } from "../transforms/core/registry";
-
 /**
  * Event-time parsing and formatting. Timestamps are epoch microseconds (exact
  * in a double up to year 2255) and dates are days since 1970-01-01, both UTC.
@@ -96,5 +94,3 @@ export function formatTimestamp(micros: number): string {
 export function formatDate(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
-
-registerModule("schemas/timestamp", module.exports);

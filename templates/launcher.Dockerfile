@@ -20,6 +20,7 @@ COPY transforms transforms
 COPY io io
 COPY runners runners
 COPY schemas schemas
+COPY samples samples
 COPY publisher publisher
 RUN npx ttsc -p . && npm prune --omit=dev
 

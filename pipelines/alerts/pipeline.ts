@@ -5,16 +5,21 @@ import { deadLetter } from "../../schemas/dead-letter";
 import { PlaybackEvent, videoPlaybackAlerts } from "../../schemas/playback";
 import { parseRecords } from "../../transforms/core/parse-records";
 import { DEFAULT_BUFFER_THRESHOLD_MS, decodePlaybackEvent, detectAlerts } from "../../transforms/playback/alerts";
-import { GeneratedSource } from "../../io/sources/generated-source";
-import { PlaybackGenerator } from "../../samples/playback";
-import { AlertsReport } from "./report";
+import { OptionsOf, optionSpecs } from "../options";
 
-export interface AlertsOptions {
-  /** Buffering longer than this (ms) is an alert. */
-  bufferThresholdMs: number;
-  /** Size of the generated sample (no --input). */
-  sampleEvents: number;
-}
+const ALERTS_OPTIONS = optionSpecs([
+  {
+    name: "bufferThresholdMs",
+    type: "number",
+    default: DEFAULT_BUFFER_THRESHOLD_MS,
+    integer: true,
+    min: 0,
+    description: "Buffering longer than this many ms is an alert (exactly the threshold is not).",
+  },
+  { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
+] as const);
+
+export type AlertsOptions = OptionsOf<typeof ALERTS_OPTIONS>;
 
 export function alertsOf(events: PlaybackEvent[], context: { bufferThresholdMs: number; alerts: beam.Counter }) {
   const alerts = detectAlerts(events, context.bufferThresholdMs);
@@ -22,24 +27,12 @@ export function alertsOf(events: PlaybackEvent[], context: { bufferThresholdMs: 
   return alerts;
 }
 
-/** Seed 000: playback events -> errors and long buffering -> `video_playback_alerts`, bad records -> `dead_letter`. */
+/** Playback events -> errors and long buffering -> `video_playback_alerts`, bad records -> `dead_letter`. */
 export const alertsPipeline: PipelineDefinition<AlertsOptions> = {
   name: "alerts",
   description: "video playback events -> alerts (errors, buffering over the threshold)",
-  options: [
-    {
-      name: "bufferThresholdMs",
-      type: "number",
-      default: DEFAULT_BUFFER_THRESHOLD_MS,
-      integer: true,
-      min: 0,
-      description: "Buffering longer than this many ms is an alert (exactly the threshold is not).",
-    },
-    { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
-  ],
+  options: ALERTS_OPTIONS,
   tables: [videoPlaybackAlerts, deadLetter],
-  exampleQuery: "SELECT run_date, city, isp, count(*) AS alerts FROM video_playback_alerts GROUP BY ALL ORDER BY alerts DESC LIMIT 10",
-
   expand(input, options) {
     const events = parseRecords(input, "alerts", decodePlaybackEvent);
     const alerts = events.valid.map(beam.withName("DetectAlerts", alertsOf), {
@@ -51,12 +44,6 @@ export const alertsPipeline: PipelineDefinition<AlertsOptions> = {
     outputs[deadLetter.name] = events.deadLetters;
     return outputs;
   },
-
-  sampleSource(seed, options) {
-    return new GeneratedSource(`sample:playback(seed=${seed})`, () => new PlaybackGenerator({ seed }).lines(options.sampleEvents));
-  },
-
-  newReport: () => new AlertsReport(),
 };
 
 registerModule("pipelines/alerts/pipeline", module.exports);

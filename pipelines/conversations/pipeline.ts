@@ -8,14 +8,13 @@ import { Row } from "../../schemas/table";
 import { parseRecords } from "../../transforms/core/parse-records";
 import { ConversationAccumulator, conversationCombineFn, conversationRow, conversationsOfChunk } from "../../transforms/conversations/combine";
 import { ConversationRecord, decodeConversationRecord, isMessage } from "../../transforms/conversations/records";
-import { GeneratedSource } from "../../io/sources/generated-source";
-import { ConversationGenerator } from "../../samples/conversations";
-import { ConversationsReport } from "./report";
+import { OptionsOf, optionSpecs } from "../options";
 
-export interface ConversationsOptions {
-  /** Conversations in the generated sample (no --input). */
-  sampleConversations: number;
-}
+const CONVERSATIONS_OPTIONS = optionSpecs([
+  { name: "sampleConversations", type: "number", default: 400, integer: true, min: 1, description: "Conversations in the generated sample (no --input); 2-5 messages each." },
+] as const);
+
+export type ConversationsOptions = OptionsOf<typeof CONVERSATIONS_OPTIONS>;
 
 export const messagesOf = (records: ConversationRecord[]): Row[] => records.filter(isMessage);
 export const ordersOf = (records: ConversationRecord[]): Row[] => records.filter((r) => !isMessage(r));
@@ -30,13 +29,11 @@ export function mergedPane(kv: beam.KV<number, Iterable<ConversationAccumulator>
   return [conversationCombineFn.mergeAccumulators(kv.value)];
 }
 
-/** Seed 004: chat messages and order events -> conversations, orders, customer_courier_conversations. */
+/** Chat messages and order events -> conversations, orders, customer_courier_conversations. */
 export const conversationsPipeline: PipelineDefinition<ConversationsOptions> = {
   name: "conversations",
   description: "customer/courier chat messages + order events -> one row per order's conversation",
-  options: [
-    { name: "sampleConversations", type: "number", default: 400, integer: true, min: 1, description: "Conversations in the generated sample (no --input); 2-5 messages each." },
-  ],
+  options: CONVERSATIONS_OPTIONS,
   tables: [conversationMessages, orders, customerCourierConversations, deadLetter],
   merges: new Map([
     [
@@ -47,9 +44,6 @@ export const conversationsPipeline: PipelineDefinition<ConversationsOptions> = {
       },
     ],
   ]),
-  exampleQuery:
-    "SELECT city_code, count(*) AS conversations, median(first_responsetime_delay_seconds) AS median_delay_s FROM customer_courier_conversations GROUP BY ALL ORDER BY conversations DESC",
-
   expand(input) {
     const records = parseRecords(input, "conversations", decodeConversationRecord);
     const panes = records.valid
@@ -63,12 +57,6 @@ export const conversationsPipeline: PipelineDefinition<ConversationsOptions> = {
     outputs[deadLetter.name] = records.deadLetters;
     return outputs;
   },
-
-  sampleSource(seed, options) {
-    return new GeneratedSource(`sample:conversations(seed=${seed})`, () => new ConversationGenerator({ seed, conversations: options.sampleConversations }).lines());
-  },
-
-  newReport: () => new ConversationsReport(),
 };
 
 registerModule("pipelines/conversations/pipeline", module.exports);

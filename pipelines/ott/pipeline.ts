@@ -7,34 +7,25 @@ import { decodeOttEvent } from "../../transforms/ott/events";
 import { admitEvent, arrivalRun } from "../../transforms/ott/arrival";
 import { OTT_VIEWS } from "../../transforms/ott/views";
 import { mergeSpecOf, windowedView } from "../../transforms/ott/windowed-view";
-import { GeneratedSource } from "../../io/sources/generated-source";
-import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
-import { OttReport } from "./report";
+import { OptionsOf, optionSpecs } from "../options";
 
-export interface OttOptions {
-  /** Events later than this behind the newest event time seen are dead letters. */
-  allowedLatenessSec: number;
-  /** Event-time length and rate of the generated sample (no --input). */
-  sampleMinutes: number;
-  sampleEps: number;
-}
+const OTT_OPTIONS = optionSpecs([
+  { name: "allowedLatenessSec", type: "number", default: 300, integer: true, min: 0, description: "Events more than this many seconds behind the newest event time seen go to dead_letter (reason late)." },
+  { name: "sampleMinutes", type: "number", default: 5, integer: true, min: 1, max: 1440, description: "Minutes of event time in the generated sample (no --input)." },
+  { name: "sampleEps", type: "number", default: 100, integer: true, min: 1, max: 100_000, description: "Events per second of event time in the generated sample." },
+] as const);
+
+export type OttOptions = OptionsOf<typeof OTT_OPTIONS>;
 
 const views = Object.values(OTT_VIEWS);
 
-/** Seeds 001-003: OTT viewing events -> user_events, and the windowed views of seeds 002 and 003. */
+/** OTT viewing events -> user_events, and the windowed views (audience, engagement, demographic trends). */
 export const ottPipeline: PipelineDefinition<OttOptions> = {
   name: "ott",
   description: "OTT viewing events -> user_events + windowed analytics (viewers, watch time, trending, geo, devices, buffering, engagement, demographics)",
-  options: [
-    { name: "allowedLatenessSec", type: "number", default: 300, integer: true, min: 0, description: "Events more than this many seconds behind the newest event time seen go to dead_letter (reason late)." },
-    { name: "sampleMinutes", type: "number", default: 5, integer: true, min: 1, max: 1440, description: "Minutes of event time in the generated sample (no --input)." },
-    { name: "sampleEps", type: "number", default: 100, integer: true, min: 1, max: 100_000, description: "Events per second of event time in the generated sample." },
-  ],
+  options: OTT_OPTIONS,
   tables: [userEvents, ...views.map((v) => v.table), deadLetter],
   merges: new Map(views.map((v) => [v.table.name, mergeSpecOf(v)] as const)),
-  exampleQuery:
-    "SELECT window_start, title, viewers FROM ott_viewers_per_title QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY viewers DESC) = 1 ORDER BY window_start DESC LIMIT 10",
-
   expand(input, options) {
     const events = parseRecords(input, "ott", decodeOttEvent, {
       check: admitEvent,
@@ -46,15 +37,6 @@ export const ottPipeline: PipelineDefinition<OttOptions> = {
     outputs[deadLetter.name] = events.deadLetters;
     return outputs;
   },
-
-  sampleSource(seed, options) {
-    const count = options.sampleMinutes * 60 * options.sampleEps;
-    return new GeneratedSource(`sample:ott(seed=${seed})`, () =>
-      new OttGenerator({ seed, startMicros: OTT_START_MICROS, meanGapMicros: 1e6 / options.sampleEps }).lines(count),
-    );
-  },
-
-  newReport: () => new OttReport(),
 };
 
 registerModule("pipelines/ott/pipeline", module.exports);

@@ -1,77 +1,66 @@
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../../io/sources/file-source";
 import { PubSubSource } from "../../io/sources/pubsub-source";
-import { PubSubError, pubsubClient, subscriberApi } from "../../io/pubsub/client";
+import { pubsubClient, subscriberApi } from "../../io/pubsub/client";
 import { subscriptionOf } from "../../io/pubsub/names";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { Source, SourceError } from "../../io/sources/source";
-import { DEFAULT_WAREHOUSE, DuckDbSink } from "../../io/sinks/duckdb-sink";
+import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { JsonlSink } from "../../io/sinks/jsonl-sink";
 import { BigQuerySink } from "../../io/sinks/bigquery-sink";
-import { Sink, SinkError } from "../../io/sinks/sink";
+import { Sink } from "../../io/sinks/sink";
 import { StdoutSink } from "../../io/sinks/stdout-sink";
+import { deadLetter, DeadLetter } from "../../schemas/dead-letter";
 import { Row } from "../../schemas/table";
-import { drive } from "./driver";
-import { CommitTotals } from "./committer";
 import { COUNTERS } from "../../transforms/core/parse-records";
+import { RunnablePipeline, RunReport } from "../../pipelines/definition";
+import { formatCount } from "../../pipelines/format";
+import { DirectSettings, SettingsError } from "../settings";
+import { CommitTotals } from "./committer";
+import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
 import { WorkerPool } from "./worker-pool";
-import { PortableRunError, runPortable } from "../portable/submit";
-import { ParsedArgs } from "../../cli/args";
-import { UsageError } from "../../cli/errors";
-import { formatCount } from "../../pipelines/format";
-import { isPortable } from "../../cli/options";
-import { DeadLetterTally, renderSummary } from "../../cli/summary";
 
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
 const BUNDLE_BYTES = 4 << 20;
 
-/** Flags that only make sense together: checked before anything starts. */
-function checkCombinations(args: ParsedArgs): void {
-  const c = args.common;
-  if (c.source === "pubsub" && c.input !== undefined) throw new UsageError("--input reads files; with --source=pubsub give --subscription instead");
-  if (c.source !== "pubsub" && c.streaming) throw new UsageError("--streaming needs --source=pubsub (files and samples are bounded)");
+/** Settings that only make sense together: checked before anything starts. */
+function checkCombinations(settings: DirectSettings): void {
+  if (settings.source === "pubsub" && settings.input !== undefined) throw new SettingsError("--input reads files; with --source=pubsub give --subscription instead");
+  if (settings.source !== "pubsub" && settings.streaming) throw new SettingsError("--streaming needs --source=pubsub (files and samples are bounded)");
 }
 
-async function openSource(args: ParsedArgs): Promise<Source> {
-  const { input, seed } = args.common;
-  if (args.common.source === "pubsub") {
-    const project = args.common.project as string;
-    return new PubSubSource(await subscriberApi(pubsubClient(project)), {
-      subscription: subscriptionOf(args.pipeline.name, project, args.common.subscription as string | undefined),
-      maxBatch: args.common.maxBatch as number,
-      batchWindowMs: args.common.batchWindowMs as number,
-      streaming: args.common.streaming as boolean,
-      idleMs: args.common.idleMs as number,
+async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<Source> {
+  if (settings.source === "pubsub") {
+    return new PubSubSource(await subscriberApi(pubsubClient(settings.project)), {
+      subscription: subscriptionOf(pipeline.name, settings.project, settings.subscription),
+      maxBatch: settings.maxBatch,
+      batchWindowMs: settings.batchWindowMs,
+      streaming: settings.streaming,
+      idleMs: settings.idleMs,
       ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
     });
   }
-  if (input === undefined) return args.pipeline.sampleSource(seed as number, args.options);
+  if (settings.input === undefined) return pipeline.sampleSource(settings.seed, options);
   try {
-    return new FileSource(await resolveInputs(input as string));
+    return new FileSource(await resolveInputs(settings.input));
   } catch (error) {
-    if (error instanceof SourceError) throw new UsageError(error.message);
+    if (error instanceof SourceError) throw new SettingsError(error.message);
     throw error;
   }
 }
 
-function createSink(args: ParsedArgs): Sink {
-  switch (args.common.sink) {
+function createSink(pipeline: string, settings: DirectSettings): Sink {
+  switch (settings.sink) {
     case "jsonl":
-      return new JsonlSink(args.common.outputDir as string);
+      return new JsonlSink(settings.outputDir);
     case "stdout":
       return new StdoutSink();
     case "bigquery":
-      return new BigQuerySink({ project: args.common.project as string, dataset: args.common.dataset as string, pipeline: args.pipeline.name });
-    default:
-      return new DuckDbSink(args.common.warehouse as string);
+      return new BigQuerySink({ project: settings.project, dataset: settings.dataset, pipeline });
+    case "duckdb":
+      return new DuckDbSink(settings.warehouse);
   }
-}
-
-function queryHint(args: ParsedArgs): string | undefined {
-  if (args.common.sink !== "duckdb") return undefined;
-  const warehouse = args.common.warehouse === DEFAULT_WAREHOUSE ? "" : ` --warehouse ${args.common.warehouse}`;
-  return `npm run query --${warehouse} "${args.pipeline.exampleQuery}"`;
 }
 
 /** A status line for streaming runs: rewritten in place on a terminal, a log line every 10 s otherwise. */
@@ -90,25 +79,47 @@ function liveStatus(source: PubSubSource): (totals: CommitTotals) => void {
   };
 }
 
-/**
- * Runs a parsed command line on the direct runner: source -> Beam bundles ->
- * sink, then prints the summary. SIGINT/SIGTERM stop reading; what was read is
- * still committed and summarized.
- */
-export async function runPipeline(args: ParsedArgs): Promise<void> {
-  if (isPortable(args.common.runner)) {
-    const job = await runPortable(args);
-    const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
-    process.stdout.write(`${args.pipeline.name}: submitted to ${args.common.runner}${id}, state ${job.state}\n`);
-    return;
+/** Dead letters of the run by reason code, for the summary. */
+export class DeadLetterTally {
+  private readonly byCode = new Map<string, number>();
+
+  observe(table: string, rows: readonly Row[]): void {
+    if (table !== deadLetter.name) return;
+    for (const row of rows as readonly DeadLetter[]) this.byCode.set(row.reason_code, (this.byCode.get(row.reason_code) ?? 0) + 1);
   }
-  checkCombinations(args);
-  const source = await openSource(args);
-  const sink = createSink(args);
-  await sink.open(args.pipeline.tables, args.pipeline.merges);
-  const workers = Math.min(args.common.directNumWorkers as number, availableParallelism() * 2);
-  const pool = workers > 1 ? new WorkerPool(workers, { pipeline: args.pipeline.name, options: args.options }) : undefined;
-  const execute = pool?.execute ?? inlineExecutor(args.pipeline, args.options);
+
+  /** `code count` pairs, most frequent first. */
+  reasons(): string[] {
+    return [...this.byCode].sort((a, b) => b[1] - a[1]).map(([code, count]) => `${code} ${formatCount(count)}`);
+  }
+}
+
+/** What a run on the direct runner did, for its summary. */
+export interface DirectRunResult {
+  /** Where the records came from. */
+  source: string;
+  /** The runner, and its worker threads if any. */
+  runner: string;
+  stats: RunStats;
+  report: RunReport;
+  deadLetters: DeadLetterTally;
+  /** Where the rows are. */
+  location: string[];
+}
+
+/**
+ * Runs a pipeline on Beam's direct runner in this process: source -> Beam
+ * bundles -> sink. SIGINT/SIGTERM stop reading; what was read is still
+ * committed, and the result says the run was interrupted.
+ */
+export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<DirectRunResult> {
+  checkCombinations(settings);
+  const source = await openSource(pipeline, options, settings);
+  const sink = createSink(pipeline.name, settings);
+  await sink.open(pipeline.tables, pipeline.merges);
+  const workers = Math.min(settings.directNumWorkers, availableParallelism() * 2);
+  const pool = workers > 1 ? new WorkerPool(workers, { pipeline: pipeline.name, options }) : undefined;
+  const execute = pool?.execute ?? inlineExecutor(pipeline, options);
 
   const stop = new AbortController();
   const onSignal = (): void => {
@@ -119,7 +130,7 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const report = args.pipeline.newReport();
+  const report = pipeline.newReport();
   const deadLetters = new DeadLetterTally();
   try {
     const observe = (table: string, rows: readonly Row[]): void => {
@@ -130,23 +141,19 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
-      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? (args.common.batchWindowMs as number) : 1000 },
+      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000 },
       onCommit: source instanceof PubSubSource ? liveStatus(source) : undefined,
       signal: stop.signal,
     });
     if (source instanceof PubSubSource && process.stderr.isTTY) process.stderr.write("\n"); // end the status line
-    const summary = renderSummary({
-      pipeline: args.pipeline,
+    return {
       source: source.description,
       runner: workers > 1 ? `direct runner, ${workers} worker threads` : "direct runner",
       stats,
       report,
       deadLetters,
       location: sink.location(),
-      queryHint: queryHint(args),
-    });
-    // With --sink=stdout the rows own stdout; the summary goes to stderr.
-    (args.common.sink === "stdout" ? process.stderr : process.stdout).write(`${summary}\n`);
+    };
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -155,5 +162,3 @@ export async function runPipeline(args: ParsedArgs): Promise<void> {
     if (source instanceof PubSubSource) await source.close();
   }
 }
-
-export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError;

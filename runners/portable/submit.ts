@@ -3,10 +3,10 @@ import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
 import { PythonService, Service } from "apache-beam/utils/service";
-import { ParsedArgs } from "../../cli/args";
-import { UsageError } from "../../cli/errors";
-import { COMMON_OPTIONS, OptionValues, Runner } from "../../cli/options";
 import { subscriptionOf } from "../../io/pubsub/names";
+import { PipelineDefinition } from "../../pipelines/definition";
+import { OptionSpec, OptionValues } from "../../pipelines/options";
+import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 
@@ -17,7 +17,8 @@ export const DATAFLOW_JOB_SERVICE = "apache_beam.runners.dataflow.dataflow_job_s
 /** Flink masters for which the SDK runs the workers in this process (LOOPBACK). */
 const EMBEDDED_FLINK = ["[local]", "[auto]"];
 
-const LOCAL_FLAGS = new Set(COMMON_OPTIONS.filter((o) => o.local).map((o) => o.name));
+const COMMON: readonly OptionSpec[] = COMMON_OPTIONS;
+const LOCAL_FLAGS = new Set(COMMON.filter((o) => o.local).map((o) => o.name));
 
 type SdkOptions = Record<string, string | number | boolean | string[]>;
 
@@ -34,10 +35,9 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Flag combinations a portable run cannot take: checked before anything starts. */
-function checkPortable(args: ParsedArgs): void {
-  const c = args.common;
-  if (c.streaming === false) throw new UsageError(`--runner=${c.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is not possible`);
+/** Settings a portable run cannot take: checked before anything starts. */
+function checkPortable(settings: PortableSettings): void {
+  if (!settings.streaming) throw new SettingsError(`--runner=${settings.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is not possible`);
 }
 
 /** `<pipeline>-<UTC time>`: Dataflow's job name rule (lower case, digits, hyphens). */
@@ -52,7 +52,7 @@ function defaultJobName(pipeline: string, now: Date): string {
  * runner needs. Never an undefined value: the SDK's Struct.fromJson crashes
  * on one.
  */
-export function sdkOptions(args: ParsedArgs, now: Date = new Date()): SdkOptions {
+export function sdkOptions(pipeline: string, options: OptionValues, settings: PortableSettings, now: Date = new Date()): SdkOptions {
   const out: SdkOptions = {};
   const add = (values: OptionValues): void => {
     for (const name of Object.keys(values)) {
@@ -60,28 +60,26 @@ export function sdkOptions(args: ParsedArgs, now: Date = new Date()): SdkOptions
       if (value !== undefined && !LOCAL_FLAGS.has(name)) out[name] = value;
     }
   };
-  add(args.common);
-  add(args.options);
-  out.jobName = (args.common.jobName as string | undefined) ?? defaultJobName(args.pipeline.name, now);
+  add(settings);
+  add(options);
+  out.jobName = settings.jobName ?? defaultJobName(pipeline, now);
   out.streaming = true;
   // What the SDK's own Dataflow runner adds: the Java IO steps run in their own SDK container beside the TypeScript one.
-  if (args.common.runner === "dataflow") {
-    const given = ((args.common.experiments as string | undefined) ?? "").split(",").filter((e) => e !== "");
+  if (settings.runner === "dataflow") {
+    const given = (settings.experiments ?? "").split(",").filter((e) => e !== "");
     out.experiments = [...new Set([...given, "use_sibling_sdk_workers"])];
   }
   return out;
 }
 
-/** Where the graph reads and writes, from the flags. */
-function portableIo(args: ParsedArgs): PortableIo {
-  const c = args.common;
-  const project = c.project as string;
+/** Where the graph reads and writes, from the settings. */
+function portableIo(pipeline: string, settings: PortableSettings): PortableIo {
   return {
-    subscription: subscriptionOf(args.pipeline.name, project, c.subscription as string | undefined),
-    timestampAttribute: c.timestampAttribute as string | undefined,
-    project,
-    dataset: c.dataset as string,
-    paneWindowSec: c.paneWindowSec as number,
+    subscription: subscriptionOf(pipeline, settings.project, settings.subscription),
+    timestampAttribute: settings.timestampAttribute,
+    project: settings.project,
+    dataset: settings.dataset,
+    paneWindowSec: settings.paneWindowSec,
   };
 }
 
@@ -93,7 +91,7 @@ function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env
 }
 
 /** Whether the SDK runs the workers in this process (an embedded Flink). */
-const isLoopback = (c: OptionValues): boolean => c.runner === "flink" && c.jobEndpoint === undefined && EMBEDDED_FLINK.includes(c.flinkMaster as string);
+const isLoopback = (settings: PortableSettings): boolean => settings.runner === "flink" && settings.jobEndpoint === undefined && EMBEDDED_FLINK.includes(settings.flinkMaster);
 
 /**
  * The job service of each runner. dataflow: the SDK's Python Dataflow job
@@ -102,7 +100,7 @@ const isLoopback = (c: OptionValues): boolean => c.runner === "flink" && c.jobEn
  * universal: --jobEndpoint; flink: --jobEndpoint (a running Beam Flink job
  * server) or the job server jar the SDK starts.
  */
-async function submit(runner: Runner, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
+async function submit(runner: PortableSettings["runner"], proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
   if (runner === "flink" && options.jobEndpoint === undefined) {
     // The SDK's Flink runner starts the job server jar; it keeps the options (unlike its Dataflow runner).
     const result = await flinkRunner({}).runPipeline(proto, options);
@@ -136,24 +134,24 @@ interface PortableRunResult {
 }
 
 /**
- * Runs a parsed command line on a portable runner: builds the graph (the
- * cross-language steps are expanded on the way), stages the worker packages,
- * submits, and returns once the job runs (Dataflow and Flink keep it running;
- * drain or cancel it there). An embedded Flink runs here until it ends.
+ * Runs a pipeline on a portable runner: builds the graph (the cross-language
+ * steps are expanded on the way), stages the worker packages, submits, and
+ * returns once the job runs (Dataflow and Flink keep it running; drain or
+ * cancel it there). An embedded Flink runs here until it ends.
  */
-export async function runPortable(args: ParsedArgs): Promise<PortableRunResult> {
-  checkPortable(args);
-  const runner = args.common.runner as Runner;
-  if (args.common.expansionService !== undefined) useExpansionService(args.common.expansionService as string);
-  const options = sdkOptions(args);
-  const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(args.pipeline, args.options, portableIo(args)));
+export async function runPortable<O extends OptionValues>(pipeline: PipelineDefinition<O>, options: O, settings: PortableSettings): Promise<PortableRunResult> {
+  checkPortable(settings);
+  const runner = settings.runner;
+  if (settings.expansionService !== undefined) useExpansionService(settings.expansionService);
+  const sdk = sdkOptions(pipeline.name, options, settings);
+  const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings)));
   // LOOPBACK: the SDK points the environment at this process itself.
-  const image = (args.common.sdkContainerImage as string | undefined) ?? DEFAULT_SDK_IMAGE;
-  const proto = isLoopback(args.common)
+  const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
+  const proto = isLoopback(settings)
     ? graph
     : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
-  const where = options.jobEndpoint === undefined ? runner : `${runner} at ${options.jobEndpoint}`;
-  const submission = await step(`submitting to ${where}`, () => submit(runner, proto, options));
+  const where = sdk.jobEndpoint === undefined ? runner : `${runner} at ${sdk.jobEndpoint}`;
+  const submission = await step(`submitting to ${where}`, () => submit(runner, proto, sdk));
   try {
     if (submission.done) return { state: JobState_Enum[await submission.done] };
     return { jobId: submission.jobId, state: JobState_Enum[await startedState(submission.runner!, submission.jobId!)] };

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { DockerPayload, IsBounded_Enum, Pipeline } from "apache-beam/proto/beam_runner_api";
 import { parseArgs, ParsedArgs } from "../../cli/args";
-import { PORTABLE_RUNNERS } from "../../cli/options";
+import { PORTABLE_RUNNERS } from "../../pipelines/options";
+import { PortableSettings } from "../../runners/settings";
 import { TOPICS } from "../../io/pubsub/names";
 import { DEFAULT_DATASET } from "../../io/sinks/bigquery-sink";
 import { PIPELINES } from "../../pipelines/registry";
@@ -13,6 +14,12 @@ import { ExpansionDouble, JobServiceDouble, startExpansionDouble, startJobServic
 import { bigQueryWriteConfig, BIGQUERY_WRITE_URN, externalConfig, optionsOf, packageJsonOf, PUBSUB_READ_URN, rowSchemaOf, transformsWithUrn } from "../support/pipeline-proto";
 import { runCliAsync } from "../support/run-async";
 import { runCli } from "../helpers";
+
+/** The settings of a command line for a portable runner. */
+function portableSettings(args: ParsedArgs): PortableSettings {
+  if (args.settings.runner === "direct") throw new Error("expected a portable runner");
+  return args.settings;
+}
 
 const PROJECT = "test-project";
 const IMAGE = "europe-docker.pkg.dev/test-project/beam-video-analytics/worker:test";
@@ -66,7 +73,7 @@ describe("portable runners (expansion service and job service doubles)", functio
       it(`${name} on ${runner}: the submitted graph reads Pub/Sub and writes BigQuery cross-language, in a docker environment, as a streaming job`, async () => {
         const before = { prepared: jobs.prepared.length, staged: jobs.staged.length, runs: jobs.runs.length };
         const args = parseArgs([name, ...runnerFlags(runner, jobs.address)]) as ParsedArgs;
-        const job = await runPortable(args);
+        const job = await runPortable(args.pipeline, args.options, portableSettings(args));
 
         expect(jobs.prepared.length).to.equal(before.prepared + 1);
         expect(jobs.runs.map((r) => r.preparationId)).to.include(`preparation-${jobs.prepared.length}`);
@@ -133,10 +140,10 @@ describe("portable runners (expansion service and job service doubles)", functio
 
   it("passes the SDK no undefined option (its Struct.fromJson would crash) and none of this program's own flags", () => {
     const args = parseArgs(["alerts", "--runner=universal", "--jobEndpoint=127.0.0.1:1", "--expansionService=127.0.0.1:2"]) as ParsedArgs;
-    const options = sdkOptions(args);
+    const options = sdkOptions(args.pipeline.name, args.options, portableSettings(args));
     expect(Object.entries(options).filter((e) => e[1] === undefined)).to.deep.equal([]);
     expect(options).to.not.have.any.keys("runner", "source", "sink", "expansionService", "warehouse", "input");
-    expect(options).to.include({ jobEndpoint: "127.0.0.1:1", streaming: true, dataset: args.common.dataset });
+    expect(options).to.include({ jobEndpoint: "127.0.0.1:1", streaming: true, dataset: portableSettings(args).dataset });
     expect(options).to.not.have.property("subscription"); // not given: no key at all
   });
 

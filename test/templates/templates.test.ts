@@ -4,7 +4,8 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "path";
 import { parseArgs, ParsedArgs } from "../../cli/args";
 import { launchCommandLine } from "../../cli/flex-launch";
-import { appliesTo, checkOption, choicesOn, COMMON_OPTIONS, OptionSpec } from "../../cli/options";
+import { appliesTo, checkOption, choicesOn, OptionSpec } from "../../pipelines/options";
+import { COMMON_OPTIONS } from "../../runners/settings";
 import { gcloudArgs } from "../../cli/template-build";
 import { generatedTemplateFiles, TemplateMetadata, templateFileName, templateFileProblems, TEMPLATES_DIR } from "../../cli/templates";
 import { PIPELINES } from "../../pipelines/registry";
@@ -39,7 +40,7 @@ describe("Flex Template metadata (templates/<pipeline>.json)", () => {
   for (const pipeline of Object.values(PIPELINES)) {
     describe(pipeline.name, () => {
       const metadata = readMetadata(pipeline.name);
-      const flags = new Map([...COMMON_OPTIONS, ...pipeline.options].map((s) => [s.name, s]));
+      const flags = new Map<string, OptionSpec>([...COMMON_OPTIONS, ...pipeline.options].map((s) => [s.name, s]));
 
       it("has what Dataflow requires: a name, and per parameter a name, a label and a help text", () => {
         expect(metadata.name).to.be.a("string").and.not.equal("");
@@ -107,7 +108,7 @@ describe("Flex Template launcher", () => {
     expect(command.ignored).to.deep.equal(["--sdk_location"]);
     const args = parseArgs(command.argv) as ParsedArgs;
     expect(args.pipeline.name).to.equal("alerts");
-    expect(args.common).to.include({
+    expect(args.settings).to.include({
       runner: "dataflow",
       project: "test-project",
       region: "europe-west1",

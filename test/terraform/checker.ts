@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "fs";
 import { join, resolve } from "path";
 import { parse } from "@cdktf/hcl2json";
-import { OptionSpec } from "../../cli/options";
+import { OptionSpec } from "../../pipelines/options";
 import { stateTableName, versionsTableName } from "../../io/bigquery/tables";
 import { PipelineTopics } from "../../io/pubsub/names";
 import { TableSpec } from "../../schemas/table";

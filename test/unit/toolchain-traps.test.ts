@@ -19,7 +19,7 @@ function files(dir: string, ext: string): string[] {
   });
 }
 
-const SOURCE_DIRS = ["cli", "pipelines", "transforms", "io", "runners", "schemas", "publisher", "bench", "test"];
+const SOURCE_DIRS = ["cli", "pipelines", "transforms", "io", "runners", "schemas", "samples", "publisher", "bench", "test"];
 
 describe("toolchain traps", () => {
   it("no array-destructuring declaration (compiled to keep only the first element)", () => {

@@ -1,4 +1,5 @@
 import { requireForSerialization } from "apache-beam/serialization";
+import * as timestamp from "../../schemas/timestamp";
 
 export const PACKAGE_NAME = "beam-video-analytics";
 
@@ -12,3 +13,6 @@ export const PACKAGE_NAME = "beam-video-analytics";
 export function registerModule(path: string, moduleExports: Record<string, unknown>): void {
   requireForSerialization(`${PACKAGE_NAME}/${path}`, moduleExports);
 }
+
+// DoFns parse and format event times with the codec of schemas/, which sits below this layer and cannot register itself.
+registerModule("schemas/timestamp", timestamp);

@@ -1,0 +1,33 @@
+import { PubSubError } from "../io/pubsub/client";
+import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
+import { SinkError } from "../io/sinks/sink";
+import { SourceError } from "../io/sources/source";
+import { runDirect } from "../runners/direct/run";
+import { PortableRunError, runPortable } from "../runners/portable/submit";
+import { DirectSettings } from "../runners/settings";
+import { ParsedArgs } from "./args";
+import { renderSummary } from "./summary";
+
+/** How to look at the rows, when they are in a DuckDB warehouse. */
+function queryHint(exampleQuery: string, settings: DirectSettings): string | undefined {
+  if (settings.sink !== "duckdb") return undefined;
+  const warehouse = settings.warehouse === DEFAULT_WAREHOUSE ? "" : ` --warehouse ${settings.warehouse}`;
+  return `npm run query --${warehouse} "${exampleQuery}"`;
+}
+
+/** Runs a parsed command line on its runner, and prints what became of it: the summary, or the submitted job. */
+export async function runPipeline(args: ParsedArgs): Promise<void> {
+  const { pipeline, options, settings } = args;
+  if (settings.runner !== "direct") {
+    const job = await runPortable(pipeline, options, settings);
+    const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
+    process.stdout.write(`${pipeline.name}: submitted to ${settings.runner}${id}, state ${job.state}\n`);
+    return;
+  }
+  const run = await runDirect(pipeline, options, settings);
+  const summary = renderSummary({ pipeline, ...run, queryHint: queryHint(pipeline.exampleQuery, settings) });
+  // With --sink=stdout the rows own stdout; the summary goes to stderr.
+  (settings.sink === "stdout" ? process.stderr : process.stdout).write(`${summary}\n`);
+}
+
+export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError;

@@ -1,0 +1,138 @@
+/**
+ * The flags every pipeline takes: where it runs and what it reads and writes.
+ * Their values are the runners' settings, typed from these specs: one type
+ * per runner, a union discriminated on `runner`.
+ */
+import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
+import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
+import { DEFAULT_DATASET } from "../io/sinks/bigquery-sink";
+import { DEFAULT_PROJECT } from "../io/pubsub/names";
+import { optionSpecs, PORTABLE_RUNNERS, Runner, RUNNERS, ValuesOn } from "../pipelines/options";
+
+const DIRECT = ["direct"] as const;
+const DATAFLOW = ["dataflow"] as const;
+
+/** Beam's own rule for service addresses in BEAM_SERVICE_OVERRIDES: no hyphens in host names. */
+const HOST_PORT = { regex: "^[a-zA-Z0-9.]+:[0-9]+$", rule: "host:port (letters, digits and dots in the host: the SDK's rule)" };
+const GCS_PATH = { regex: "^gs://[a-z0-9][-_.a-z0-9]*[a-z0-9](/.*)?$", rule: "a gs://bucket/path" };
+
+/** Flags every pipeline takes. */
+export const COMMON_OPTIONS = optionSpecs([
+  {
+    name: "runner",
+    local: true,
+    type: "string",
+    default: "direct",
+    choices: RUNNERS,
+    template: "environment",
+    description: "Where the pipeline runs: direct = in this process, on Beam's direct runner; dataflow, flink, universal = Beam's portable runner (docs/runners.md).",
+  },
+  {
+    name: "source",
+    local: true,
+    type: "string",
+    default: "file",
+    choices: ["file", "pubsub"],
+    portable: { choices: ["pubsub"], default: "pubsub" },
+    description: "file: --input, or the generated sample without it; pubsub: a subscription (the only source on portable runners).",
+  },
+  { name: "input", type: "string", runners: DIRECT, description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
+  {
+    name: "sink",
+    local: true,
+    type: "string",
+    default: "duckdb",
+    choices: ["duckdb", "jsonl", "stdout", "bigquery"],
+    portable: { choices: ["bigquery"], default: "bigquery" },
+    description: "Where rows go: the DuckDB warehouse, one JSONL file per table, stdout, or BigQuery (--project, --dataset; the only sink on portable runners).",
+  },
+  { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, runners: DIRECT, onlyWith: { option: "sink", value: "duckdb" }, description: "DuckDB file of the warehouse (--sink=duckdb)." },
+  { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, runners: DIRECT, onlyWith: { option: "sink", value: "jsonl" }, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
+  {
+    name: "project",
+    type: "string",
+    default: DEFAULT_PROJECT,
+    requiredBy: DATAFLOW,
+    description: "Google Cloud project (with --source=pubsub: the emulator's when PUBSUB_EMULATOR_HOST is set; with --sink=bigquery: the dataset's; --runner=dataflow: the job's, required).",
+  },
+  {
+    name: "dataset",
+    type: "string",
+    default: DEFAULT_DATASET,
+    pattern: { regex: "^[A-Za-z0-9_]{1,1024}$", rule: "letters, digits and underscores, at most 1,024" },
+    onlyWith: { option: "sink", value: "bigquery" },
+    description: "BigQuery dataset of the tables (--sink=bigquery); created when missing.",
+  },
+  { name: "subscription", type: "string", onlyWith: { option: "source", value: "pubsub" }, description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
+  {
+    name: "streaming",
+    type: "boolean",
+    default: false,
+    portable: { default: true },
+    description: "With --source=pubsub: keep pulling until stopped. Without it the subscription is drained until idle. Portable runners: always a streaming job.",
+  },
+  { name: "maxBatch", type: "number", default: 1000, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: at most this many messages." },
+  { name: "batchWindowMs", type: "number", default: 250, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: cut this long after its first message." },
+  { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, runners: DIRECT, description: "Draining (no --streaming): stop after the subscription was empty this long." },
+  { name: "seed", type: "number", default: 42, integer: true, min: 0, runners: DIRECT, description: "Seed of the generated sample (no --input): same seed, same events." },
+  { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, runners: DIRECT, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },
+  // Portable runners: Beam's own option names, passed to the SDK as they are.
+  {
+    name: "timestampAttribute",
+    type: "string",
+    runners: PORTABLE_RUNNERS,
+    pattern: { regex: "^[A-Za-z0-9_-]{1,256}$", rule: "an attribute name" },
+    description: "Portable runners: Pub/Sub attribute holding each message's event time (the publisher sets event_time); default: the publish time.",
+  },
+  {
+    name: "paneWindowSec",
+    type: "number",
+    default: 60,
+    integer: true,
+    min: 1,
+    runners: PORTABLE_RUNNERS,
+    description: "Portable runners: the input is cut into fixed windows of this many seconds, so a grouping in the global window emits one pane per key and window (as the direct runner does per bundle).",
+  },
+  { name: "region", type: "string", runners: DATAFLOW, requiredBy: DATAFLOW, template: "environment", pattern: { regex: "^[a-z]+-[a-z]+[0-9]+$", rule: "a region such as europe-west1" }, description: "Dataflow: the job's region." },
+  { name: "tempLocation", type: "string", runners: PORTABLE_RUNNERS, requiredBy: DATAFLOW, template: "environment", pattern: GCS_PATH, description: "Dataflow: gs:// path for temporary files (also BigQuery's)." },
+  { name: "stagingLocation", type: "string", runners: DATAFLOW, template: "environment", pattern: GCS_PATH, description: "Dataflow: gs:// path for the staged packages; default: under --tempLocation." },
+  { name: "serviceAccountEmail", type: "string", runners: DATAFLOW, template: "environment", pattern: { regex: "^[^@\\s]+@[^@\\s]+$", rule: "a service account e-mail" }, description: "Dataflow: the identity workers run as (Terraform output serviceAccountEmail)." },
+  { name: "network", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: VPC network of the workers." },
+  { name: "subnetwork", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: subnetwork of the workers (regions/R/subnetworks/S or a full URL)." },
+  { name: "numWorkers", type: "number", integer: true, min: 1, runners: DATAFLOW, template: "environment", description: "Dataflow: workers at start." },
+  { name: "maxNumWorkers", type: "number", integer: true, min: 1, runners: DATAFLOW, template: "environment", description: "Dataflow: autoscaling ceiling." },
+  { name: "enableStreamingEngine", type: "boolean", runners: DATAFLOW, template: "environment", description: "Dataflow: run the streaming job on Streaming Engine (state and shuffle off the workers)." },
+  { name: "experiments", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: experiments, comma-separated (use_sibling_sdk_workers is always added, as the SDK's Dataflow runner does)." },
+  { name: "workerMachineType", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: Compute Engine machine type of the workers (e.g. n2-standard-2)." },
+  {
+    name: "sdkContainerImage",
+    type: "string",
+    runners: PORTABLE_RUNNERS,
+    template: "environment",
+    description: "Portable runners: the TypeScript SDK worker image; default docker.io/apache/beam_typescript_sdk:2.49.0 (the root Dockerfile builds one with the project).",
+  },
+  { name: "jobName", type: "string", runners: PORTABLE_RUNNERS, template: "environment", pattern: { regex: "^[a-z]([-a-z0-9]*[a-z0-9])?$", rule: "lower-case letters, digits and hyphens, starting with a letter" }, description: "Portable runners: the job's name; default: <pipeline>-<time>." },
+  { name: "jobEndpoint", type: "string", runners: ["universal", "flink"], requiredBy: ["universal"], template: "environment", pattern: HOST_PORT, description: "universal: the job service to submit to; flink: a running Beam Flink job server (otherwise its jar is started)." },
+  { name: "flinkMaster", type: "string", default: "[auto]", runners: ["flink"], template: "environment", description: "flink: the Flink master (host:port); [auto]: the job server's own (with --jobEndpoint), or an embedded Flink in this process; [local]: embedded." },
+  {
+    name: "expansionService",
+    local: true,
+    type: "string",
+    runners: PORTABLE_RUNNERS,
+    template: "environment",
+    pattern: { regex: "^([a-zA-Z0-9.]+:[0-9]+|.+\\.jar)$", rule: "host:port of a running expansion service, or the path of its jar" },
+    description: "Portable runners: the GCP expansion service (Pub/Sub read, BigQuery write); default: the SDK downloads Beam's jar from Maven Central and runs it with java.",
+  },
+] as const);
+
+/** The settings of a run on runner R: every common flag that applies there, with its value or default. */
+export type SettingsOn<R extends Runner> = { readonly runner: R } & ValuesOn<typeof COMMON_OPTIONS, R>;
+export type DirectSettings = SettingsOn<"direct">;
+export type DataflowSettings = SettingsOn<"dataflow">;
+export type FlinkSettings = SettingsOn<"flink">;
+export type UniversalSettings = SettingsOn<"universal">;
+export type PortableSettings = DataflowSettings | FlinkSettings | UniversalSettings;
+export type RunSettings = DirectSettings | PortableSettings;
+
+/** Settings a runner cannot run with (a combination of flags, an input that is not there): one line for the user, before anything starts. */
+export class SettingsError extends Error {}
