@@ -26,9 +26,9 @@ export function renderSummary(input: SummaryInput): string {
   ];
   // In the pipeline's own table order, not the order commits first wrote them.
   for (const table of input.pipeline.tables.map((t) => t.name)) {
-    const w = stats.written.get(table);
-    if (table === deadLetter.name || w === undefined) continue;
-    labelled.push([table, `${n(w.stored)} rows stored${w.duplicates > 0 ? `, ${n(w.duplicates)} already there (same key)` : ""}`]);
+    const written = stats.written.get(table);
+    if (table === deadLetter.name || written === undefined) continue;
+    labelled.push([table, `${n(written.stored)} rows stored${written.duplicates > 0 ? `, ${n(written.duplicates)} already there (same key)` : ""}`]);
   }
   const reasons = input.deadLetters.reasons();
   labelled.push(["dead letters", `${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`]);

@@ -4,7 +4,7 @@ import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "../cli/error
 import { formatCount } from "../pipelines/format";
 import { commandLine } from "../cli/parser";
 import { pickOptions, yargsOption } from "../cli/options";
-import { OptionSpec, OptionValues } from "../pipelines/options";
+import { OptionsOf, optionSpecs } from "../pipelines/options";
 import { PubSubError, pubsubClient } from "../io/pubsub/client";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { parseTimestamp } from "../schemas/timestamp";
@@ -13,7 +13,7 @@ import { KINDS } from "./kinds";
 import { paced, replay, Scheduled } from "./schedule";
 import { LinesOutput, PublisherOutput, PubSubOutput } from "./outputs";
 
-const OPTIONS: readonly OptionSpec[] = [
+const OPTIONS = optionSpecs([
   { name: "eps", type: "number", default: 100, min: 0.001, description: "Events per second." },
   { name: "count", type: "number", integer: true, min: 1, description: "Stop after this many events." },
   { name: "duration", type: "number", min: 0.001, description: "Stop after this many seconds." },
@@ -21,18 +21,21 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: "startTime", type: "string", description: "Event time of the first event (ISO-8601). Default: now. With --seed, makes a run repeatable to the byte." },
   { name: "file", type: "string", description: "Replay this recorded JSONL file in event-time order instead of generating (any kind)." },
   { name: "speedup", type: "number", min: 0.001, description: "With --file: how much faster than the recorded times (60 = a minute per second). Default 1." },
-  { name: "burst", type: "boolean", default: false, description: "Send in batches every 10-60 s, as seed 000's publisher does, at the same average rate." },
+  { name: "burst", type: "boolean", default: false, description: "Send in batches every 10-60 s, as the players' own publisher does, at the same average rate." },
   { name: "project", type: "string", default: DEFAULT_PROJECT, description: "Pub/Sub project (the emulator's when PUBSUB_EMULATOR_HOST is set)." },
   { name: "topic", type: "string", description: "Topic to publish to (created if missing). Default: the kind's topic." },
   { name: "output", type: "string", default: "pubsub", choices: ["pubsub", "file", "stdout"], description: "Where events go." },
   { name: "out", type: "string", description: "File to append to (with --output file)." },
   { name: "dryRun", type: "boolean", default: false, description: "Same as --output stdout." },
-];
+] as const);
+
+/** The flags' values, typed from their specs. */
+type PublishOptions = OptionsOf<typeof OPTIONS>;
 
 const TICK_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function parse(argv: string[]): { kind: string; o: OptionValues } {
+function parse(argv: string[]): { kind: string; o: PublishOptions } {
   if (argv[0] !== undefined && !argv[0].startsWith("-") && KINDS[argv[0]] === undefined) {
     throw new UsageError(`unknown kind: ${argv[0]} (kinds: ${Object.keys(KINDS).join(", ")})`);
   }
@@ -47,13 +50,14 @@ function parse(argv: string[]): { kind: string; o: OptionValues } {
   const kind = String((parsed._ as unknown[])[0]);
   if (KINDS[kind] === undefined) throw new UsageError(`unknown kind: ${kind} (kinds: ${Object.keys(KINDS).join(", ")})`);
   if ((parsed._ as unknown[]).length > 1) throw new UsageError(`unexpected argument: ${(parsed._ as unknown[])[1]}`);
-  const o = pickOptions(OPTIONS, parsed);
-  if (o.dryRun) o.output = "stdout";
+  // pickOptions checked every value against the specs PublishOptions is inferred from.
+  const given = pickOptions(OPTIONS, parsed) as PublishOptions;
+  const o: PublishOptions = given.dryRun ? { ...given, output: "stdout" } : given;
   if (o.output === "file" && !o.out) throw new UsageError("--output file needs --out PATH");
   if (o.out && o.output !== "file") throw new UsageError("--out is for --output file");
   if (o.file !== undefined && (o.seed !== undefined || o.startTime !== undefined)) throw new UsageError("--file replays recorded events: --seed and --startTime are for generated ones");
   if (o.file === undefined && o.speedup !== undefined) throw new UsageError("--speedup is for --file replays; generated events are paced by --eps");
-  if (o.startTime !== undefined && parseTimestamp(o.startTime as string) === null) {
+  if (o.startTime !== undefined && parseTimestamp(o.startTime) === null) {
     throw new UsageError(`--startTime must be an ISO-8601 time, got ${JSON.stringify(o.startTime)}`);
   }
   return { kind, o };
@@ -71,26 +75,26 @@ async function main(): Promise<void> {
   exitQuietlyOnBrokenPipe();
   const { kind: kindName, o } = parse(process.argv.slice(2));
   const kind = KINDS[kindName];
-  const seed = (o.seed as number | undefined) ?? Math.floor(Math.random() * 9_000_000);
-  const eps = o.eps as number;
-  const count = (o.count as number | undefined) ?? Infinity;
-  const durationMs = o.duration === undefined ? Infinity : (o.duration as number) * 1000;
-  const topic = (o.topic as string | undefined) ?? kind.topic;
+  const seed = o.seed ?? Math.floor(Math.random() * 9_000_000);
+  const eps = o.eps;
+  const count = o.count ?? Infinity;
+  const durationMs = o.duration === undefined ? Infinity : o.duration * 1000;
+  const topic = o.topic ?? kind.topic;
   // Read the recording first: a bad --file is a usage error, before any connection.
-  const recorded = o.file === undefined ? undefined : await readLines(o.file as string);
+  const recorded = o.file === undefined ? undefined : await readLines(o.file);
   const output: PublisherOutput =
     o.output === "pubsub"
-      ? await PubSubOutput.open(pubsubClient(o.project as string), o.project as string, topic)
-      : new LinesOutput(o.output === "file" ? `file ${o.out}` : "stdout", o.out as string | undefined);
+      ? await PubSubOutput.open(pubsubClient(o.project), o.project, topic)
+      : new LinesOutput(o.output === "file" ? `file ${o.out}` : "stdout", o.out);
   const log = o.output === "stdout" ? process.stderr : process.stdout;
   const started = Date.now();
   let schedule: Iterator<Scheduled>;
   if (recorded !== undefined) {
-    const speedup = (o.speedup as number | undefined) ?? 1;
+    const speedup = o.speedup ?? 1;
     schedule = replay(recorded, kind, speedup)[Symbol.iterator]();
     log.write(`replaying ${o.file} (${kindName}) to ${output.description} at ${speedup}x\n`);
   } else {
-    const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime as string)!;
+    const startMicros = o.startTime === undefined ? started * 1000 : parseTimestamp(o.startTime)!;
     schedule = paced(kind.generate({ seed, startMicros, eps }), eps);
     log.write(`publishing ${kindName} events to ${output.description}, ${eps}/s${o.burst ? " in bursts" : ""}, seed ${seed}\n`);
   }

@@ -100,20 +100,20 @@ const isLoopback = (settings: PortableSettings): boolean => settings.runner === 
  * universal: --jobEndpoint; flink: --jobEndpoint (a running Beam Flink job
  * server) or the job server jar the SDK starts.
  */
-async function submit(runner: PortableSettings["runner"], proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
-  if (runner === "flink" && options.jobEndpoint === undefined) {
-    // The SDK's Flink runner starts the job server jar; it keeps the options (unlike its Dataflow runner).
-    const result = await flinkRunner({}).runPipeline(proto, options);
-    return { runner: undefined, stop: async () => undefined, done: result.waitUntilFinish() };
-  }
-  if (runner === "dataflow") {
+async function submit(settings: PortableSettings, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
+  if (settings.runner === "dataflow") {
     const service: Service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
     // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
     const portable = new PortableRunner({} as { jobEndpoint: string }, service);
     const result = await portable.runPipelineWithProto(proto, options);
     return { runner: portable, jobId: result.jobId, stop: async () => void (await service.stop()) };
   }
-  const portable = new PortableRunner({ jobEndpoint: options.jobEndpoint as string });
+  if (settings.jobEndpoint === undefined) {
+    // Flink without a job server: the SDK's Flink runner starts the job server jar; it keeps the options (unlike its Dataflow runner).
+    const result = await flinkRunner({}).runPipeline(proto, options);
+    return { runner: undefined, stop: async () => undefined, done: result.waitUntilFinish() };
+  }
+  const portable = new PortableRunner({ jobEndpoint: settings.jobEndpoint });
   const result = await portable.runPipelineWithProto(proto, options);
   return { runner: portable, jobId: result.jobId, stop: async () => undefined };
 }
@@ -151,7 +151,7 @@ export async function runPortable<O extends OptionValues>(pipeline: PipelineDefi
     ? graph
     : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
   const where = sdk.jobEndpoint === undefined ? runner : `${runner} at ${sdk.jobEndpoint}`;
-  const submission = await step(`submitting to ${where}`, () => submit(runner, proto, sdk));
+  const submission = await step(`submitting to ${where}`, () => submit(settings, proto, sdk));
   try {
     if (submission.done) return { state: JobState_Enum[await submission.done] };
     return { jobId: submission.jobId, state: JobState_Enum[await startedState(submission.runner!, submission.jobId!)] };

@@ -5,7 +5,8 @@ import { stateTable, versionsTable } from "../../io/bigquery/tables";
 import { BigQuerySink } from "../../io/sinks/bigquery-sink";
 import { TableBatch } from "../../io/sinks/sink";
 import { Source } from "../../io/sources/source";
-import { alertsPipeline } from "../../pipelines/alerts/pipeline";
+import { AlertsOptions, alertsPipeline } from "../../pipelines/alerts/pipeline";
+import { DEFAULT_BUFFER_THRESHOLD_MS } from "../../transforms/playback/alerts";
 import { PIPELINES } from "../../pipelines/registry";
 import { PlaybackGenerator } from "../../samples/playback";
 import { drive } from "../../runners/direct/driver";
@@ -272,9 +273,9 @@ describe("BigQuery sink against the local BigQuery API server", function () {
     return new RecordingSource(chunks);
   }
 
-  const options = Object.fromEntries(alertsPipeline.options.map((o) => [o.name, o.default]));
+  const options: AlertsOptions = { bufferThresholdMs: DEFAULT_BUFFER_THRESHOLD_MS, sampleEvents: 1 };
   const run = (source: Source, s: BigQuerySink) =>
-    drive(source, s, inlineExecutor(alertsPipeline, options as any), () => undefined, { bundleBytes: 1 << 20, maxInFlight: 2, commit: { maxRows: 50_000, maxDelayMs: 10 } });
+    drive(source, s, inlineExecutor(alertsPipeline, options), () => undefined, { bundleBytes: 1 << 20, maxInFlight: 2, commit: { maxRows: 50_000, maxDelayMs: 10 } });
 
   it("acknowledges a batch only after BigQuery accepted its rows, through retries", async () => {
     const source = messageSource(2000);

@@ -4,17 +4,17 @@ import { DeadLetter } from "../../schemas/dead-letter";
 import { RawChunk } from "./chunk";
 import { Admission, Decoder, parseChunk, ParsedChunk } from "./parse";
 
-export interface ParseContext<T> {
+export interface ParseContext<T, P> {
   pipeline: string;
   decode: Decoder<T>;
-  admission: Admission<T> | null;
+  admission: Admission<T, P> | null;
   recordsRead: beam.Counter;
   blankLines: beam.Counter;
   validRecords: beam.Counter;
   deadLetters: beam.Counter;
 }
 
-export function parseCounted<T>(chunk: RawChunk, context: ParseContext<T>): ParsedChunk<T> {
+export function parseCounted<T, P>(chunk: RawChunk, context: ParseContext<T, P>): ParsedChunk<T> {
   const parsed = parseChunk(chunk, context.pipeline, context.decode, context.admission ?? undefined);
   context.recordsRead.increment(parsed.read);
   context.blankLines.increment(parsed.blank);
@@ -36,13 +36,13 @@ export const COUNTERS = {
  * input chunk. Counts what it read in Beam counters. `admission`, when given,
  * can still reject a decoded record (it becomes a dead letter like any other).
  */
-export function parseRecords<T>(
+export function parseRecords<T, P = never>(
   input: beam.PCollection<RawChunk>,
   pipeline: string,
   decode: Decoder<T>,
-  admission?: Admission<T>,
+  admission?: Admission<T, P>,
 ): { valid: beam.PCollection<T[]>; deadLetters: beam.PCollection<DeadLetter[]> } {
-  const parsed: beam.PCollection<ParsedChunk<T>> = input.map(beam.withName("ParseRecords", parseCounted as (chunk: RawChunk, context: ParseContext<T>) => ParsedChunk<T>), {
+  const parsed: beam.PCollection<ParsedChunk<T>> = input.map(beam.withName("ParseRecords", parseCounted as (chunk: RawChunk, context: ParseContext<T, P>) => ParsedChunk<T>), {
     pipeline,
     decode,
     admission: admission ?? null,
@@ -50,7 +50,7 @@ export function parseRecords<T>(
     blankLines: beam.counter(COUNTERS.blankLines),
     validRecords: beam.counter(COUNTERS.validRecords),
     deadLetters: beam.counter(COUNTERS.deadLetters),
-  } as ParseContext<T>) as beam.PCollection<ParsedChunk<T>>;
+  } as ParseContext<T, P>) as beam.PCollection<ParsedChunk<T>>;
   return {
     valid: parsed.map(beam.withName("ValidRecords", (p: ParsedChunk<T>) => p.valid)),
     deadLetters: parsed.map(beam.withName("DeadLetters", (p: ParsedChunk<T>) => p.deadLetters)),

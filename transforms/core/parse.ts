@@ -11,9 +11,9 @@ export type Decoder<T> = (value: unknown, receivedAt: number) => T | Rejection;
  * A check that needs more than the record itself (lateness needs the newest
  * event time seen): run in arrival order on every decoded record.
  */
-export interface Admission<T> {
-  readonly check: (record: T, params: any) => Rejection | null;
-  readonly params: unknown;
+export interface Admission<T, P> {
+  readonly check: (record: T, params: P) => Rejection | null;
+  readonly params: P;
 }
 
 /** A chunk after parsing: every non-blank record is in exactly one of `valid` and `deadLetters`. */
@@ -29,7 +29,7 @@ export interface ParsedChunk<T> {
  * that is not JSON or that `decode` rejects becomes a dead letter. Never throws
  * for bad input.
  */
-export function parseChunk<T>(chunk: RawChunk, pipeline: string, decode: Decoder<T>, admission?: Admission<T>): ParsedChunk<T> {
+export function parseChunk<T, P>(chunk: RawChunk, pipeline: string, decode: Decoder<T>, admission?: Admission<T, P>): ParsedChunk<T> {
   const records = recordsOf(chunk);
   const valid: T[] = [];
   const deadLetters: DeadLetter[] = [];
