@@ -118,10 +118,10 @@ async function conversationsBenchmark(messages: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bva-bench-"));
   try {
     const input = join(dir, "chats.jsonl"), long = join(dir, "long-chats.jsonl"), quarter = join(dir, "quarter-chats.jsonl");
-    const seed004 = await writeConversations(input, messages, 5);
+    const shortConversations = await writeConversations(input, messages, 5);
     const longer = await writeConversations(long, messages, 40);
     const fewer = await writeConversations(quarter, Math.ceil(messages / 4), 5);
-    const lines = seed004.lines, longLines = longer.lines;
+    const lines = shortConversations.lines, longLines = longer.lines;
     execFileSync("sync");
     const warehouse = (name: string) => join(dir, `${name}.duckdb`);
     const pipeline = (name: string, file: string) => ["pipeline", "conversations", "--input", file, "--warehouse", warehouse(name)];
@@ -134,10 +134,10 @@ async function conversationsBenchmark(messages: number): Promise<void> {
     const memory = [
       { input: fewer, run: measure("1/4 of the lines, 2-5 messages", fewer.lines, pipeline("m-quarter", quarter), ["--expose-gc"]) },
       { input: longer, run: measure("all lines, 2-40 messages", longLines, pipeline("m-long", long), ["--expose-gc"]) },
-      { input: seed004, run: measure("all lines, 2-5 messages", lines, pipeline("m-direct", input), ["--expose-gc"]) },
+      { input: shortConversations, run: measure("all lines, 2-5 messages", lines, pipeline("m-direct", input), ["--expose-gc"]) },
     ];
     const base = rate(results[0]);
-    console.log(`conversations benchmark: ${fmt(lines)} lines, 2-5 messages per conversation (seed 004's shape); ${fmt(longLines)} lines with 2-40`);
+    console.log(`conversations benchmark: ${fmt(lines)} lines, 2-5 messages per conversation (the reference data's shape); ${fmt(longLines)} lines with 2-40`);
     console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     console.log("");
     console.log(`${"run".padEnd(40)} ${"lines/s".padStart(10)} ${"vs baseline".padStart(12)} ${"peak RSS".padStart(10)}`);

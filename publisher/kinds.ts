@@ -36,7 +36,7 @@ export const firstEventIdFor = (seed: number): number => seed * 1_000_000_000 + 
 const timeOfField = (field: string) => (record: Record<string, unknown>): number | null =>
   typeof record[field] === "string" ? parseTimestamp(record[field] as string) : null;
 
-/** OTT events carry their time in `timestamp` (seed 001's shape) or `event_timestamp` (seed 003's). */
+/** OTT events carry their time in `timestamp` (the nested shape) or `event_timestamp` (the flat one). */
 const ottTimeOf = (record: Record<string, unknown>): number | null => timeOfField("timestamp")(record) ?? timeOfField("event_timestamp")(record);
 
 /** A generator of one event at a time, as timed events (event time read by `timeOf`). */
@@ -56,21 +56,21 @@ const LINES_PER_CONVERSATION = 4.5;
 
 export const KINDS: Record<string, EventKind> = {
   playback: {
-    description: "video playback events (seed 000): a pool of player sessions, start/buffer/error/stop",
+    description: "video playback events: a pool of player sessions, start/buffer/error/stop",
     topic: TOPICS.alerts.topic,
     generate: (s) => timed(new PlaybackGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), timeOfField("event_timestamp")),
     timeOf: timeOfField("event_timestamp"),
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },
   ott: {
-    description: "OTT viewing events (seeds 001, 002, 003): nested device, location, quality; rating on rate; a quarter in seed 003's flat shape",
+    description: "OTT viewing events: nested device, location, quality; rating on rate; viewer profile and title genre; a quarter in the legacy flat shape",
     topic: TOPICS.ott.topic,
     generate: (s) => timed(new OttGenerator({ seed: s.seed, startMicros: s.startMicros, meanGapMicros: 1e6 / s.eps, firstEventId: firstEventIdFor(s.seed) }), ottTimeOf),
     timeOf: ottTimeOf,
     attributes: (record, time) => ({ event_type: String(record?.event_type ?? "unknown"), event_time: formatTimestamp(time) }),
   },
   conversations: {
-    description: "customer/courier chat messages and order events (seed 004), conversations of 2-5 messages",
+    description: "customer/courier chat messages and order events, conversations of 2-5 messages",
     topic: TOPICS.conversations.topic,
     generate: (s) => {
       const blockSeconds = (CONVERSATION_BLOCK * LINES_PER_CONVERSATION) / s.eps;

@@ -6,12 +6,12 @@ const STAGES = ["ACCEPTED", "IN_PROGRESS", "AWAITING_PICKUP", "OUT_FOR_DELIVERY"
 const COURIER_APPS = ["Courier Android", "Courier iOS"] as const;
 const CUSTOMER_APPS = ["Customer iOS", "Customer Android"] as const;
 
-/** 2024-02-01 10:00:00 UTC, the morning of seed 004's examples. */
+/** 2024-02-01 10:00:00 UTC, the morning of the two worked examples (test/fixtures-conversations.ts). */
 export const CONVERSATIONS_START_MICROS = Date.UTC(2024, 1, 1, 10) * 1000;
 
 export interface ConversationGeneratorOptions {
   seed: number;
-  /** Conversations (orders) to generate; seed 004 has 400. */
+  /** Conversations (orders) to generate; the reference data has 400. */
   conversations: number;
   /** When the first conversation may start, epoch microseconds. */
   startMicros?: number;
@@ -19,7 +19,7 @@ export interface ConversationGeneratorOptions {
   spreadSeconds?: number;
   /** Order ids count up from here, 1-7 apart. Default: derived from the seed. */
   firstOrderId?: number;
-  /** Messages per conversation: from 2 to this (seed 004: 5). */
+  /** Messages per conversation: from 2 to this (reference data: 5). */
   maxMessages?: number;
 }
 
@@ -30,7 +30,7 @@ interface Line {
 }
 
 /**
- * Seed 004's data: per order, an opening message by the courier or the
+ * Courier chat data: per order, an opening message by the courier or the
  * customer, then the `{orderId, cityCode}` order event, then 1-4 more messages
  * in time order, mostly alternating sides. All conversations interleaved by time.
  */

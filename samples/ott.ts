@@ -1,7 +1,7 @@
 import { formatTimestamp } from "../schemas/timestamp";
 import { Random } from "./random";
 
-/** Seed 003's catalog: 20 titles across movies, episodes, documentaries and specials, with seed 002's genre and maturity rating. */
+/** The catalog: 20 titles across movies, episodes, documentaries and specials, each with its genre and maturity rating. */
 const TITLES: readonly { id: string; title: string; kind: string; genre: string; maturity: string; minutes: number }[] = [
   ["Stranger Lights", "series_episode", "Sci-Fi", "TV-14", 50], ["The Crown Road", "series_episode", "Drama", "TV-MA", 58],
   ["Money Heist Redux", "series_episode", "Thriller", "TV-MA", 45], ["Ocean Deep", "documentary", "Documentary", "TV-G", 90],
@@ -18,7 +18,7 @@ const TITLES: readonly { id: string; title: string; kind: string; genre: string;
 /** Event time of the first generated event by default: a Saturday's prime time. */
 export const OTT_START_MICROS = Date.UTC(2024, 5, 1, 20) * 1000;
 
-/** Seed 003's 15 locations with coordinates. */
+/** The 15 viewing locations, with coordinates. */
 const LOCATIONS = [
   ["US", "California", "Los Angeles", 34.05, -118.24], ["US", "New York", "New York", 40.71, -74.01], ["GB", "England", "London", 51.51, -0.13],
   ["CA", "Ontario", "Toronto", 43.65, -79.38], ["AU", "New South Wales", "Sydney", -33.87, 151.21], ["DE", "Berlin", "Berlin", 52.52, 13.4],
@@ -44,7 +44,7 @@ interface User {
   tier: string;
   ageGroup: string;
   gender: string;
-  /** Legacy clients send seed 003's flat shape. */
+  /** Legacy clients send the flat shape. */
   legacy: boolean;
 }
 
@@ -65,7 +65,7 @@ export interface OttGeneratorOptions {
   sessions?: number;
   users?: number;
   firstEventId?: number;
-  /** Share of users on legacy clients, which send seed 003's flat shape (default 0.25). */
+  /** Share of users on legacy clients, which send the flat shape (default 0.25). */
   legacyShare?: number;
   /** Share of events that arrive 5-60 s after their event time (default 0.02). */
   delayedShare?: number;
@@ -73,19 +73,19 @@ export interface OttGeneratorOptions {
   veryLateShare?: number;
 }
 
-/** Seed 003's event types for the model's: its clients know only five. */
-const SEED003_TYPES: Record<string, string> = {
+/** The flat shape's event types for the model's: its clients know only five. */
+const FLAT_SHAPE_TYPES: Record<string, string> = {
   start: "video_start", resume: "video_start", pause: "video_pause", rate: "video_pause", stop: "video_stop",
   complete: "video_complete", buffer: "buffer_event", seek: "buffer_event",
 };
 
 /**
- * OTT viewing events in seed 001's shape (nested device, location, quality,
- * rating on `rate`), from seed 003's catalog of 20 titles, 10,000 users and 15
+ * OTT viewing events in the nested shape (device, location, quality,
+ * rating on `rate`), from a catalog of 20 titles, 10,000 users and 15
  * located cities, with weighted devices, subscription tiers and event types.
- * Each event also carries what seed 002's demographic trends need: the
- * viewer's profile and the title's genre and maturity rating. A share of users
- * are on legacy clients that send seed 003's flat shape (video_start, ...,
+ * Each event also carries what the demographic trends need: the viewer's
+ * profile and the title's genre and maturity rating. A share of users are on
+ * legacy clients that send the flat shape (video_start, ...,
  * buffer_event, watch duration, coordinates); a few events arrive late.
  */
 export class OttGenerator {
@@ -156,7 +156,7 @@ export class OttGenerator {
     if (u.legacy) {
       return {
         event_id: eventId, user_id: u.id, session_id: v.sessionId, content_id: v.title.id, content_title: v.title.title,
-        content_type: v.title.kind, genre: v.title.genre, maturity_rating: v.title.maturity, event_type: SEED003_TYPES[type],
+        content_type: v.title.kind, genre: v.title.genre, maturity_rating: v.title.maturity, event_type: FLAT_SHAPE_TYPES[type],
         event_timestamp: formatTimestamp(time), watch_duration_seconds: v.position, buffer_duration_ms: bufferMs,
         device_type: u.device[0], device_os: u.device[1], country: u.location[0], city: u.location[2], latitude: u.location[3],
         longitude: u.location[4], subscription_tier: u.tier, video_quality: quality[0], bitrate_kbps: bitrate, age_group: u.ageGroup, gender: u.gender,

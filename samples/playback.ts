@@ -1,7 +1,7 @@
 import { formatTimestamp } from "../schemas/timestamp";
 import { Random } from "./random";
 
-/** Seed 000's cities and ISPs, with how much each one adds to buffering (1 = typical). */
+/** The sample's cities and ISPs, with how much each one adds to buffering (1 = typical). */
 const CITIES: readonly (readonly [string, number])[] = [
   ["Jakarta", 30], ["Surabaya", 14], ["Bandung", 12], ["Medan", 9], ["Semarang", 7],
   ["Makassar", 6], ["Palembang", 5], ["Denpasar", 5], ["Yogyakarta", 6], ["Balikpapan", 3],
@@ -26,7 +26,7 @@ interface Session {
 
 export interface PlaybackGeneratorOptions {
   seed: number;
-  /** Concurrent player sessions (seed 000: 100). */
+  /** Concurrent player sessions (default 100). */
   sessions?: number;
   /** Event time of the first event, epoch microseconds. */
   startMicros?: number;
@@ -36,11 +36,11 @@ export interface PlaybackGeneratorOptions {
   firstEventId?: number;
 }
 
-/** 2025-10-27 00:00:00 UTC, the day of seed 000's example event. */
+/** 2025-10-27 00:00:00 UTC, the day of the example playback event (test/unit/playback-alerts.test.ts). */
 export const SAMPLE_START_MICROS = Date.UTC(2025, 9, 27) * 1000;
 
 /**
- * Video playback events as seed 000 publishes them: a pool of active sessions,
+ * Video playback events as players publish them: a pool of active sessions,
  * each going start -> buffer* (-> error)* -> stop, then replaced by a new one.
  * Buffering is 0-5000 ms, worse on some ISPs and cities, so alerts cluster.
  */
@@ -82,7 +82,7 @@ export class PlaybackGenerator {
     return Math.min(5000, Math.round(x * 5000));
   }
 
-  /** The next event as a plain object, fields in seed 000's order. */
+  /** The next event as a plain object, fields in the event's own order (schemas/playback.ts). */
   next(): Record<string, string | number> {
     const r = this.random;
     const slot = r.int(0, this.pool.length - 1);

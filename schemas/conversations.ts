@@ -1,6 +1,6 @@
 import { fieldSpecs, RowOf, tableSpec } from "./table";
 
-/** Seed 004's chat message, as it arrives (camelCase, as the seed's apps send it). */
+/** A chat message, as it arrives (camelCase, as the courier and customer apps send it). */
 export const chatMessageFields = fieldSpecs([
   { name: "senderAppType", type: "STRING", mode: "REQUIRED", description: "App that sent it: 'Courier Android', 'Customer iOS', ..." },
   { name: "courierId", type: "INT64", mode: "REQUIRED", min: 0, description: "The order's courier." },
@@ -13,7 +13,7 @@ export const chatMessageFields = fieldSpecs([
   { name: "messageSentTime", type: "TIMESTAMP", mode: "REQUIRED", description: "When it was sent (UTC)." },
 ] as const);
 
-/** Seed 004's order event: which city an order is in. */
+/** An order event: which city an order is in. */
 export const orderEventFields = fieldSpecs([
   { name: "orderId", type: "INT64", mode: "REQUIRED", min: 0, description: "The order." },
   { name: "cityCode", type: "STRING", mode: "REQUIRED", description: "City of the order, e.g. ROM." },
@@ -40,7 +40,7 @@ const conversationMessageFields = fieldSpecs([
   { name: "run_date", type: "DATE", mode: "REQUIRED", description: "UTC date of message_sent_time; the partition column." },
 ] as const);
 
-/** Seed 004's `conversations`: one row per chat message. */
+/** `conversations`: one row per chat message. */
 export const conversationMessages = tableSpec({
   name: "conversations",
   description: "Customer-courier chat messages, one row per message.",
@@ -57,7 +57,7 @@ const orderFields = fieldSpecs([
   { name: "run_date", type: "DATE", mode: "REQUIRED", description: "UTC date of received_at; the partition column." },
 ] as const);
 
-/** Seed 004's `orders`: the city of each order. */
+/** `orders`: the city of each order. */
 export const orders = tableSpec({
   name: "orders",
   description: "Order events: the city of each order.",
@@ -82,7 +82,7 @@ const customerCourierConversationFields = fieldSpecs([
   { name: "run_date", type: "DATE", mode: "REQUIRED", description: "UTC date of conversation_started_at; the partition column." },
 ] as const);
 
-/** Seed 004's final table: one row per order's conversation. Updated as messages arrive. */
+/** The conversation table: one row per order's conversation. Updated as messages arrive. */
 export const customerCourierConversations = tableSpec({
   name: "customer_courier_conversations",
   description: "One row per order: who started the conversation, counts, first response delay, last message.",

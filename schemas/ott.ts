@@ -1,9 +1,9 @@
 import { FieldSpec, fieldSpecs, RowOf, tableSpec, TableSpec } from "./table";
 
-/** The event model's types: seed 001's six, plus seed 003's `stop` and `buffer` (docs/ott.md maps the shapes). */
+/** The event model's types: the nested shape's six, plus the flat shape's `stop` and `buffer` (docs/ott.md maps the shapes). */
 export const OTT_EVENT_TYPES = ["start", "pause", "resume", "complete", "seek", "rate", "stop", "buffer"] as const;
 
-/** Where an event came from: seed 001's nested shape or seed 003's flat one. */
+/** Where an event came from: the nested shape (current clients) or the flat one (legacy clients); the stored values name the specs that defined them. */
 export const OTT_SHAPES = ["seed001", "seed003"] as const;
 
 const deviceFields = fieldSpecs([
@@ -39,7 +39,7 @@ const contentFields = fieldSpecs([
   { name: "duration_seconds", type: "INT64", mode: "NULLABLE", min: 0, description: "Length of the title." },
 ] as const);
 
-/** The fields an event of seed 001's shape carries (what `event_type` and the records mean: docs/ott.md). */
+/** The fields an event of the nested shape carries (what `event_type` and the records mean: docs/ott.md). */
 export const ottEventFields = fieldSpecs([
   { name: "event_id", type: "STRING", mode: "REQUIRED", description: "Unique event id; the table's key." },
   { name: "user_id", type: "STRING", mode: "REQUIRED", description: "Viewer." },
@@ -65,7 +65,7 @@ const userEventFields = [
   { name: "event_date", type: "DATE", mode: "REQUIRED", description: "UTC date of timestamp; the partition column." },
 ] as const;
 
-/** Seed 001's event table, nested records kept nested. */
+/** The OTT event table, nested records kept nested. */
 export const userEvents = tableSpec({
   name: "user_events",
   description: "OTT viewing events in one model, from both input shapes.",
@@ -78,11 +78,11 @@ export const userEvents = tableSpec({
 export type OttEvent = RowOf<typeof userEventFields>;
 
 /**
- * The flat shape of seed 003's generator (documented in docs/ott.md). Its
+ * The flat shape legacy clients send (documented in docs/ott.md). Its
  * `event_type` values are `video_start`, `video_pause`, `video_stop`,
  * `video_complete` and `buffer_event`.
  */
-export const SEED003_EVENT_TYPES: Readonly<Record<string, (typeof OTT_EVENT_TYPES)[number]>> = {
+export const FLAT_SHAPE_EVENT_TYPES: Readonly<Record<string, (typeof OTT_EVENT_TYPES)[number]>> = {
   video_start: "start",
   video_pause: "pause",
   video_stop: "stop",
@@ -90,12 +90,12 @@ export const SEED003_EVENT_TYPES: Readonly<Record<string, (typeof OTT_EVENT_TYPE
   buffer_event: "buffer",
 };
 
-export const seed003Fields = fieldSpecs([
+export const flatShapeFields = fieldSpecs([
   { name: "event_id", type: "STRING", mode: "REQUIRED", description: "" },
   { name: "user_id", type: "STRING", mode: "REQUIRED", description: "" },
   { name: "session_id", type: "STRING", mode: "REQUIRED", description: "" },
   { name: "content_id", type: "STRING", mode: "REQUIRED", description: "" },
-  { name: "event_type", type: "STRING", mode: "REQUIRED", allowed: Object.keys(SEED003_EVENT_TYPES), description: "" },
+  { name: "event_type", type: "STRING", mode: "REQUIRED", allowed: Object.keys(FLAT_SHAPE_EVENT_TYPES), description: "" },
   { name: "event_timestamp", type: "TIMESTAMP", mode: "REQUIRED", description: "" },
   { name: "content_title", type: "STRING", mode: "NULLABLE", description: "" },
   { name: "content_type", type: "STRING", mode: "NULLABLE", description: "" },
@@ -148,7 +148,7 @@ const city = str("city", "City, or 'unknown'.");
 const deviceType = str("device_type", "Device type, or 'unknown'.");
 const plays = int("plays", "start events: plays begun in the window.");
 
-/** Every windowed view of seeds 002 and 003 (windows, keys and formulas: docs/ott.md). */
+/** Every windowed view (windows, keys and formulas: docs/ott.md). */
 export const OTT_VIEW_TABLES = {
   viewersPerTitle: viewTable("ott_viewers_per_title", "Viewers per title, 10 s tumbling windows (seed 003).", [contentId], [
     title, viewers, int("sessions", "Distinct sessions."), events,

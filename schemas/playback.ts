@@ -2,7 +2,7 @@ import { fieldSpecs, RowOf, tableSpec } from "./table";
 
 export const PLAYBACK_EVENT_TYPES = ["start", "buffer", "error", "stop"] as const;
 
-/** VIDEO_PLAYBACK_EVENT_SCHEMA of seed 000: one event of a player session. */
+/** A video playback event, as players publish it: one event of a player session. */
 export const playbackEventFields = fieldSpecs([
   { name: "event_id", type: "INT64", mode: "REQUIRED", min: 0, description: "Unique event id; the alert table's key." },
   { name: "session_id", type: "INT64", mode: "REQUIRED", min: 0, description: "Player session." },

@@ -34,7 +34,7 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * Epoch microseconds of `YYYY-MM-DD HH:MM:SS` (seed 000's form, UTC) or
+ * Epoch microseconds of `YYYY-MM-DD HH:MM:SS` (the playback events' form, UTC) or
  * ISO-8601 `YYYY-MM-DDTHH:MM:SS[.fraction][Z|+HH:MM|+HHMM]`; null when the
  * text is neither or names an impossible time. No zone means UTC. Fractions
  * beyond microseconds are truncated. Hand-written: it runs once per event.

@@ -1,4 +1,4 @@
-/** Seed 004's two worked examples, verbatim: orders 77656162 (ROM) and 66096282 (TOK). */
+/** The conversation spec's two worked examples, verbatim: orders 77656162 (ROM) and 66096282 (TOK). */
 export const ORDER_77656162 = [
   '{"senderAppType": "Courier Android", "courierId": 45035010, "fromId": 45035010, "toId": 57270753, "chatStartedByMessage": true, "orderId": 77656162, "orderStage": "AWAITING_PICKUP", "customerId": 57270753, "messageSentTime": "2024-02-01T10:04:46Z"}',
   '{"orderId": 77656162, "cityCode": "ROM"}',

@@ -1,7 +1,7 @@
 /**
  * Project and resource names: the CLI's defaults, which `resources ensure`
- * creates and Terraform declares (a test checks they agree). Seed 000 names the playback topic
- * and subscription.
+ * creates and Terraform declares (a test checks they agree). The playback
+ * topic and subscription keep the names the players' publisher uses.
  */
 export const DEFAULT_PROJECT = process.env.PUBSUB_PROJECT_ID ?? process.env.GOOGLE_CLOUD_PROJECT ?? "local-project";
 
@@ -24,7 +24,7 @@ function topicsFor(topic: string): PipelineTopics {
 export const TOPICS: Record<string, PipelineTopics> = {
   alerts: topicsFor("video-playback-events"),
   conversations: topicsFor("customer-courier-conversations"),
-  /** Seeds 001-003: the OTT pipeline. */
+  /** The OTT pipeline: viewing events of both shapes. */
   ott: topicsFor("ott-viewing-events"),
 };
 

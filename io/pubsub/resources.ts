@@ -39,7 +39,7 @@ async function ensureSubscription(pubsub: PubSub, project: string, topic: string
 }
 
 /**
- * Creates what a pipeline reads from, if missing (seed 000's ensure-resources
+ * Creates what a pipeline reads from, if missing (the playback spec's ensure-resources
  * step): its topic, a dead-letter topic with a subscription that keeps what
  * lands there, and its subscription with ack deadline, retention, retry and
  * dead-letter policy. Existing resources are left as they are.

@@ -76,7 +76,7 @@ describe("publish CLI", () => {
     expect([...cities.values()].every((n) => n === 1)).to.equal(true);
   });
 
-  it("generates OTT events in seed 001's and seed 003's shapes from seed 003's catalog, all valid", () => {
+  it("generates OTT events in the nested and the flat shape from the catalog, all valid", () => {
     const run = runScript("publisher/cli.js", ["ott", "--dry-run", "--count", "5000", "--eps", "100000", "--seed", "2"]);
     expect(run.status, run.stderr).to.equal(0);
     const events = run.stdout.trim().split("\n").map((l) => JSON.parse(l));

@@ -18,7 +18,7 @@ function run(args: string[]): void {
 describe("conversations pipeline on the direct runner", () => {
   const dir = tempDir();
 
-  it("computes seed 004's two worked examples", async () => {
+  it("computes the conversation spec's two worked examples", async () => {
     const warehouse = join(dir, "seed.duckdb");
     run(["--input", writeLines(join(dir, "seed.jsonl"), [...ORDER_77656162, ...ORDER_66096282]), "--warehouse", warehouse]);
     const rows = await query(warehouse, FINAL);

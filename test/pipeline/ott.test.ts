@@ -110,7 +110,7 @@ describe("ott pipeline on the direct runner", () => {
       expect(await query(doubledWarehouse, "SELECT reason_code, count(*) AS n FROM dead_letter GROUP BY ALL")).to.deep.equal([{ reason_code: "duplicate", n: String(HAND_STREAM.length) }]);
     });
 
-    it("seed 002's 5-minute trends", async () => {
+    it("the 5-minute demographic trends", async () => {
       expect(await rows("SELECT age_group, gender, plays, viewers, events FROM ott_trend_age_gender ORDER BY age_group, gender")).to.deep.equal([
         { age_group: "18-24", gender: "other", plays: "0", viewers: "1", events: "2" },
         { age_group: "25-34", gender: "female", plays: "1", viewers: "1", events: "3" },

@@ -41,7 +41,7 @@ function readable(row: CustomerCourierConversation | null): Record<string, unkno
 const rowOf = (lines: readonly string[]) => readable(conversationRow(fold(records(lines))));
 
 describe("conversation CombineFn", () => {
-  it("reproduces seed 004's order 77656162: courier first in ROM, answered after 42 s, last FAILED", () => {
+  it("reproduces the worked example order 77656162: courier first in ROM, answered after 42 s, last FAILED", () => {
     expect(rowOf(ORDER_77656162)).to.deep.equal({
       order_id: 77656162,
       city_code: "ROM",

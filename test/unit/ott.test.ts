@@ -15,7 +15,7 @@ const decoded = (value: object): OttEvent => {
 const rejection = (value: object): Rejection => decodeOttEvent(value) as Rejection;
 
 describe("OTT event model", () => {
-  it("keeps seed 001's records nested and derives watch time, shape and date", () => {
+  it("keeps the nested shape's records nested and derives watch time, shape and date", () => {
     const event = decoded({ ...base, device: { type: "tv", os: "tvOS", browser: "app", model: "X" }, quality: { resolution: "4K", bitrate: 9000 } });
     expect(event.device).to.deep.equal({ type: "tv", os: "tvOS", browser: "app", model: "X" });
     expect(event.quality).to.deep.equal({ resolution: "4K", bitrate: 9000 });
@@ -26,7 +26,7 @@ describe("OTT event model", () => {
     expect(decoded({ ...base, event_type: "start" }).watch_seconds).to.equal(null);
   });
 
-  it("maps seed 003's flat shape onto the model", () => {
+  it("maps the flat shape onto the model", () => {
     const event = decoded({
       event_id: "x", user_id: "u", session_id: "s", content_id: "c", content_title: "T", event_type: "video_complete", event_timestamp: "2024-06-01 20:00:05",
       watch_duration_seconds: 3000, device_type: "mobile", device_os: "iOS", country: "JP", city: "Tokyo", latitude: 35.68, longitude: 139.69,

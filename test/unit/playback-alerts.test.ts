@@ -23,7 +23,7 @@ function rejection(value: unknown): Rejection {
 }
 
 describe("playback events", () => {
-  it("decodes seed 000's example event", () => {
+  it("decodes the example playback event", () => {
     const event = decoded({});
     expect(event.event_timestamp).to.equal(parseTimestamp("2025-10-27 21:10:55"));
     expect(event.event_type).to.equal("buffer");

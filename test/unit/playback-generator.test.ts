@@ -12,7 +12,7 @@ describe("playback generator", () => {
     expect([...new PlaybackGenerator({ seed: 4 }).lines(500)]).to.not.deep.equal(lines.slice(0, 500));
   });
 
-  it("emits only events the pipeline accepts, in seed 000's shape", () => {
+  it("emits only events the pipeline accepts, in the playback event's shape", () => {
     for (const event of events) expect(isRejection(decodePlaybackEvent({ ...event })), JSON.stringify(event)).to.equal(false);
     expect(Object.keys(events[0])).to.deep.equal([
       "event_id", "session_id", "user_id", "movie_id", "event_type", "event_timestamp",

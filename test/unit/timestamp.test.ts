@@ -4,7 +4,7 @@ import { formatDate, formatTimestamp, parseTimestamp, utcDay } from "../../schem
 const micros = (iso: string): number => Date.parse(iso) * 1000;
 
 describe("timestamps", () => {
-  it("reads seed 000's `YYYY-MM-DD HH:MM:SS` as UTC", () => {
+  it("reads the playback events' `YYYY-MM-DD HH:MM:SS` as UTC", () => {
     expect(parseTimestamp("2025-10-27 21:10:55")).to.equal(micros("2025-10-27T21:10:55Z"));
   });
 

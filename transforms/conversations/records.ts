@@ -4,7 +4,7 @@ import { chatMessageFields, ChatMessage, ConversationMessage, orderEventFields, 
 import { utcDay } from "../../schemas/timestamp";
 import { isRejection, normalizeRow, reject, Rejection } from "../core/validate";
 
-/** One input line of seed 004, decoded: a chat message or an order event, as the rows they become. */
+/** One input line of the chat stream, decoded: a chat message or an order event, as the rows they become. */
 export type ConversationRecord = ConversationMessage | OrderRow;
 
 export function isMessage(record: ConversationRecord): record is ConversationMessage {
@@ -64,7 +64,7 @@ function decodeOrder(value: unknown, receivedAt: number): OrderRow | Rejection {
 }
 
 /**
- * Seed 004's input is one stream of two kinds of JSON lines. A line with any
+ * The chat input is one stream of two kinds of JSON lines. A line with any
  * chat-message field is a message; any other object is an order event.
  */
 export function decodeConversationRecord(value: unknown, receivedAt: number): ConversationRecord | Rejection {

@@ -1,5 +1,5 @@
 import { registerModule } from "../core/registry";
-import { OttEvent, ottEventFields, SEED003_EVENT_TYPES, seed003Fields, userEvents } from "../../schemas/ott";
+import { OttEvent, ottEventFields, FLAT_SHAPE_EVENT_TYPES, flatShapeFields, userEvents } from "../../schemas/ott";
 import { Row } from "../../schemas/table";
 import { utcDay } from "../../schemas/timestamp";
 import { isRejection, normalizeRow, project, reject, Rejection } from "../core/validate";
@@ -7,11 +7,11 @@ import { isRejection, normalizeRow, project, reject, Rejection } from "../core/v
 /** Event types that end a viewing stint: the ones whose watch time counts. */
 const STINT_ENDS = new Set(["pause", "stop", "complete"]);
 
-/** Seed 003's shape is recognised by its event types (all of them differ from seed 001's). */
-function isSeed003(value: unknown): boolean {
+/** The flat shape (legacy clients) is recognised by its event types (all of them differ from the nested shape's). */
+function isFlatShape(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as Row).event_type;
-  return typeof type === "string" && SEED003_EVENT_TYPES[type] !== undefined;
+  return typeof type === "string" && FLAT_SHAPE_EVENT_TYPES[type] !== undefined;
 }
 
 /** A record with at least one non-null field, or null (an all-null record is absent). */
@@ -20,9 +20,9 @@ function record(fields: Row): Row | null {
   return null;
 }
 
-/** Seed 003's flat event onto the model (the mapping is documented in docs/ott.md). */
-function fromSeed003(flat: Row): OttEvent {
-  const type = SEED003_EVENT_TYPES[flat.event_type as string];
+/** A flat-shape event onto the model (the mapping is documented in docs/ott.md). */
+function fromFlatShape(flat: Row): OttEvent {
+  const type = FLAT_SHAPE_EVENT_TYPES[flat.event_type as string];
   return {
     event_id: flat.event_id as string,
     user_id: flat.user_id as string,
@@ -47,13 +47,13 @@ function fromSeed003(flat: Row): OttEvent {
 
 /**
  * An OTT event of either shape, validated and mapped onto the one model
- * (user_events' row), or why it cannot be. Seed 001's `rating` must be
+ * (user_events' row), or why it cannot be. The nested shape's `rating` must be
  * present exactly on `rate` events.
  */
 export function decodeOttEvent(value: unknown): OttEvent | Rejection {
-  if (isSeed003(value)) {
-    const flat = normalizeRow(value, seed003Fields);
-    return isRejection(flat) ? flat : fromSeed003(flat);
+  if (isFlatShape(value)) {
+    const flat = normalizeRow(value, flatShapeFields);
+    return isRejection(flat) ? flat : fromFlatShape(flat);
   }
   const row = normalizeRow(value, ottEventFields);
   if (isRejection(row)) return row;

@@ -20,12 +20,12 @@ export interface OttView {
 }
 
 const UNKNOWN = "unknown";
-const or = (value: string | null | undefined): string => value ?? UNKNOWN;
+const orUnknown = (value: string | null | undefined): string => value ?? UNKNOWN;
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 const mean = (sum: number, n: number): number | null => (n === 0 ? null : round(sum / n, 3));
 const count = (t: Tally, type: string): number => t.types[typeIndex(type)];
 
-/** Buffering hotspots: seed 003's threshold. */
+/** Buffering hotspots: the buffer events a (title, city) needs in a window to be one. */
 export const HOTSPOT_MIN_BUFFER_EVENTS = 3;
 
 /** Engagement segments, from the score's lower bounds down. */
@@ -67,17 +67,15 @@ function define(view: OttView): void {
   OTT_VIEWS[view.table.name] = view;
 }
 
-const T = OTT_VIEW_TABLES;
-
 define({
-  table: T.viewersPerTitle, sizeSec: 10, periodSec: 10,
+  table: OTT_VIEW_TABLES.viewersPerTitle, sizeSec: 10, periodSec: 10,
   keyOf: (e) => [e.content_id],
   tally: { users: true, sessions: true, label: true },
   measures: (t) => ({ title: t.label, viewers: t.users.length, sessions: t.sessions.length, events: t.events }),
 });
 
 define({
-  table: T.watchTime, sizeSec: 300, periodSec: 60,
+  table: OTT_VIEW_TABLES.watchTime, sizeSec: 300, periodSec: 60,
   keyOf: (e) => (e.watch_seconds === null ? null : [e.content_id]),
   tally: { histogram: true, label: true, metric: watchSeconds },
   measures: (t) => ({
@@ -86,7 +84,7 @@ define({
 });
 
 define({
-  table: T.trending, sizeSec: 300, periodSec: 60,
+  table: OTT_VIEW_TABLES.trending, sizeSec: 300, periodSec: 60,
   keyOf: (e) => [e.content_id],
   tally: { users: true, label: true },
   measures: (t) => {
@@ -99,29 +97,29 @@ define({
 });
 
 define({
-  table: T.geo, sizeSec: 30, periodSec: 30,
-  keyOf: (e) => [or(e.location?.country), or(e.location?.city)],
+  table: OTT_VIEW_TABLES.geo, sizeSec: 30, periodSec: 30,
+  keyOf: (e) => [orUnknown(e.location?.country), orUnknown(e.location?.city)],
   tally: { users: true },
   measures: (t) => ({ viewers: t.users.length, events: t.events }),
 });
 
 define({
-  table: T.devices, sizeSec: 60, periodSec: 60,
-  keyOf: (e) => [or(e.device?.type), or(e.quality?.resolution)],
+  table: OTT_VIEW_TABLES.devices, sizeSec: 60, periodSec: 60,
+  keyOf: (e) => [orUnknown(e.device?.type), orUnknown(e.quality?.resolution)],
   tally: { users: true, metric: bitrate },
   measures: (t) => ({ viewers: t.users.length, events: t.events, avg_bitrate: mean(t.sum, t.n), min_bitrate: t.min, max_bitrate: t.max }),
 });
 
 define({
-  table: T.bufferingHotspots, sizeSec: 60, periodSec: 60,
-  keyOf: (e) => (e.event_type === "buffer" ? [e.content_id, or(e.location?.city)] : null),
+  table: OTT_VIEW_TABLES.bufferingHotspots, sizeSec: 60, periodSec: 60,
+  keyOf: (e) => (e.event_type === "buffer" ? [e.content_id, orUnknown(e.location?.city)] : null),
   tally: { users: true, label: true, metric: bufferMs },
   measures: (t) =>
     t.events < HOTSPOT_MIN_BUFFER_EVENTS ? null : { title: t.label, buffer_events: t.events, viewers_affected: t.users.length, avg_buffer_ms: mean(t.sum, t.n) },
 });
 
 define({
-  table: T.engagement, sizeSec: ENGAGEMENT_WINDOW_SEC, periodSec: 300,
+  table: OTT_VIEW_TABLES.engagement, sizeSec: ENGAGEMENT_WINDOW_SEC, periodSec: 300,
   keyOf: (e) => [e.user_id],
   tally: { sessions: true, titles: true, metric: watchSeconds },
   measures: (t) => {
@@ -133,8 +131,8 @@ define({
   },
 });
 
-define({ table: T.maturityByLocation, sizeSec: 300, periodSec: 300, keyOf: (e) => [or(e.location?.country), or(e.content?.maturity_rating)], tally: { users: true }, measures: audience });
-define({ table: T.ageGender, sizeSec: 300, periodSec: 300, keyOf: (e) => [or(e.profile?.age_group), or(e.profile?.gender)], tally: { users: true }, measures: audience });
-define({ table: T.deviceGenre, sizeSec: 300, periodSec: 300, keyOf: (e) => [or(e.device?.type), or(e.content?.genre)], tally: { users: true }, measures: audience });
+define({ table: OTT_VIEW_TABLES.maturityByLocation, sizeSec: 300, periodSec: 300, keyOf: (e) => [orUnknown(e.location?.country), orUnknown(e.content?.maturity_rating)], tally: { users: true }, measures: audience });
+define({ table: OTT_VIEW_TABLES.ageGender, sizeSec: 300, periodSec: 300, keyOf: (e) => [orUnknown(e.profile?.age_group), orUnknown(e.profile?.gender)], tally: { users: true }, measures: audience });
+define({ table: OTT_VIEW_TABLES.deviceGenre, sizeSec: 300, periodSec: 300, keyOf: (e) => [orUnknown(e.device?.type), orUnknown(e.content?.genre)], tally: { users: true }, measures: audience });
 
 registerModule("transforms/ott/views", module.exports);

@@ -5,12 +5,12 @@ import { normalizeRow, project, Rejection } from "../core/validate";
 
 export const DEFAULT_BUFFER_THRESHOLD_MS = 4000;
 
-/** A playback event read against VIDEO_PLAYBACK_EVENT_SCHEMA, or why it cannot be. */
+/** A playback event read against its field specs (schemas/playback.ts), or why it cannot be. */
 export function decodePlaybackEvent(value: unknown): PlaybackEvent | Rejection {
   return normalizeRow(value, playbackEventFields) as PlaybackEvent | Rejection;
 }
 
-/** Seed 000's rule: an error, or buffering strictly longer than the threshold. */
+/** The alert rule: an error, or buffering strictly longer than the threshold. */
 export function isPlaybackAlert(event: PlaybackEvent, bufferThresholdMs: number): boolean {
   return event.event_type === "error" || (event.buffer_duration_ms !== null && event.buffer_duration_ms > bufferThresholdMs);
 }
