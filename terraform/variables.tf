@@ -1,5 +1,5 @@
 # Every name defaults to the CLI's default (io/pubsub/names.ts, io/pubsub/resources.ts,
-# cli/options.ts); `npm test` fails when they drift apart.
+# runners/settings.ts); `npm test` fails when they drift apart.
 
 variable "project" {
   type        = string

@@ -443,7 +443,7 @@ function checkFlags(config: TerraformConfig, code: CodeFacts): string[] {
     const value = passed.get(name);
     const option = code.flags.find((f) => f.name === name);
     if (!option) {
-      problems.push(`Terraform passes --${name} (terraform/main.tf, local.common_flags or local.pipeline_flags) but the CLI has no such flag: use the name cli/options.ts or the pipeline's options give it`);
+      problems.push(`Terraform passes --${name} (terraform/main.tf, local.common_flags or local.pipeline_flags) but the CLI has no such flag: use the name runners/settings.ts or the pipeline's options give it`);
       continue;
     }
     const literal = typeof value === "string" && !value.includes("${");

@@ -169,7 +169,7 @@ describe("Terraform (terraform/) against the code", () => {
     it("a renamed CLI flag that Terraform passes", () => {
       const flags = CODE.flags.map((f): OptionSpec => (f.name === "subscription" ? { ...f, name: "subscriptionName" } : f));
       expect(checkTerraform(config, { ...CODE, flags })).to.deep.equal([
-        "Terraform passes --subscription (terraform/main.tf, local.common_flags or local.pipeline_flags) but the CLI has no such flag: use the name cli/options.ts or the pipeline's options give it",
+        "Terraform passes --subscription (terraform/main.tf, local.common_flags or local.pipeline_flags) but the CLI has no such flag: use the name runners/settings.ts or the pipeline's options give it",
       ]);
     });
 
