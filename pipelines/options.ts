@@ -91,19 +91,20 @@ type Unconditional<Specs extends readonly OptionSpec[], R extends Runner, Always
     : never
   : never;
 
+/** The values flag O takes on R, other than V. */
+type OtherValues<Specs extends readonly OptionSpec[], O extends string, V, R extends Runner> = Exclude<ValueOn<Extract<Specs[number], { readonly name: O }>, R>, V>;
+
 /**
- * A flag that means something only when another flag has a value: present
- * (with its default, if any) when the other has that value, absent otherwise.
- * A union discriminated on the other flag, so narrowing it narrows this one.
+ * A flag that means something only when flag O has value V: present (with its
+ * default, if any) when O is V, absent otherwise. A union discriminated on O,
+ * so narrowing O narrows this flag.
  */
 type Conditional<Specs extends readonly OptionSpec[], S extends OptionSpec, R extends Runner> = S extends {
   readonly onlyWith: { readonly option: infer O extends string; readonly value: infer V };
 }
   ?
-        | ({ readonly [K in O]: V } & (AlwaysOn<S, R> extends true ? { readonly [K in S["name"]]: ValueOn<S, R> } : { readonly [K in S["name"]]?: ValueOn<S, R> }))
-        | ([Exclude<ValueOn<Extract<Specs[number], { readonly name: O }>, R>, V>] extends [never]
-            ? never
-            : { readonly [K in O]: Exclude<ValueOn<Extract<Specs[number], { readonly name: O }>, R>, V> } & { readonly [K in S["name"]]?: undefined })
+      | ({ readonly [K in O]: V } & (AlwaysOn<S, R> extends true ? { readonly [K in S["name"]]: ValueOn<S, R> } : { readonly [K in S["name"]]?: ValueOn<S, R> }))
+      | ([OtherValues<Specs, O, V, R>] extends [never] ? never : { readonly [K in O]: OtherValues<Specs, O, V, R> } & { readonly [K in S["name"]]?: undefined })
   : never;
 // Each conditional flag is a union; boxed, so that intersecting the flags intersects their unions instead of their members.
 type Unbox<T> = T extends { box: infer B } ? B : never;
