@@ -17,7 +17,8 @@ import { decodeConversationRecord, isMessage } from "../transforms/conversations
 import { ottPipeline } from "../pipelines/ott/pipeline";
 import { OttEvent, userEvents } from "../schemas/ott";
 import { decodeOttEvent } from "../transforms/ott/events";
-import { admitEvent, arrivalRun } from "../transforms/ott/arrival";
+import { admitEvent } from "../transforms/ott/arrival";
+import { DUPLICATE } from "../transforms/core/parse";
 import { addEvent, built, newBuilder, TallyBuilder } from "../transforms/ott/tally";
 import { OTT_VIEWS } from "../transforms/ott/views";
 import { utcDay } from "../schemas/timestamp";
@@ -119,17 +120,20 @@ function sampleLiveHeap(): () => number | undefined {
 }
 
 /**
- * The OTT baseline: the same decoder, arrival rules (late, duplicate) and tallies, every view's
+ * The OTT baseline: the same decoder, arrival rules (future, duplicate) and tallies, every view's
  * (window, key) tally in one Map, user_events written in commits of 50,000,
  * the views' panes at the end through the same merging sink.
  */
 async function ottBaseline(input: string, warehouse: string): Promise<void> {
   const sink = new DuckDbSink(warehouse);
   await sink.open(ottPipeline.tables, ottPipeline.merges);
-  const arrival = { run: arrivalRun({}), allowedLatenessMicros: 300e6 };
+  const arrival = { receivedAt: Date.now() * 1000, seen: new Set<string>() };
+  const duplicate = reject("duplicate", "repeated event_id");
   const decode = (value: unknown): OttEvent | Rejection => {
     const event = decodeOttEvent(value);
-    return isRejection(event) ? event : admitEvent(event, arrival) ?? event;
+    if (isRejection(event)) return event;
+    const verdict = admitEvent(event, { maxFutureMicros: 300e6 }, arrival);
+    return verdict === DUPLICATE ? duplicate : verdict ?? event;
   };
   const views = Object.values(OTT_VIEWS);
   const panes = views.map(() => new Map<string, { pane: Row; builder: TallyBuilder }>());

@@ -69,6 +69,7 @@ async function runPipeline(pubsub: PubSub, subscription: string, warehouse: stri
   await sink.open(alertsPipeline.tables);
   const run: PipelineRun = { read: 0, firstCommitAt: 0, lastCommitAt: 0, started: Date.now() };
   await drive(source, sink, inlineExecutor(alertsPipeline, { bufferThresholdMs: 4000, sampleEvents: 0 }), observe, {
+    definition: alertsPipeline,
     bundleBytes: 4 << 20,
     maxInFlight: 2,
     commit: { maxRows: 50_000, maxDelayMs: 250 },

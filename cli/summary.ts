@@ -3,6 +3,7 @@ import { formatCount } from "../pipelines/format";
 import { deadLetter } from "../schemas/dead-letter";
 import { COUNTERS } from "../transforms/core/parse-records";
 import { DirectRunResult } from "../runners/direct/run";
+import { TOO_LATE_FOR_VIEWS } from "../transforms/ott/windowed-view";
 
 const n = formatCount;
 
@@ -17,19 +18,28 @@ export function renderSummary(input: SummaryInput): string {
   const { stats } = input;
   const counter = (name: string): number => stats.counters[name] ?? 0;
   const read = counter(COUNTERS.recordsRead), valid = counter(COUNTERS.validRecords), dead = counter(COUNTERS.deadLetters), blank = counter(COUNTERS.blankLines);
+  const repeated = counter(COUNTERS.duplicates);
   const seconds = stats.elapsedMs / 1000;
   const rate = seconds > 0 ? read / seconds : 0;
-  const accounted = read === valid + dead + blank ? "" : `  (MISMATCH: ${n(read - valid - dead - blank)} unaccounted)`;
+  const unaccounted = read - valid - repeated - dead - blank;
+  const accounted = unaccounted === 0 ? "" : `  (MISMATCH: ${n(unaccounted)} unaccounted)`;
+  const repeats = repeated > 0 ? ` + ${n(repeated)} duplicates (counted once)` : "";
   const labelled: SummaryLine[] = [
     ["source", input.source],
-    ["read", `${n(read)} lines = ${n(valid)} valid + ${n(dead)} dead letters + ${n(blank)} blank${accounted}`],
+    ["read", `${n(read)} lines = ${n(valid)} valid${repeats} + ${n(dead)} dead letters + ${n(blank)} blank${accounted}`],
   ];
+  if (stats.skippedUnits > 0) labelled.push(["already committed", `${n(stats.skippedUnits)} input units skipped (an earlier run committed their effects)`]);
   // In the pipeline's own table order, not the order commits first wrote them.
   for (const table of input.pipeline.tables.map((t) => t.name)) {
     const written = stats.written.get(table);
-    if (table === deadLetter.name || written === undefined) continue;
-    labelled.push([table, `${n(written.stored)} rows stored${written.duplicates > 0 ? `, ${n(written.duplicates)} already there (same key)` : ""}`]);
+    const rows = input.mergedRows.get(table);
+    if (rows !== undefined) labelled.push([table, `${n(rows)} rows${written ? ` (${n(written.stored)} written this run)` : ""}`]);
+    else if (table !== deadLetter.name && written !== undefined) {
+      labelled.push([table, `${n(written.stored)} rows stored${written.duplicates > 0 ? `, ${n(written.duplicates)} already there (same key)` : ""}`]);
+    }
   }
+  const late = counter(TOO_LATE_FOR_VIEWS);
+  if (late > 0) labelled.push(["too late for views", `${n(late)} events (stored in their table; a window they belong to had expired)`]);
   const reasons = input.deadLetters.reasons();
   labelled.push(["dead letters", `${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`]);
   labelled.push(...input.report.render());

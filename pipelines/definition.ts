@@ -24,6 +24,18 @@ export interface PipelineDefinition<Options> {
   expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
   /** Tables whose rows are CombineFn panes, merged by the sink (see io/sinks/merge.ts). */
   readonly merges?: MergeSpecs;
+  /**
+   * Where each valid record's event time ends up (a table and its TIMESTAMP
+   * column), for a runner that estimates the watermark of unbounded input
+   * itself (the direct runner on Pub/Sub). Only pipelines with event-time windows.
+   */
+  readonly eventTime?: { readonly table: string; readonly column: string };
+  /**
+   * A table keyed by the input record's own id: a record whose key an earlier
+   * commit (or bundle) already stored is a duplicate, and the runner has the
+   * graph skip it (currentBundle.skipKeys), so merged tables count it once.
+   */
+  readonly countedOnceBy?: string;
 }
 
 /** What a run on the direct runner adds to the graph: its input when none is given, and its summary. */

@@ -4,7 +4,7 @@ import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, Duck
 import { createStagingSql, createTableSql, duckdbType, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
-import { Sink, SinkError, TableBatch, WriteResult } from "./sink";
+import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
 /** `ON CONFLICT DO UPDATE` that replaces every non-key column: a merged row is rewritten whole. */
 function replaceOnConflict(table: TableSpec): string {
@@ -18,6 +18,10 @@ const stateTable = (table: TableSpec): string => `${table.name}__state`;
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
 const INT32_LIMIT = 2 ** 31;
+
+/** The ledger's tables: input units committed per pipeline, and each pipeline's watermark. */
+const UNITS_TABLE = "__committed_units";
+const WATERMARKS_TABLE = "__watermarks";
 
 /** A staging column's value in a row (see stagingColumns). */
 function stagedValue(row: Row, column: StagingColumn): Value {
@@ -57,12 +61,15 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): 
  * so re-reading input stores nothing twice, and a batch is committed whole or not at all.
  * Merged tables (see merge.ts) keep their CombineFn states in `<table>__state`.
  */
-export class DuckDbSink implements Sink {
+export class DuckDbSink implements Sink, Ledger {
+  readonly ledger: Ledger = this;
   private instance?: DuckDBInstance;
   private connection?: DuckDBConnection;
   private tables = new Map<string, TableSpec>();
   private merges = new Map<string, MergeSpec>();
   private readonly staging = new Map<string, StagingColumn[]>();
+  /** One operation at a time on the connection: the ledger's lookups share staging tables with commits. */
+  private lock: Promise<unknown> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
@@ -86,6 +93,10 @@ export class DuckDbSink implements Sink {
 
   async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map()): Promise<void> {
     const connection = await this.connect();
+    await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR, unit VARCHAR, committed_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline, unit))`);
+    await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
+    await connection.run(`DELETE FROM ${UNITS_TABLE} WHERE committed_at < now()::TIMESTAMP - INTERVAL ${LEDGER_RETENTION_DAYS} DAY`);
+    await connection.run(`CREATE OR REPLACE TEMP TABLE staging_keys (k VARCHAR)`);
     for (const table of tables) {
       await connection.run(createTableSql(table));
       await this.checkColumns(table);
@@ -115,11 +126,23 @@ export class DuckDbSink implements Sink {
     }
   }
 
-  async write(batch: TableBatch): Promise<WriteResult> {
+  /** Runs `operation` once every operation started before it has finished. */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(operation, operation);
+    this.lock = result.catch(() => undefined);
+    return result;
+  }
+
+  write(batch: TableBatch, progress?: Progress): Promise<WriteResult> {
+    return this.exclusive(() => this.writeNow(batch, progress));
+  }
+
+  private async writeNow(batch: TableBatch, progress?: Progress): Promise<WriteResult> {
     const connection = this.connection!;
     const result: WriteResult = new Map();
     await connection.run("BEGIN TRANSACTION");
     try {
+      if (progress) await this.record(progress);
       for (const [name, rows] of batch) {
         if (rows.length === 0) continue;
         const table = this.tables.get(name)!;
@@ -138,6 +161,74 @@ export class DuckDbSink implements Sink {
       throw error;
     }
     return result;
+  }
+
+  /** Records a commit's units and watermark (inside its transaction). */
+  private async record(progress: Progress): Promise<void> {
+    const connection = this.connection!;
+    if (progress.units.length > 0) {
+      await this.stageKeys(progress.units);
+      await connection.run(`INSERT INTO ${UNITS_TABLE} SELECT $pipeline, k, now()::TIMESTAMP FROM temp.main.staging_keys ON CONFLICT DO NOTHING`, { pipeline: progress.pipeline });
+      await connection.run("DELETE FROM temp.main.staging_keys");
+    }
+    if (Number.isFinite(progress.watermarkMicros)) {
+      await connection.run(`INSERT OR REPLACE INTO ${WATERMARKS_TABLE} VALUES ($pipeline, $watermark)`, {
+        pipeline: progress.pipeline,
+        watermark: BigInt(Math.round(progress.watermarkMicros)),
+      });
+    }
+  }
+
+  private async stageKeys(keys: readonly string[]): Promise<void> {
+    const appender = await this.connection!.createAppender("staging_keys", "main", "temp");
+    for (const key of keys) {
+      appender.appendVarchar(key);
+      appender.endRow();
+    }
+    appender.closeSync();
+  }
+
+  /** The staged keys found in `column` of `table`; empties the staging table. */
+  private async stagedKeysIn(table: string, column: string, where = "", params: Record<string, string> = {}): Promise<Set<string>> {
+    const connection = this.connection!;
+    const reader = await connection.runAndReadAll(
+      `SELECT k FROM temp.main.staging_keys WHERE k IN (SELECT CAST(${quoteIdent(column)} AS VARCHAR) FROM ${quoteIdent(table)}${where})`,
+      params,
+    );
+    await connection.run("DELETE FROM temp.main.staging_keys");
+    return new Set(reader.getRows().map((r) => String(r[0])));
+  }
+
+  committedUnits(pipeline: string, units: readonly string[]): Promise<Set<string>> {
+    if (units.length === 0) return Promise.resolve(new Set());
+    return this.exclusive(async () => {
+      await this.stageKeys(units);
+      return this.stagedKeysIn(UNITS_TABLE, "unit", " WHERE pipeline = $pipeline", { pipeline });
+    });
+  }
+
+  watermark(pipeline: string): Promise<number> {
+    return this.exclusive(async () => {
+      const reader = await this.connection!.runAndReadAll(`SELECT watermark_micros FROM ${WATERMARKS_TABLE} WHERE pipeline = $pipeline`, { pipeline });
+      const rows = reader.getRows();
+      return rows.length === 0 ? Number.NEGATIVE_INFINITY : Number(rows[0][0]);
+    });
+  }
+
+  storedKeys(table: string, keys: readonly string[]): Promise<Set<string>> {
+    const spec = this.tables.get(table)!;
+    if (keys.length === 0) return Promise.resolve(new Set());
+    return this.exclusive(async () => {
+      await this.stageKeys(keys);
+      return this.stagedKeysIn(table, spec.key[0]);
+    });
+  }
+
+  rowCount(table: string): Promise<number> {
+    return this.exclusive(async () => {
+      const reader = await this.connection!.runAndReadAll(`SELECT count(*) FROM ${quoteIdent(table)}`);
+      return Number(reader.getRows()[0][0]);
+    });
   }
 
   /** Appends rows to the table's staging copy and moves them in with `clause`; returns rows changed. */

@@ -13,17 +13,50 @@ export type TableBatch = ReadonlyMap<string, readonly Row[]>;
 export type WriteResult = Map<string, { stored: number; duplicates: number; rows?: readonly Row[] }>;
 
 /**
+ * What a commit consumed, recorded with its rows in the same transaction:
+ * the input units (a file chunk's identity, Pub/Sub message ids) whose
+ * effects it holds, and the watermark after it. A unit already recorded is
+ * never executed again, so re-runs, crashes and redeliveries change nothing.
+ */
+export interface Progress {
+  readonly pipeline: string;
+  readonly units: readonly string[];
+  /** Epoch microseconds; -Infinity for bounded input (not recorded). */
+  readonly watermarkMicros: number;
+}
+
+/**
  * Where results go. `write` resolves only once the rows are durable: the runner
  * acknowledges the input of a batch after that, never before.
  */
 export interface Sink {
   /** Prepares the tables; those in `merges` receive panes to merge, not rows (see merge.ts). */
   open(tables: readonly TableSpec[], merges?: MergeSpecs): Promise<void>;
-  write(batch: TableBatch): Promise<WriteResult>;
+  write(batch: TableBatch, progress?: Progress): Promise<WriteResult>;
   close(): Promise<void>;
   /** For the summary: where the rows are and how to look at them. */
   location(): string[];
+  /**
+   * Exactly-once support, for sinks that keep a ledger of committed input
+   * (DuckDB, JSONL); without it, a sink gives at-least-once with keyed rows.
+   */
+  readonly ledger?: Ledger;
 }
+
+/** A sink's record of committed input, read before input is executed. */
+export interface Ledger {
+  /** Of `units`, those an earlier commit of `pipeline` recorded. */
+  committedUnits(pipeline: string, units: readonly string[]): Promise<Set<string>>;
+  /** The watermark the last commit of `pipeline` recorded, or -Infinity. */
+  watermark(pipeline: string): Promise<number>;
+  /** Of `keys`, those already stored in `table` (a table with a one-column key). */
+  storedKeys(table: string, keys: readonly string[]): Promise<Set<string>>;
+  /** Rows in `table` now. */
+  rowCount(table: string): Promise<number>;
+}
+
+/** How long committed units are remembered: Pub/Sub's retention, after which no message can be redelivered. */
+export const LEDGER_RETENTION_DAYS = 7;
 
 /** The sink cannot be used (a locked or incompatible warehouse, an unwritable directory). */
 export class SinkError extends Error {}

@@ -3,7 +3,7 @@ import { stat } from "fs/promises";
 import { createGunzip } from "zlib";
 import fg from "fast-glob";
 import { LineChunk } from "../../transforms/core/chunk";
-import { nowMicros, Source, SourceError } from "./source";
+import { lineChunk, Source, SourceError } from "./source";
 
 /** About this many bytes per chunk: large enough to amortize per-element cost, small enough to keep memory flat. */
 export const DEFAULT_CHUNK_BYTES = 1 << 20;
@@ -21,9 +21,11 @@ async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Lin
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let firstLine = 1;
+  let offset = 0;
   const emit = (data: Buffer): LineChunk => {
-    const chunk: LineChunk = { kind: "lines", source: path, firstLine: firstLine, data, receivedAt: nowMicros() };
+    const chunk = lineChunk(path, offset, firstLine, data, true);
     firstLine += countNewlines(data);
+    offset += data.length;
     return chunk;
   };
   for await (const piece of stream as AsyncIterable<Buffer>) {
@@ -58,6 +60,7 @@ export async function resolveInputs(pattern: string): Promise<string[]> {
 /** JSONL files, read in order. Records are identified as `path:line`. */
 export class FileSource implements Source {
   readonly description: string;
+  readonly bounded = true;
 
   constructor(private readonly paths: readonly string[], private readonly chunkBytes = DEFAULT_CHUNK_BYTES) {
     this.description = paths.length === 1 ? paths[0] : `${paths.length} files (${paths[0]}, ...)`;

@@ -1,19 +1,23 @@
 import { LineChunk } from "../../transforms/core/chunk";
 import { DEFAULT_CHUNK_BYTES } from "./file-source";
-import { nowMicros, Source } from "./source";
+import { lineChunk, Source } from "./source";
 
 /** Records made by a generator in the process: the embedded sample data. Records are `name:n`. */
 export class GeneratedSource implements Source {
+  readonly bounded = true;
+
   constructor(readonly description: string, private readonly lines: () => Iterable<string>, private readonly chunkBytes = DEFAULT_CHUNK_BYTES) {}
 
   async *chunks(): AsyncGenerator<LineChunk> {
     let batch: string[] = [];
     let bytes = 0;
     let firstLine = 1;
+    let offset = 0;
     const emit = (): LineChunk => {
       const data = Buffer.from(batch.join("\n") + "\n");
-      const chunk: LineChunk = { kind: "lines", source: this.description, firstLine: firstLine, data, receivedAt: nowMicros() };
+      const chunk = lineChunk(this.description, offset, firstLine, data, false);
       firstLine += batch.length;
+      offset += data.length;
       batch = [];
       bytes = 0;
       return chunk;

@@ -52,6 +52,7 @@ async function inGroups(ids: readonly string[], call: (group: string[]) => Promi
  */
 export class PubSubSource implements Source {
   readonly description: string;
+  readonly bounded = false;
   private readonly inFlight = new Set<string>();
   private extender?: NodeJS.Timeout;
   /** Messages pulled and acknowledged, for the live status. */

@@ -4,13 +4,29 @@ import { deadLetter } from "../../schemas/dead-letter";
 import { userEvents } from "../../schemas/ott";
 import { parseRecords } from "../../transforms/core/parse-records";
 import { decodeOttEvent } from "../../transforms/ott/events";
-import { admitEvent, arrivalRun } from "../../transforms/ott/arrival";
+import * as beam from "apache-beam";
+import { admitEvent } from "../../transforms/ott/arrival";
 import { OTT_VIEWS } from "../../transforms/ott/views";
-import { mergeSpecOf, windowedView } from "../../transforms/ott/windowed-view";
+import { countTooLate, mergeSpecOf, TOO_LATE_FOR_VIEWS, windowedView } from "../../transforms/ott/windowed-view";
 import { OptionsOf, optionSpecs } from "../options";
 
 const OTT_OPTIONS = optionSpecs([
-  { name: "allowedLatenessSec", type: "number", default: 300, integer: true, min: 0, description: "Events more than this many seconds behind the newest event time seen go to dead_letter (reason late)." },
+  {
+    name: "allowedLatenessSec",
+    type: "number",
+    default: 300,
+    integer: true,
+    min: 0,
+    description: "Streaming: a view's window still takes events until the watermark is this many seconds past its end; later events are stored in user_events and counted, not added to the views.",
+  },
+  {
+    name: "maxFutureSec",
+    type: "number",
+    default: 300,
+    integer: true,
+    min: 0,
+    description: "Events stamped more than this many seconds ahead of their arrival go to dead_letter (reason future_timestamp).",
+  },
   { name: "sampleMinutes", type: "number", default: 5, integer: true, min: 1, max: 1440, description: "Minutes of event time in the generated sample (no --input)." },
   { name: "sampleEps", type: "number", default: 100, integer: true, min: 1, max: 100_000, description: "Events per second of event time in the generated sample." },
 ] as const);
@@ -18,6 +34,7 @@ const OTT_OPTIONS = optionSpecs([
 export type OttOptions = OptionsOf<typeof OTT_OPTIONS>;
 
 const views = Object.values(OTT_VIEWS);
+const periodsMicros = [...new Set(views.map((v) => v.periodSec * 1e6))];
 
 /** OTT viewing events -> user_events, and the windowed views (audience, engagement, demographic trends). */
 export const ottPipeline: PipelineDefinition<OttOptions> = {
@@ -26,14 +43,15 @@ export const ottPipeline: PipelineDefinition<OttOptions> = {
   options: OTT_OPTIONS,
   tables: [userEvents, ...views.map((v) => v.table), deadLetter],
   merges: new Map(views.map((v) => [v.table.name, mergeSpecOf(v)] as const)),
+  eventTime: { table: userEvents.name, column: "timestamp" },
+  countedOnceBy: userEvents.name,
   expand(input, options) {
-    const events = parseRecords(input, "ott", decodeOttEvent, {
-      check: admitEvent,
-      params: { run: arrivalRun(options), allowedLatenessMicros: options.allowedLatenessSec * 1e6 },
-    });
+    const events = parseRecords(input, "ott", decodeOttEvent, { check: admitEvent, params: { maxFutureMicros: options.maxFutureSec * 1e6 } });
+    const allowedLatenessMicros = options.allowedLatenessSec * 1e6;
+    events.valid.flatMap(beam.withName("CountTooLate", countTooLate), { periodsMicros, allowedLatenessMicros, tooLate: beam.counter(TOO_LATE_FOR_VIEWS) });
     const outputs: TableOutputs = {};
     outputs[userEvents.name] = events.valid;
-    for (const view of views) outputs[view.table.name] = windowedView(events.valid, view);
+    for (const view of views) outputs[view.table.name] = windowedView(events.valid, view, allowedLatenessMicros);
     outputs[deadLetter.name] = events.deadLetters;
     return outputs;
   },

@@ -3,6 +3,7 @@ import { directRunner } from "apache-beam/runners/direct_runner";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { Row } from "../../schemas/table";
 import { RawChunk } from "../../transforms/core/chunk";
+import { BundleContext, enterBundle, exitBundle } from "../../transforms/core/bundle-context";
 import * as state from "./bundle-state";
 import { registerModule } from "../../transforms/core/registry";
 
@@ -32,10 +33,12 @@ export interface BundleResult {
  * Runs the pipeline's graph once on Beam's direct runner over `chunks`:
  * impulse -> read the chunks -> the pipeline's transforms -> collect each
  * table's rows. One run is one bundle; the caller writes its rows to the sink.
+ * `context` carries what spans bundles: the watermark, the keys to skip.
  */
-export async function executeBundle<O>(definition: PipelineDefinition<O>, options: O, chunks: RawChunk[]): Promise<BundleResult> {
+export async function executeBundle<O>(definition: PipelineDefinition<O>, options: O, chunks: RawChunk[], context: BundleContext): Promise<BundleResult> {
   state.bundle.chunks = chunks;
   state.bundle.outputs = {};
+  enterBundle(context);
   try {
     const result = await directRunner().run((root) => {
       const input = root.apply(beam.impulse()).flatMap(beam.withName("ReadChunks", readBundle));
@@ -48,6 +51,7 @@ export async function executeBundle<O>(definition: PipelineDefinition<O>, option
     for (const [table, batches] of Object.entries(state.bundle.outputs)) tables.set(table, batches.flat());
     return { tables, counters: await result.counters() };
   } finally {
+    exitBundle();
     state.bundle.chunks = [];
     state.bundle.outputs = {};
   }

@@ -1,8 +1,9 @@
-import { Sink, WriteResult } from "../../io/sinks/sink";
+import { Progress, Sink, WriteResult } from "../../io/sinks/sink";
 import { Source } from "../../io/sources/source";
 import { RowObserver } from "../../pipelines/definition";
 import { Row } from "../../schemas/table";
-import { ackIdsOf, RawChunk } from "../../transforms/core/chunk";
+import { BundleContext } from "../../transforms/core/bundle-context";
+import { ackIdsOf, RawChunk, unitsOf } from "../../transforms/core/chunk";
 import { BundleResult } from "./bundle";
 
 export interface CommitPolicy {
@@ -19,17 +20,37 @@ export interface CommitTotals {
   commits: number;
 }
 
+/** Runs the pipeline's graph over one bundle of chunks: in this thread, or on a worker. */
+export type BundleExecutor = (chunks: RawChunk[], context: BundleContext) => Promise<BundleResult>;
+
+/** An executed bundle waiting for its commit: its input stays until then, in case it must run again. */
+export interface ExecutedBundle {
+  chunks: RawChunk[];
+  context: BundleContext;
+  result: BundleResult;
+  /** The watermark after this bundle, which its commit records. */
+  watermarkAfter: number;
+}
+
+/** What the committer needs to know of the pipeline. */
+export interface CommitSettings {
+  pipeline: string;
+  /** The table keyed by each input record's id, when duplicates must count once (PipelineDefinition.countedOnceBy). */
+  countedOnceBy?: { table: string; keyColumn: string };
+  execute: BundleExecutor;
+}
+
 /**
- * Gathers executed bundles, in input order, into sink commits; after each
- * commit it acknowledges exactly the chunks whose rows that commit made
- * durable. It keeps only their ack ids, not their data. Commits run one at a time.
+ * Gathers executed bundles, in input order, into sink commits; each commit
+ * records the input units whose effects it holds (the sink's ledger), and
+ * only after it is durable are exactly those chunks acknowledged. Before
+ * writing, a bundle that counted a record an earlier bundle or commit
+ * already stored runs again with that record skipped, so merged tables
+ * count it once. Commits run one at a time.
  */
 export class Committer {
   readonly totals: CommitTotals = { counters: {}, written: new Map(), commits: 0 };
-  private bundles = 0;
-  private ackIds: string[] = [];
-  private tables = new Map<string, Row[][]>();
-  private counters: Record<string, number>[] = [];
+  private waiting: ExecutedBundle[] = [];
   private rows = 0;
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
@@ -40,6 +61,7 @@ export class Committer {
     private readonly sink: Sink,
     private readonly observe: RowObserver,
     private readonly policy: CommitPolicy,
+    private readonly settings: CommitSettings,
     private readonly onCommit?: (totals: CommitTotals) => void,
   ) {}
 
@@ -48,15 +70,9 @@ export class Committer {
    * in input order. Resolves at once unless a commit is already running and
    * another waits behind it: that backpressure bounds the rows in memory.
    */
-  async add(chunks: RawChunk[], result: BundleResult): Promise<void> {
-    this.bundles++;
-    for (const chunk of chunks) for (const id of ackIdsOf(chunk)) this.ackIds.push(id);
-    for (const [table, rows] of result.tables) {
-      if (!this.tables.has(table)) this.tables.set(table, []);
-      this.tables.get(table)!.push(rows);
-      this.rows += rows.length;
-    }
-    this.counters.push(result.counters);
+  async add(bundle: ExecutedBundle): Promise<void> {
+    this.waiting.push(bundle);
+    for (const rows of bundle.result.tables.values()) this.rows += rows.length;
     if (this.rows >= this.policy.maxRows) {
       const committed = this.flush();
       if (this.queued > 1) await committed;
@@ -69,27 +85,58 @@ export class Committer {
   flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const bundles = this.bundles, ackIds = this.ackIds, tables = this.tables, counters = this.counters;
-    this.bundles = 0;
-    this.ackIds = [];
-    this.tables = new Map();
-    this.counters = [];
+    const bundles = this.waiting;
+    this.waiting = [];
     this.rows = 0;
-    if (bundles === 0) return this.chain;
+    if (bundles.length === 0) return this.chain;
     this.queued++;
-    this.chain = this.chain.then(() => this.commit(ackIds, tables, counters)).finally(() => this.queued--);
+    this.chain = this.chain.then(() => this.commit(bundles)).finally(() => this.queued--);
     return this.chain;
   }
 
-  private async commit(ackIds: readonly string[], batches: Map<string, Row[][]>, counters: Record<string, number>[]): Promise<void> {
+  /**
+   * Runs again, with the repeated keys skipped, every bundle whose records an
+   * earlier bundle of this commit or an earlier commit already stored.
+   */
+  private async skipRepeats(bundles: ExecutedBundle[]): Promise<void> {
+    const once = this.settings.countedOnceBy;
+    const ledger = this.sink.ledger;
+    if (once === undefined || ledger === undefined) return;
+    const keysOf = (bundle: ExecutedBundle): string[] => (bundle.result.tables.get(once.table) ?? []).map((row) => String(row[once.keyColumn]));
+    const keys = bundles.map(keysOf);
+    const stored = await ledger.storedKeys(once.table, keys.flat());
+    const earlier = new Set<string>();
+    for (let i = 0; i < bundles.length; i++) {
+      const repeated = keys[i].filter((key) => stored.has(key) || earlier.has(key));
+      for (const key of keys[i]) earlier.add(key);
+      if (repeated.length === 0) continue;
+      const bundle = bundles[i];
+      bundle.context = { watermarkMicros: bundle.context.watermarkMicros, skipKeys: new Set([...bundle.context.skipKeys, ...repeated]) };
+      bundle.result = await this.settings.execute(bundle.chunks, bundle.context);
+    }
+  }
+
+  private async commit(bundles: ExecutedBundle[]): Promise<void> {
+    await this.skipRepeats(bundles);
     const tables = new Map<string, Row[]>();
-    for (const [table, parts] of batches) tables.set(table, parts.flat());
-    const written = await this.sink.write(tables);
-    await this.source.acknowledge(ackIds);
+    for (const bundle of bundles) {
+      for (const [table, rows] of bundle.result.tables) {
+        const all = tables.get(table);
+        if (all === undefined) tables.set(table, [...rows]);
+        else for (const row of rows) all.push(row);
+      }
+    }
+    const progress: Progress = {
+      pipeline: this.settings.pipeline,
+      units: bundles.flatMap((b) => b.chunks.flatMap((c) => [...unitsOf(c)])),
+      watermarkMicros: bundles[bundles.length - 1].watermarkAfter,
+    };
+    const written = await this.sink.write(tables, progress);
+    await this.source.acknowledge(bundles.flatMap((b) => b.chunks.flatMap((c) => [...ackIdsOf(c)])));
     const totals = this.totals;
     totals.commits++;
-    for (const bundle of counters) {
-      for (const [name, value] of Object.entries(bundle)) totals.counters[name] = (totals.counters[name] ?? 0) + value;
+    for (const bundle of bundles) {
+      for (const [name, value] of Object.entries(bundle.result.counters)) totals.counters[name] = (totals.counters[name] ?? 0) + value;
     }
     for (const [table, w] of written) {
       const sum = totals.written.get(table) ?? { stored: 0, duplicates: 0 };

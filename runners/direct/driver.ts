@@ -1,12 +1,19 @@
 import { Source } from "../../io/sources/source";
 import { Sink } from "../../io/sinks/sink";
-import { RowObserver } from "../../pipelines/definition";
-import { RawChunk } from "../../transforms/core/chunk";
-import { BundleResult } from "./bundle";
-import { CommitPolicy, Committer, CommitTotals } from "./committer";
+import { PipelineDefinition, RowObserver } from "../../pipelines/definition";
+import { MessageChunk, RawChunk, unitsOf } from "../../transforms/core/chunk";
+import { BundleExecutor, CommitPolicy, Committer, CommitSettings, CommitTotals } from "./committer";
 
-/** Runs the pipeline's graph over one bundle of chunks: in this thread, or on a worker. */
-export type BundleExecutor = (chunks: RawChunk[]) => Promise<BundleResult>;
+/** What the driver needs to know of the pipeline it runs. */
+export type DrivenPipeline = Pick<PipelineDefinition<unknown>, "name" | "tables" | "countedOnceBy" | "eventTime">;
+
+/** What the committer needs of a pipeline definition. */
+function commitSettings(definition: DrivenPipeline, execute: BundleExecutor): CommitSettings {
+  const once = definition.tables.find((t) => t.name === definition.countedOnceBy);
+  if (once !== undefined && once.key.length !== 1) throw new Error(`${definition.name}: countedOnceBy needs a table with a one-column key`);
+  return { pipeline: definition.name, execute, countedOnceBy: once && { table: once.name, keyColumn: once.key[0] } };
+}
+import { WatermarkEstimator } from "./watermark";
 
 export interface DriverSettings {
   /** Bytes of input per bundle (one Beam run). */
@@ -14,6 +21,8 @@ export interface DriverSettings {
   /** Bundles executing or waiting for their commit at once; bounds memory. */
   maxInFlight: number;
   commit: CommitPolicy;
+  /** The pipeline run: its name, its counted-once table, where its event times are. */
+  definition: DrivenPipeline;
   /** Called after every commit, with the run's totals so far (live status). */
   onCommit?: (totals: CommitTotals) => void;
   /** Once aborted, no more input is read; what was read is still executed and committed. */
@@ -22,6 +31,8 @@ export interface DriverSettings {
 
 export interface RunStats extends CommitTotals {
   bundles: number;
+  /** Input units (file chunks, messages) skipped because an earlier run committed them. */
+  skippedUnits: number;
   elapsedMs: number;
   interrupted: boolean;
 }
@@ -30,26 +41,69 @@ function chunkBytes(chunk: RawChunk): number {
   return chunk.kind === "lines" ? chunk.data.byteLength : chunk.payloads.reduce((n, p) => n + p.length, 0);
 }
 
+/** The messages of a chunk whose ids are not in `committed`. */
+function withoutCommitted(chunk: MessageChunk, committed: ReadonlySet<string>): MessageChunk {
+  const keep = chunk.ids.map((id) => !committed.has(id));
+  const pick = <T>(values: readonly T[]): T[] => values.filter((_, i) => keep[i]);
+  return { ...chunk, ids: pick(chunk.ids), ackIds: pick(chunk.ackIds), payloads: pick(chunk.payloads) };
+}
+
 /**
- * The direct runner's loop: read chunks, execute them a bundle at a time
- * (several bundles at once on a worker pool), hand the results to the
- * committer in input order, and stop reading while too many bundles wait.
+ * The direct runner's loop: read chunks, skip the units an earlier run
+ * already committed, execute the rest a bundle at a time (several bundles at
+ * once on a worker pool) under the current watermark, hand the results to
+ * the committer in input order, and stop reading while too many bundles wait.
  */
 export async function drive(source: Source, sink: Sink, execute: BundleExecutor, observe: RowObserver, settings: DriverSettings): Promise<RunStats> {
   const started = Date.now();
-  const committer = new Committer(source, sink, observe, settings.commit, settings.onCommit);
+  const pipeline = settings.definition.name;
+  const ledger = sink.ledger;
+  const committer = new Committer(source, sink, observe, settings.commit, commitSettings(settings.definition, execute), settings.onCommit);
+  const watermark = new WatermarkEstimator(source.bounded ? Number.NEGATIVE_INFINITY : await (ledger?.watermark(pipeline) ?? Number.NEGATIVE_INFINITY));
   let bundles = 0;
+  let skippedUnits = 0;
   let interrupted = false;
+
+  /** The chunks minus what an earlier run committed; those messages are acknowledged at once. */
+  const uncommitted = async (chunks: RawChunk[]): Promise<RawChunk[]> => {
+    if (ledger === undefined) return chunks;
+    const committed = await ledger.committedUnits(pipeline, chunks.flatMap((c) => [...unitsOf(c)]));
+    if (committed.size === 0) return chunks;
+    skippedUnits += committed.size;
+    const kept: RawChunk[] = [];
+    const ackIds: string[] = [];
+    for (const chunk of chunks) {
+      if (chunk.kind === "lines") {
+        if (!committed.has(chunk.unit)) kept.push(chunk);
+        continue;
+      }
+      const rest = withoutCommitted(chunk, committed);
+      chunk.ackIds.forEach((id, i) => committed.has(chunk.ids[i]) && ackIds.push(id));
+      if (rest.ids.length > 0) kept.push(rest);
+    }
+    await source.acknowledge(ackIds);
+    return kept;
+  };
+
+  const eventTimes = (tables: Map<string, readonly Record<string, unknown>[]>): number[] => {
+    const where = settings.definition.eventTime;
+    if (where === undefined) return [];
+    return (tables.get(where.table) ?? []).map((row) => row[where.column] as number);
+  };
 
   let ordered: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
-  const submit = async (chunks: RawChunk[]): Promise<void> => {
+  const submit = async (input: RawChunk[]): Promise<void> => {
+    const chunks = await uncommitted(input);
+    if (chunks.length === 0) return;
     bundles++;
-    const executed = execute(chunks);
+    const context = { watermarkMicros: watermark.current, skipKeys: new Set<string>() };
+    const executed = execute(chunks, context);
     const previous = ordered;
     ordered = executed.then(async (result) => {
       await previous;
-      await committer.add(chunks, result);
+      if (!source.bounded) watermark.observe(eventTimes(result.tables));
+      await committer.add({ chunks, context, result, watermarkAfter: watermark.current });
     });
     ordered.catch(() => undefined); // surfaced by the awaits below, not as an unhandled rejection
     inFlight.push(ordered);
@@ -75,5 +129,5 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
   if (pending.length > 0) await submit(pending);
   await ordered;
   await committer.flush();
-  return { ...committer.totals, bundles: bundles, elapsedMs: Date.now() - started, interrupted: interrupted };
+  return { ...committer.totals, bundles: bundles, skippedUnits: skippedUnits, elapsedMs: Date.now() - started, interrupted: interrupted };
 }

@@ -105,6 +105,8 @@ export interface DirectRunResult {
   deadLetters: DeadLetterTally;
   /** Where the rows are. */
   location: string[];
+  /** Rows each merged table holds after the run, where the sink can count them. */
+  mergedRows: ReadonlyMap<string, number>;
 }
 
 /**
@@ -138,6 +140,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       deadLetters.observe(table, rows);
     };
     const stats = await drive(source, sink, execute, observe, {
+      definition: pipeline,
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
@@ -146,7 +149,14 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       signal: stop.signal,
     });
     if (source instanceof PubSubSource && process.stderr.isTTY) process.stderr.write("\n"); // end the status line
+    // A merged table's rows are rewritten as panes arrive: what counts is how many it holds now.
+    const mergedRows = new Map<string, number>();
+    for (const table of pipeline.merges?.keys() ?? []) {
+      const rows = await sink.ledger?.rowCount(table);
+      if (rows !== undefined) mergedRows.set(table, rows);
+    }
     return {
+      mergedRows,
       source: source.description,
       runner: workers > 1 ? `direct runner, ${workers} worker threads` : "direct runner",
       stats,

@@ -2,8 +2,9 @@ import { join } from "path";
 import { Worker } from "worker_threads";
 import { Row } from "../../schemas/table";
 import { RawChunk } from "../../transforms/core/chunk";
+import { BundleContext } from "../../transforms/core/bundle-context";
 import { BundleResult } from "./bundle";
-import { BundleExecutor } from "./driver";
+import { BundleExecutor } from "./committer";
 
 /** What a pool worker is told at start: which pipeline, with which options. */
 export interface WorkerSetup {
@@ -14,6 +15,7 @@ export interface WorkerSetup {
 export interface WorkerRequest {
   id: number;
   chunks: RawChunk[];
+  context: BundleContext;
 }
 
 export type WorkerReply =
@@ -50,10 +52,10 @@ export class WorkerPool {
     }
   }
 
-  readonly execute: BundleExecutor = (chunks) =>
+  readonly execute: BundleExecutor = (chunks, context) =>
     new Promise<BundleResult>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      this.queue.push({ request: { id: this.nextId++, chunks }, waiting: { resolve, reject } });
+      this.queue.push({ request: { id: this.nextId++, chunks, context }, waiting: { resolve, reject } });
       this.dispatch();
     });
 

@@ -10,7 +10,7 @@ const definition = PIPELINES[setup.pipeline];
 parentPort!.on("message", async (request: WorkerRequest) => {
   let reply: WorkerReply;
   try {
-    const result = await executeBundle(definition, setup.options, request.chunks);
+    const result = await executeBundle(definition, setup.options, request.chunks, request.context);
     reply = { id: request.id, tables: [...result.tables], counters: result.counters };
   } catch (error) {
     reply = { id: request.id, error: (error as Error).stack ?? String(error) };

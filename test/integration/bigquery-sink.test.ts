@@ -247,6 +247,7 @@ describe("BigQuery sink against the local BigQuery API server", function () {
   /** Playback events as Pub/Sub-like message chunks whose acks are recorded. */
   class RecordingSource implements Source {
     readonly description = "recorded messages";
+    readonly bounded = false;
     readonly acked: string[] = [];
     /** Rows stored in BigQuery at the moment of each acknowledgement. */
     readonly storedAtAck: number[] = [];
@@ -275,7 +276,12 @@ describe("BigQuery sink against the local BigQuery API server", function () {
 
   const options: AlertsOptions = { bufferThresholdMs: DEFAULT_BUFFER_THRESHOLD_MS, sampleEvents: 1 };
   const run = (source: Source, s: BigQuerySink) =>
-    drive(source, s, inlineExecutor(alertsPipeline, options), () => undefined, { bundleBytes: 1 << 20, maxInFlight: 2, commit: { maxRows: 50_000, maxDelayMs: 10 } });
+    drive(source, s, inlineExecutor(alertsPipeline, options), () => undefined, {
+      definition: alertsPipeline,
+      bundleBytes: 1 << 20,
+      maxInFlight: 2,
+      commit: { maxRows: 50_000, maxDelayMs: 10 },
+    });
 
   it("acknowledges a batch only after BigQuery accepted its rows, through retries", async () => {
     const source = messageSource(2000);

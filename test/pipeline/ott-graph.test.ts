@@ -28,7 +28,7 @@ function viewRows(panes: Row[], context: { table: string; key: string; measure: 
 
 describe("ott graph on a direct-runner root", () => {
   it("reads both shapes into one model and windows them by event time (the hand-computed stream of docs/ott.md)", async () => {
-    await runGraph(ottPipeline, { allowedLatenessSec: 300, sampleMinutes: 1, sampleEps: 1 }, [messageChunk([...HAND_STREAM, "[]"])], (outputs) => {
+    await runGraph(ottPipeline, { allowedLatenessSec: 300, maxFutureSec: 300, sampleMinutes: 1, sampleEps: 1 }, [messageChunk([...HAND_STREAM, "[]"])], (outputs) => {
       outputs[userEvents.name].flatMap(beam.withName("Shapes", shapes)).apply(
         assertDeepEqual([
           "e1 start seed001", "e2 start seed001", "e3 pause seed001", "e4 start seed001", "e5 complete seed001",

@@ -2,7 +2,10 @@ import { expect } from "chai";
 import { OttEvent } from "../../schemas/ott";
 import { isRejection, Rejection } from "../../transforms/core/validate";
 import { decodeOttEvent } from "../../transforms/ott/events";
-import { admitEvent, arrivalRun } from "../../transforms/ott/arrival";
+import { admitEvent } from "../../transforms/ott/arrival";
+import { enterBundle, exitBundle } from "../../transforms/core/bundle-context";
+import { DUPLICATE } from "../../transforms/core/parse";
+import { windowExpired } from "../../transforms/ott/windowed-view";
 import { addEvent, built, median, mergeTallies, newBuilder, Tally } from "../../transforms/ott/tally";
 import { completionRate, engagementScore, engagementSegment } from "../../transforms/ott/views";
 
@@ -80,21 +83,38 @@ describe("OTT tally (the views' mergeable accumulator)", () => {
 
 describe("OTT arrivals", () => {
   const at = (seconds: number, id = `e${seconds}`) => decoded({ ...base, event_id: id, timestamp: new Date(Date.UTC(2024, 5, 1) + seconds * 1000).toISOString() });
+  const arrivalAt = (seconds: number) => ({ receivedAt: (Date.UTC(2024, 5, 1) + seconds * 1000) * 1000, seen: new Set<string>() });
+  const params = { maxFutureMicros: 60e6 };
 
-  it("rejects an event more than the allowed lateness behind the newest event time seen, by run", () => {
-    const params = { run: arrivalRun({}), allowedLatenessMicros: 60e6 };
-    expect(admitEvent(at(100), params)).to.equal(null);
-    expect(admitEvent(at(40), params)).to.equal(null); // exactly the allowed lateness behind
-    expect(admitEvent(at(39), params)).to.include({ code: "late" });
-    expect(admitEvent(at(39), { ...params, run: arrivalRun({}) })).to.equal(null); // another run has its own newest time
+  it("admits any event time up to the allowed bound ahead of the arrival, however old; beyond it a future_timestamp dead letter", () => {
+    const arrival = arrivalAt(1000);
+    expect(admitEvent(at(-10 * 86400), params, arrival)).to.equal(null); // ten days old: not judged here
+    expect(admitEvent(at(1060), params, arrival)).to.equal(null); // exactly the bound ahead
+    expect(admitEvent(at(1061), params, arrival)).to.include({ code: "future_timestamp" });
   });
 
-  it("rejects an event_id already admitted, and still knows it after many more events", () => {
-    const params = { run: arrivalRun({}), allowedLatenessMicros: 3600e6 };
-    expect(admitEvent(at(0, "first"), params)).to.equal(null);
-    for (let i = 1; i <= 30_000; i++) expect(admitEvent(at(i / 100), params)).to.equal(null);
-    expect(admitEvent(at(5, "first"), params)).to.include({ code: "duplicate" });
-    expect(admitEvent(at(299.99), params)).to.include({ code: "duplicate" });
+  it("skips an event_id already admitted in the bundle, and the ids the runner says earlier commits counted", () => {
+    const arrival = arrivalAt(1000);
+    expect(admitEvent(at(1, "first"), params, arrival)).to.equal(null);
+    for (let i = 1; i <= 30_000; i++) expect(admitEvent(at(i / 100), params, arrival)).to.equal(null);
+    expect(admitEvent(at(5, "first"), params, arrival)).to.equal(DUPLICATE);
+    enterBundle({ watermarkMicros: Number.NEGATIVE_INFINITY, skipKeys: new Set(["counted"]) });
+    try {
+      expect(admitEvent(at(7, "counted"), params, arrivalAt(1000))).to.equal(DUPLICATE);
+      expect(admitEvent(at(7, "new"), params, arrivalAt(1000))).to.equal(null);
+    } finally {
+      exitBundle();
+    }
+  });
+});
+
+describe("window expiry", () => {
+  it("follows Beam's rule: a window takes events until the watermark passes its last instant plus the allowed lateness", () => {
+    const end = 600e6; // a window [0 s, 600 s)
+    const lateness = 300e6;
+    expect(windowExpired(end, lateness, Number.NEGATIVE_INFINITY)).to.equal(false); // bounded input: never
+    expect(windowExpired(end, lateness, end - 1000 + lateness)).to.equal(false);
+    expect(windowExpired(end, lateness, end - 1000 + lateness + 1)).to.equal(true);
   });
 });
 

@@ -7,7 +7,7 @@ const event = (id: number): string =>
   JSON.stringify({ event_id: id, session_id: 1, user_id: 1, movie_id: 1, event_type: "stop", event_timestamp: "2025-10-27 00:00:00" });
 
 function lines(text: string, firstLine = 1): LineChunk {
-  return { kind: "lines", source: "in.jsonl", firstLine, data: Buffer.from(text), receivedAt: Date.UTC(2026, 0, 2) * 1000 };
+  return { kind: "lines", source: "in.jsonl", unit: "in.jsonl@0", firstLine, data: Buffer.from(text), receivedAt: Date.UTC(2026, 0, 2) * 1000 };
 }
 
 describe("parseChunk", () => {

@@ -10,6 +10,8 @@ import { registerModule } from "./registry";
 export interface LineChunk {
   readonly kind: "lines";
   readonly source: string;
+  /** The chunk's identity for the sink's ledger: where it starts and a hash of its bytes (see io/sources/source.ts). */
+  readonly unit: string;
   readonly firstLine: number;
   readonly data: Uint8Array;
   /** Epoch microseconds when the chunk was read. */
@@ -29,9 +31,14 @@ export interface MessageChunk {
 
 export type RawChunk = LineChunk | MessageChunk;
 
-/** The acknowledgement handles of a chunk (none for files): all a committer keeps of it. */
+/** The acknowledgement handles of a chunk (none for files). */
 export function ackIdsOf(chunk: RawChunk): readonly string[] {
   return chunk.kind === "messages" ? chunk.ackIds : [];
+}
+
+/** The input units of a chunk, as the sink's ledger records them: the chunk, or each message. */
+export function unitsOf(chunk: RawChunk): readonly string[] {
+  return chunk.kind === "messages" ? chunk.ids : [chunk.unit];
 }
 
 /**

@@ -12,6 +12,7 @@ export interface ParseContext<T, P> {
   blankLines: beam.Counter;
   validRecords: beam.Counter;
   deadLetters: beam.Counter;
+  duplicates: beam.Counter;
 }
 
 export function parseCounted<T, P>(chunk: RawChunk, context: ParseContext<T, P>): ParsedChunk<T> {
@@ -20,6 +21,7 @@ export function parseCounted<T, P>(chunk: RawChunk, context: ParseContext<T, P>)
   context.blankLines.increment(parsed.blank);
   context.validRecords.increment(parsed.valid.length);
   context.deadLetters.increment(parsed.deadLetters.length);
+  context.duplicates.increment(parsed.duplicates);
   return parsed;
 }
 
@@ -29,6 +31,8 @@ export const COUNTERS = {
   blankLines: "blank_lines",
   validRecords: "valid_records",
   deadLetters: "dead_letters",
+  /** Records skipped as repeats of one already counted (same key): neither valid nor dead letters. */
+  duplicates: "duplicate_records",
 } as const;
 
 /**
@@ -36,7 +40,7 @@ export const COUNTERS = {
  * input chunk. Counts what it read in Beam counters. `admission`, when given,
  * can still reject a decoded record (it becomes a dead letter like any other).
  */
-export function parseRecords<T, P = never>(
+export function parseRecords<T, P>(
   input: beam.PCollection<RawChunk>,
   pipeline: string,
   decode: Decoder<T>,
@@ -50,6 +54,7 @@ export function parseRecords<T, P = never>(
     blankLines: beam.counter(COUNTERS.blankLines),
     validRecords: beam.counter(COUNTERS.validRecords),
     deadLetters: beam.counter(COUNTERS.deadLetters),
+    duplicates: beam.counter(COUNTERS.duplicates),
   } as ParseContext<T, P>) as beam.PCollection<ParsedChunk<T>>;
   return {
     valid: parsed.map(beam.withName("ValidRecords", (p: ParsedChunk<T>) => p.valid)),

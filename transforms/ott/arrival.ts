@@ -1,75 +1,36 @@
 import { registerModule } from "../core/registry";
 import { OttEvent } from "../../schemas/ott";
+import { currentBundle } from "../core/bundle-context";
+import { Arrival, DUPLICATE } from "../core/parse";
 import { formatTimestamp } from "../../schemas/timestamp";
 import { reject, Rejection } from "../core/validate";
 
 export interface ArrivalParams {
-  /** Which run's arrivals to compare with (see arrivalRun). */
-  run: number;
-  allowedLatenessMicros: number;
-}
-
-/** Per run: the newest event time seen, and the event ids seen within the allowed lateness of it. */
-interface Arrivals {
-  newest: number;
-  seen: Map<string, number>;
-  /** Size of `seen` after its last pruning: it is pruned again when it doubles. */
-  pruned: number;
-}
-
-const arrivals = new Map<number, Arrivals>();
-const runs = new WeakMap<object, number>();
-let lastRun = 0;
-
-/** A run's arrivals, created on first use (on a remote worker, that is its first event). */
-function arrivalsOf(run: number): Arrivals {
-  let state = arrivals.get(run);
-  if (state === undefined) {
-    state = { newest: Number.NEGATIVE_INFINITY, seen: new Map(), pruned: 0 };
-    arrivals.set(run, state);
-  }
-  return state;
+  /** Events stamped more than this ahead of their arrival cannot be right (a client clock off by years). */
+  maxFutureMicros: number;
 }
 
 /**
- * The run an options object belongs to. The direct runner builds the graph once
- * per bundle with the run's one options object, so this keys arrivals by run,
- * in this process (a worker thread keeps its own).
+ * Admits a decoded event, or says why not. `future_timestamp` (a dead letter)
+ * when it is stamped more than the allowed bound ahead of the time it
+ * arrived: such an event would otherwise pull event time forward and make
+ * every later event look late. A repeated `event_id` (a publisher retry, a
+ * redelivery, a repeated line) is a duplicate: skipped, so the views count
+ * every event once; the runner says which ids earlier commits already
+ * counted (currentBundle.skipKeys). Lateness is not judged here: it is a
+ * matter of windows and the watermark (windowed-view.ts), and a late event is
+ * still a fact for `user_events`.
  */
-export function arrivalRun(options: object): number {
-  let run = runs.get(options);
-  if (run === undefined) {
-    run = ++lastRun;
-    runs.set(options, run);
+export function admitEvent(event: OttEvent, params: ArrivalParams, arrival: Arrival): Rejection | typeof DUPLICATE | null {
+  if (event.timestamp > arrival.receivedAt + params.maxFutureMicros) {
+    const ahead = Math.round((event.timestamp - arrival.receivedAt) / 1e6);
+    return reject(
+      "future_timestamp",
+      `event time ${formatTimestamp(event.timestamp)} is ${ahead} s ahead of its arrival (${formatTimestamp(arrival.receivedAt)}), more than the ${params.maxFutureMicros / 1e6} s allowed`,
+    );
   }
-  return run;
-}
-
-/** Forgets ids too old to matter: any event that old is late. */
-function prune(state: Arrivals, horizon: number): void {
-  for (const [id, time] of state.seen) if (time < horizon) state.seen.delete(id);
-  state.pruned = state.seen.size;
-}
-
-/**
- * Admits an event in arrival order, or says why not: `late` when it is more
- * than the allowed lateness behind the newest event time seen before it;
- * `duplicate` when its event_id was already admitted (a Pub/Sub redelivery, a
- * repeated line), so the views count every event once, like Beam's
- * Deduplicate. Ids are remembered as long as an event with them could still
- * be on time. A file and the same events as micro-batches decide alike.
- */
-export function admitEvent(event: OttEvent, params: ArrivalParams): Rejection | null {
-  const state = arrivalsOf(params.run);
-  const horizon = state.newest - params.allowedLatenessMicros;
-  if (event.timestamp < horizon) {
-    const behind = Math.round((state.newest - event.timestamp) / 1e6);
-    return reject("late", `event time ${formatTimestamp(event.timestamp)} is ${behind} s behind the newest event time seen (${formatTimestamp(state.newest)}), more than the allowed lateness of ${params.allowedLatenessMicros / 1e6} s`);
-  }
-  if (state.seen.has(event.event_id)) return reject("duplicate", `event_id ${event.event_id} was already read in this run`);
-  state.seen.set(event.event_id, event.timestamp);
-  if (event.timestamp > state.newest) state.newest = event.timestamp;
-  if (state.seen.size > Math.max(2 * state.pruned, 10_000)) prune(state, state.newest - params.allowedLatenessMicros);
+  if (currentBundle.skipKeys.has(event.event_id) || arrival.seen.has(event.event_id)) return DUPLICATE;
+  arrival.seen.add(event.event_id);
   return null;
 }
 

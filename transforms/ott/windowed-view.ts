@@ -8,6 +8,7 @@ import { fixedWindows, slidingWindows } from "apache-beam/transforms/windowings"
 import { IntervalWindow } from "apache-beam/values";
 import { OttEvent } from "../../schemas/ott";
 import { Row } from "../../schemas/table";
+import { currentBundle } from "../core/bundle-context";
 import { utcDay } from "../../schemas/timestamp";
 import { addEvent, built, mergeTallies, newBuilder, Tally, TallyBuilder } from "./tally";
 import { OTT_VIEWS, OttView } from "./views";
@@ -68,11 +69,50 @@ export function sliceTime(kv: beam.KV<string, SlicePane>): Long {
   return Long.fromNumber(kv.value.slice / 1000);
 }
 
-/** After GroupByKey in a window: the key's slices merged into one pane of that window. */
-export function windowPane(kv: beam.KV<string, Iterable<SlicePane>>, context: { view: string; window: ParDoLookupParam<IntervalWindow> }): Row[] {
+/**
+ * Whether a window whose end is `endMicros` has expired: Beam's rule, its
+ * last instant (end minus Beam's 1 ms) plus the allowed lateness is behind
+ * the input watermark. Its panes can no longer change the view.
+ */
+export function windowExpired(endMicros: number, allowedLatenessMicros: number, watermarkMicros: number): boolean {
+  return endMicros - 1000 + allowedLatenessMicros < watermarkMicros;
+}
+
+/** Counter of events that arrived after at least one of their windows had expired. */
+export const TOO_LATE_FOR_VIEWS = "events_too_late_for_views";
+
+/**
+ * Events too late for at least one view's window: the earliest-closing
+ * window of an event ends at the next boundary of the view's period, for
+ * tumbling and sliding windows alike. Counted, not dropped: they are still
+ * stored in `user_events`.
+ */
+export function countTooLate(events: OttEvent[], context: { periodsMicros: number[]; allowedLatenessMicros: number; tooLate: beam.Counter }): never[] {
+  const watermark = currentBundle.watermarkMicros;
+  if (watermark === Number.NEGATIVE_INFINITY) return [];
+  let late = 0;
+  for (const event of events) {
+    for (const period of context.periodsMicros) {
+      if (windowExpired(Math.floor(event.timestamp / period) * period + period, context.allowedLatenessMicros, watermark)) {
+        late++;
+        break;
+      }
+    }
+  }
+  context.tooLate.increment(late);
+  return [];
+}
+
+/**
+ * After GroupByKey in a window: the key's slices merged into one pane of that
+ * window; nothing once the window has expired (what Beam's GroupByKey does
+ * with late data past the allowed lateness).
+ */
+export function windowPane(kv: beam.KV<string, Iterable<SlicePane>>, context: { view: string; allowedLatenessMicros: number; window: ParDoLookupParam<IntervalWindow> }): Row[] {
   const view = OTT_VIEWS[context.view];
-  const slices = [...kv.value];
   const window = context.window.lookup();
+  if (windowExpired(window.end.toNumber() * 1000, context.allowedLatenessMicros, currentBundle.watermarkMicros)) return [];
+  const slices = [...kv.value];
   const start = window.start.toNumber() * 1000;
   const pane: ViewPane = { window_start: start, window_end: window.end.toNumber() * 1000, window_date: utcDay(start), tally: mergeTallies(slices.map((s) => s.tally)) };
   const columns = keyColumns(view);
@@ -84,10 +124,12 @@ export function windowPane(kv: beam.KV<string, Iterable<SlicePane>>, context: { 
  * PTransform: a view's panes from the valid events of each chunk, on event
  * time: slice tallies stamped with their slice's start (assignTimestamps),
  * windowed (fixed or sliding windows), grouped by key and merged per window.
- * Each bundle yields one pane per window and key; the sink merges panes of
- * the same window and key across bundles (mergeSpecOf).
+ * Each bundle yields one pane per window and key that has not expired; the
+ * sink merges panes of the same window and key across bundles (mergeSpecOf):
+ * accumulating panes, so an event within the allowed lateness updates its
+ * window's row.
  */
-export function windowedView(events: beam.PCollection<OttEvent[]>, view: OttView): beam.PCollection<Row[]> {
+export function windowedView(events: beam.PCollection<OttEvent[]>, view: OttView, allowedLatenessMicros: number): beam.PCollection<Row[]> {
   const name = view.table.name;
   const windows = view.periodSec === view.sizeSec ? fixedWindows(view.sizeSec) : slidingWindows(view.sizeSec, view.periodSec);
   return events
@@ -95,7 +137,7 @@ export function windowedView(events: beam.PCollection<OttEvent[]>, view: OttView
     .apply(beam.withName(`SliceTimes(${name})`, assignTimestamps(sliceTime)))
     .apply(beam.withName(`Windows(${name})`, windowInto(windows)))
     .apply(beam.withName(`GroupByKey(${name})`, groupByKey<string, SlicePane>()))
-    .map(beam.withName(`WindowPanes(${name})`, windowPane), { view: name, window: windowParam() as ParDoLookupParam<IntervalWindow> });
+    .map(beam.withName(`WindowPanes(${name})`, windowPane), { view: name, allowedLatenessMicros, window: windowParam() as ParDoLookupParam<IntervalWindow> });
 }
 
 /** How the sink merges a view's panes and turns the merged state into the row. */
