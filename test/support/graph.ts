@@ -3,8 +3,8 @@ import { directRunner } from "apache-beam/runners/direct_runner";
 import { PipelineDefinition, TableOutputs } from "../../pipelines/definition";
 import { MessageChunk } from "../../transforms/core/chunk";
 
-/** When the test's records were received: 2024-06-01 12:00 UTC, epoch microseconds. */
-export const RECEIVED_AT = Date.UTC(2024, 5, 1, 12) * 1000;
+/** When the test's records were received: 2024-06-02 00:00 UTC, after every fixture's event time, epoch microseconds. */
+export const RECEIVED_AT = Date.UTC(2024, 5, 2) * 1000;
 
 /** Records as one Pub/Sub micro-batch (message ids m1, m2, ...), the chunk a runner hands the graph. */
 export function messageChunk(payloads: readonly string[]): MessageChunk {
