@@ -59,3 +59,22 @@ export function summaryLine(summary: string, label: string): string {
   if (line === undefined) throw new Error(`no "${label}" line in:\n${summary}`);
   return line.slice(label.length + 2).trim();
 }
+
+/**
+ * Every table of results in a warehouse (views and merged states included,
+ * not the ledger's `__` tables, which record what was read), rows sorted,
+ * without what differs between two runs by design: when a record arrived
+ * (`received_at` and the `run_date` taken from it). Two warehouses that hold
+ * the same results compare equal.
+ */
+export async function warehouseTables(warehouse: string): Promise<Record<string, Record<string, unknown>[]>> {
+  const columns = await query(warehouse, "SELECT table_name, list(column_name ORDER BY ordinal_position) AS columns FROM information_schema.columns WHERE NOT starts_with(table_name, '__') GROUP BY ALL ORDER BY ALL");
+  const tables: Record<string, Record<string, unknown>[]> = {};
+  for (const { table_name, columns: names } of columns) {
+    const all = names as string[];
+    const processingTime = all.includes("received_at") ? ["received_at", "run_date"] : [];
+    const kept = all.filter((c) => !processingTime.includes(c)).map((c) => `"${c}"`);
+    tables[String(table_name)] = await query(warehouse, `SELECT ${kept.join(", ")} FROM "${table_name}" ORDER BY ALL`);
+  }
+  return tables;
+}
