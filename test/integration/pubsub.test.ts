@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { OTT_VIEW_TABLES } from "../../schemas/ott";
+import { OTT_START_MICROS, OttGenerator } from "../../publisher/generators/ott";
 import { ChildProcess, spawn } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
@@ -251,4 +252,79 @@ describe("Pub/Sub on the real emulator", function () {
       expect(await results(streamed)).to.deep.equal(expected);
     });
   }
+
+  describe("ott event time on a stream: the watermark follows the bulk of events", () => {
+    const S = OTT_START_MICROS;
+    const generated = (seed: number, startMicros: number, count: number, firstEventId: number) =>
+      [...new OttGenerator({ seed, startMicros, meanGapMicros: 100_000, legacyShare: 0, delayedShare: 0, veryLateShare: 0, firstEventId }).lines(count)];
+    /** `line` as another event: a new id, stamped `seconds` after S (or at an ISO time). */
+    const restamped = (line: string, id: string, time: number | string) =>
+      JSON.stringify({ ...JSON.parse(line), event_id: id, timestamp: typeof time === "string" ? time : new Date((S + time * 1e6) / 1000).toISOString() });
+    // 3,000 events over S..S+300 s with one stamped 2035 among them; then 500 over S+900..S+950 s.
+    const bulk = generated(6, S, 3000, 1);
+    const future = restamped(bulk[1500], "future-2035", "2035-01-01T00:00:00Z");
+    const first = [...bulk.slice(0, 1500), future, ...bulk.slice(1500)];
+    const second = generated(7, S + 900e6, 500, 5_000_000);
+    // Behind the watermark (about S+900 s once the second bulk is in), within the lateness of 900 s: its windows still take it.
+    const lateOk = restamped(bulk[2500], "late-ok", 250);
+    // An hour behind: every window of it expired.
+    const tooLate = restamped(bulk[2500], "too-late", -3600);
+    const LATENESS = ["--allowedLatenessSec", "900"];
+    let streamed: string;
+    let lastRun: ReturnType<typeof runCli>;
+    let lateRowBefore: Record<string, unknown>[];
+    const lateRow = `SELECT events FROM ott_viewers_per_title WHERE content_id = '${JSON.parse(lateOk).content_id}' AND window_start = '${new Date((S + 250e6) / 1000).toISOString().replace("T", " ").replace("Z", "")}'`;
+
+    before(async function () {
+      if (emulator === undefined) this.skip();
+      streamed = join(dir, "ott-event-time.duckdb");
+      const subscription = await freshSubscription("ott-event-time");
+      const topic = pubsub.topic("ott-event-time");
+      const publish = (lines: string[]) => Promise.all(lines.map((l) => topic.publishMessage({ data: Buffer.from(l) })));
+      const drainOtt = () => {
+        const run = runCli(["ott", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300", ...LATENESS], ROOT, env);
+        expect(run.status, run.stderr).to.equal(0);
+        return run;
+      };
+      // One drain per step, so each step sees the watermark the previous one left (the ledger keeps it).
+      await publish(first);
+      drainOtt();
+      await publish(second);
+      drainOtt();
+      lateRowBefore = await query(streamed, lateRow);
+      await publish([lateOk, tooLate]);
+      lastRun = drainOtt();
+    });
+
+    it("one event stamped 2035 among thousands is a future_timestamp dead letter and changes nothing else", async () => {
+      const dead = await query(streamed, "SELECT reason_code, payload FROM dead_letter");
+      expect(dead.map((d) => [d.reason_code, JSON.parse(String(d.payload)).event_id])).to.deep.equal([["future_timestamp", "future-2035"]]);
+      const batch = join(dir, "ott-event-time-batch.duckdb");
+      expect(runCli(["ott", "--input", writeLines(join(dir, "ott-event-time.jsonl"), [...first, ...second, lateOk, tooLate]), "--warehouse", batch, ...LATENESS]).status).to.equal(0);
+      const events = "SELECT * FROM user_events ORDER BY ALL";
+      const all = await query(batch, events);
+      expect(all).to.have.length(first.length - 1 + second.length + 2);
+      expect(await query(streamed, events)).to.deep.equal(all);
+    });
+
+    it("an event behind the watermark but within the allowed lateness updates its window's row", async () => {
+      const watermark = Number((await query(streamed, "SELECT watermark_micros AS w FROM __watermarks WHERE pipeline = 'ott'"))[0].w);
+      expect(watermark, "the watermark is past the late event's window").to.be.within(S + 260e6, S + 900e6 + 5e6);
+      expect(lateRowBefore).to.have.length(1);
+      expect(await query(streamed, lateRow)).to.deep.equal([{ events: String(Number(lateRowBefore[0].events) + 1) }]);
+    });
+
+    it("an event later than the allowed lateness is stored in user_events, left out of every view, and counted in the summary", async () => {
+      expect(await query(streamed, "SELECT event_id FROM user_events WHERE event_id = 'too-late'")).to.deep.equal([{ event_id: "too-late" }]);
+      expect(summaryLine(lastRun.stdout, "too late for views")).to.match(/^1 events /);
+      // The views are a batch run's over every event but that one (and the one from 2035, a dead letter in both).
+      const batch = join(dir, "ott-event-time-views.duckdb");
+      expect(runCli(["ott", "--input", writeLines(join(dir, "ott-event-time-views.jsonl"), [...first, ...second, lateOk]), "--warehouse", batch, ...LATENESS]).status).to.equal(0);
+      for (const table of Object.values(OTT_VIEW_TABLES).map((t) => t.name)) {
+        const sql = `SELECT * FROM ${table} ORDER BY ALL`;
+        expect(await query(streamed, sql), table).to.deep.equal(await query(batch, sql));
+      }
+      expect(await query(streamed, "SELECT sum(events) AS n FROM ott_viewers_per_title")).to.deep.equal([{ n: String(first.length - 1 + second.length + 1) }]);
+    });
+  });
 });
