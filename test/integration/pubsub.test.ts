@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { OTT_VIEW_TABLES } from "../../schemas/ott";
-import { OTT_START_MICROS, OttGenerator } from "../../publisher/generators/ott";
+import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
 import { ChildProcess, spawn } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
