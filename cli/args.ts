@@ -1,6 +1,6 @@
 import { Argv } from "yargs";
 import { RunnablePipeline } from "../pipelines/definition";
-import { OptionValues } from "../pipelines/options";
+import { OptionSpec, OptionValues } from "../pipelines/options";
 import { PIPELINES } from "../pipelines/registry";
 import { COMMON_OPTIONS, RunSettings } from "../runners/settings";
 import { UsageError } from "./errors";
@@ -16,10 +16,13 @@ export interface ParsedArgs {
 }
 
 function parser(argv: readonly string[]): Argv {
-  let y = commandLine(argv, "npm run pipeline --", "$0 <pipeline> [flags]\n\nRuns a pipeline on Beam. Without --input it runs over a generated sample.")
+  let y = commandLine(
+    argv,
+    "npm run pipeline --",
+    "$0 [pipeline] [flags]\n\nRuns a pipeline on Beam. Without --input it runs over a generated sample. Without a pipeline, the direct runner runs every pipeline over its sample, one after the other.",
+  )
     .parserConfiguration({ "parse-positional-numbers": false })
     .strict()
-    .demandCommand(1, `name a pipeline: ${Object.keys(PIPELINES).join(", ")}`)
     .recommendCommands()
     .help()
     .wrap(Math.min(110, process.stdout.columns || 110));
@@ -31,13 +34,27 @@ function parser(argv: readonly string[]): Argv {
     });
   }
   return y
+    .example("$0 --runner=direct", "every pipeline over its generated sample, into .warehouse/warehouse.duckdb")
     .example("$0 alerts", "alerts over a generated sample, into .warehouse/warehouse.duckdb")
     .example("$0 alerts --input 'data/*.jsonl' --bufferThresholdMs 3000", "alerts over files, with a lower threshold")
     .example("$0 alerts --input events.jsonl.gz --sink stdout | head", "alert rows as JSON lines");
 }
 
-/** Parses the command line; throws UsageError for anything it cannot accept. */
-export function parseArgs(argv: readonly string[]): ParsedArgs | "help" {
+/** Flags that belong to one pipeline's run, refused when every pipeline runs. */
+function checkEveryPipeline(settings: RunSettings): void {
+  const names = Object.keys(PIPELINES).join(", ");
+  if (settings.runner !== "direct") throw new UsageError(`name the pipeline to submit to --runner=${settings.runner}: ${names}`);
+  if (settings.input !== undefined) throw new UsageError(`--input is one pipeline's input: name the pipeline (${names})`);
+  if (settings.source === "pubsub" && settings.subscription !== undefined) throw new UsageError(`--subscription is one pipeline's input: name the pipeline (${names})`);
+  if (settings.streaming) throw new UsageError(`--streaming runs until stopped: name the pipeline (${names})`);
+}
+
+/**
+ * Parses the command line into the runs it asks for: the named pipeline's, or
+ * without a name (direct runner only) every pipeline's, each with its own
+ * options' defaults. Throws UsageError for anything it cannot accept.
+ */
+export function parseCommand(argv: readonly string[]): ParsedArgs[] | "help" {
   const first = argv.find((arg) => !arg.startsWith("-"));
   if (first !== undefined && first === argv[0] && PIPELINES[first] === undefined) {
     throw new UsageError(`unknown pipeline: ${first} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
@@ -54,10 +71,24 @@ export function parseArgs(argv: readonly string[]): ParsedArgs | "help" {
   if (helped) return "help";
   const positional = (parsed._ as (string | number)[]).map(String);
   if (positional.length > 1) throw new UsageError(`unexpected argument: ${positional[1]}`);
-  const name = positional[0];
-  const pipeline = PIPELINES[name];
-  if (pipeline === undefined) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
   // pickOptions checked every value against the specs RunSettings is inferred from, with the same rules.
   const settings = pickOptions(COMMON_OPTIONS, parsed) as RunSettings;
-  return { pipeline, settings, options: pickOptions(pipeline.options, parsed) };
+  const name = positional[0];
+  if (name === undefined) {
+    checkEveryPipeline(settings);
+    // No pipeline's own flag can be given here (strict parsing): each runs with its defaults.
+    const defaults = (specs: readonly OptionSpec[]): OptionValues => Object.fromEntries(specs.map((spec) => [spec.name, spec.default]));
+    return Object.values(PIPELINES).map((pipeline) => ({ pipeline, settings, options: pickOptions(pipeline.options, { ...parsed, ...defaults(pipeline.options) }) }));
+  }
+  const pipeline = PIPELINES[name];
+  if (pipeline === undefined) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  return [{ pipeline, settings, options: pickOptions(pipeline.options, parsed) }];
+}
+
+/** Parses a command line that names one pipeline (the template launcher's, a benchmark's). */
+export function parseArgs(argv: readonly string[]): ParsedArgs | "help" {
+  const runs = parseCommand(argv);
+  if (runs === "help") return runs;
+  if (runs.length !== 1) throw new UsageError(`name a pipeline: ${Object.keys(PIPELINES).join(", ")}`);
+  return runs[0];
 }

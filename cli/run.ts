@@ -16,18 +16,19 @@ function queryHint(exampleQuery: string, settings: DirectSettings): string | und
 }
 
 /** Runs a parsed command line on its runner, and prints what became of it: the summary, or the submitted job. */
-export async function runPipeline(args: ParsedArgs): Promise<void> {
+export async function runPipeline(args: ParsedArgs): Promise<"done" | "interrupted"> {
   const { pipeline, options, settings } = args;
   if (settings.runner !== "direct") {
     const job = await runPortable(pipeline, options, settings);
     const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
     process.stdout.write(`${pipeline.name}: submitted to ${settings.runner}${id}, state ${job.state}\n`);
-    return;
+    return "done";
   }
   const run = await runDirect(pipeline, options, settings);
   const summary = renderSummary({ pipeline, ...run, queryHint: queryHint(pipeline.exampleQuery, settings) });
   // With --sink=stdout the rows own stdout; the summary goes to stderr.
   (settings.sink === "stdout" ? process.stderr : process.stdout).write(`${summary}\n`);
+  return run.stats.interrupted ? "interrupted" : "done";
 }
 
 export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError;

@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import { existsSync } from "fs";
+import { existsSync, mkdirSync } from "fs";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { PlaybackGenerator } from "../../samples/playback";
+import { PIPELINES } from "../../pipelines/registry";
 import { spawnSync } from "child_process";
 import { query, ROOT, runCli, summaryLine, tempDir } from "../helpers";
 
@@ -21,7 +22,9 @@ describe("pipeline CLI", () => {
 
   describe("stops on a bad command line with one line and exit code 2", () => {
     const cases: [string[], RegExp][] = [
-      [[], /name a pipeline: alerts, conversations/],
+      [["--runner", "universal", "--jobEndpoint", "127.0.0.1:1"], /name the pipeline to submit to --runner=universal: alerts, conversations, ott/],
+      [["--input", "x.jsonl"], /--input is one pipeline's input: name the pipeline/],
+      [["--source", "pubsub", "--streaming"], /--streaming runs until stopped: name the pipeline/],
       [["nosuch"], /unknown pipeline: nosuch \(pipelines: alerts, conversations, ott\)/],
       [["alerts", "--bogus"], /Unknown argument: bogus/],
       [["alerts", "extra"], /Unknown argument: extra/],
@@ -80,6 +83,24 @@ describe("pipeline CLI", () => {
     const rows = await query(warehouse, "SELECT count(*) AS n FROM video_playback_alerts");
     expect(Number(rows[0].n)).to.equal(expected);
     expect(summaryLine(run.stdout, "video_playback_alerts")).to.equal(`${expected.toLocaleString("en-US")} rows stored`);
+  });
+
+  it("with no pipeline named (the quick start), runs every pipeline over its sample into ./.warehouse, one summary each", async () => {
+    const cwd = join(dir, "quick-start");
+    mkdirSync(cwd);
+    const run = runCli(["--runner=direct"], cwd);
+    expect(run.status, run.stderr).to.equal(0);
+    const summaries = run.stdout.split(/\n(?=\S)/);
+    expect(summaries.map((s) => s.split(":")[0])).to.deep.equal(Object.keys(PIPELINES));
+    for (const summary of summaries) {
+      expect(summary).to.match(/^\w+: done in /);
+      expect(summaryLine(summary, "try")).to.match(/^npm run query -- "SELECT /);
+    }
+    const warehouse = join(cwd, ".warehouse", "warehouse.duckdb");
+    for (const table of ["video_playback_alerts", "customer_courier_conversations", "user_events"]) {
+      const rows = await query(warehouse, `SELECT count(*) AS n FROM ${table}`);
+      expect(Number(rows[0].n), table).to.be.greaterThan(0);
+    }
   });
 
   it("generates the same sample for the same seed, and another for another seed", async () => {
