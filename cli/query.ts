@@ -2,6 +2,7 @@
 import { existsSync } from "fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
+import { warehouseFileProblem } from "../io/sinks/warehouse-file";
 import { exitWithError, UsageError } from "./errors";
 import { commandLine } from "./parser";
 
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const sql = argv._.map(String).join(" ").trim();
   if (sql === "") throw new UsageError("give a SQL query to run");
   if (!existsSync(argv.warehouse)) throw new UsageError(`no warehouse at ${argv.warehouse}: run a pipeline first`);
+  const warehouseProblem = await warehouseFileProblem(argv.warehouse);
+  if (warehouseProblem !== undefined) throw new UsageError(warehouseProblem);
   const instance = await DuckDBInstance.create(argv.warehouse, { access_mode: "READ_ONLY" });
   const connection = await instance.connect();
   try {

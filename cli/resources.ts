@@ -4,6 +4,7 @@ import { checkCredentials, PubSubError, pubsubClient, pubsubFailure } from "../i
 import { DEFAULT_PROJECT, TOPICS } from "../io/pubsub/names";
 import { EnsureResult, ensureTopics } from "../io/pubsub/resources";
 import { SinkError } from "../io/sinks/sink";
+import { warehouseFileProblem } from "../io/sinks/warehouse-file";
 import { PIPELINES } from "../pipelines/registry";
 import { exitWithError, UsageError } from "./errors";
 import { commandLine } from "./parser";
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     .parseSync();
   const unknown = argv.pipeline.find((name) => !READS_PUBSUB.includes(name));
   if (unknown !== undefined) throw new UsageError(`unknown pipeline: ${unknown} (pipelines: ${READS_PUBSUB.join(", ")})`);
+  const warehouseProblem = await warehouseFileProblem(argv.warehouse);
+  if (warehouseProblem !== undefined) throw new UsageError(warehouseProblem);
   const results: EnsureResult[] = [];
   const pubsub = pubsubClient(argv.project);
   try {

@@ -6,6 +6,7 @@ import { subscriptionOf } from "../../io/pubsub/names";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { Source, SourceError } from "../../io/sources/source";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
+import { warehouseFileProblem } from "../../io/sinks/warehouse-file";
 import { JsonlSink } from "../../io/sinks/jsonl-sink";
 import { BigQuerySink } from "../../io/sinks/bigquery-sink";
 import { Sink } from "../../io/sinks/sink";
@@ -24,10 +25,12 @@ import { WorkerPool } from "./worker-pool";
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
 const BUNDLE_BYTES = 4 << 20;
 
-/** Settings that only make sense together: checked before anything starts. */
-function checkCombinations(settings: DirectSettings): void {
+/** Settings that only make sense together, and a warehouse that is one: checked before anything starts. */
+async function checkSettings(settings: DirectSettings): Promise<void> {
   if (settings.source === "pubsub" && settings.input !== undefined) throw new SettingsError("--input reads files; with --source=pubsub give --subscription instead");
   if (settings.source !== "pubsub" && settings.streaming) throw new SettingsError("--streaming needs --source=pubsub (files and samples are bounded)");
+  const warehouseProblem = settings.sink === "duckdb" ? await warehouseFileProblem(settings.warehouse) : undefined;
+  if (warehouseProblem !== undefined) throw new SettingsError(warehouseProblem);
 }
 
 async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<Source> {
@@ -115,7 +118,7 @@ export interface DirectRunResult {
  * committed, and the result says the run was interrupted.
  */
 export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<DirectRunResult> {
-  checkCombinations(settings);
+  await checkSettings(settings);
   const source = await openSource(pipeline, options, settings);
   const sink = createSink(pipeline.name, settings);
   await sink.open(pipeline.tables, pipeline.merges);

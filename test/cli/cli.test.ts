@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { existsSync, mkdirSync } from "fs";
+import { existsSync, mkdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { PlaybackGenerator } from "../../samples/playback";
 import { PIPELINES } from "../../pipelines/registry";
 import { spawnSync } from "child_process";
-import { query, ROOT, runCli, summaryLine, tempDir } from "../helpers";
+import { query, ROOT, runCli, runScript, summaryLine, tempDir, writeLines } from "../helpers";
 
 function expectUsageError(args: string[], message: RegExp): void {
   const run = runCli(args);
@@ -50,6 +50,19 @@ describe("pipeline CLI", () => {
     for (const [args, message] of cases) {
       it(`npm run pipeline -- ${args.join(" ")}`, () => expectUsageError(args, message));
     }
+  });
+
+  it("refuses a --warehouse that is not a DuckDB file (an input file, an empty file, a directory) before anything runs", () => {
+    const events = writeLines(join(dir, "events.jsonl"), ['{"event_id": 1}']);
+    const empty = writeLines(join(dir, "empty.duckdb"), []);
+    expectUsageError(["alerts", "--sampleEvents", "10", "--warehouse", events], /--warehouse .*events\.jsonl exists and is not a DuckDB file/);
+    expectUsageError(["alerts", "--sampleEvents", "10", "--warehouse", empty], /--warehouse .*empty\.duckdb exists and is not a DuckDB file/);
+    expectUsageError(["alerts", "--sampleEvents", "10", "--warehouse", dir], /--warehouse .* is a directory: give a DuckDB file/);
+    expect(readFileSync(events, "utf8")).to.equal('{"event_id": 1}\n');
+    const resources = runScript("cli/resources.js", ["ensure", "--warehouse", events], { env: { ...process.env, PUBSUB_EMULATOR_HOST: "127.0.0.1:1" } });
+    expect(resources.status).to.equal(2);
+    expect(resources.stderr.trim().split("\n")).to.have.length(1);
+    expect(resources.stderr).to.match(/not a DuckDB file/);
   });
 
   it("ends quietly with exit 0 when stdout is closed early (| head)", () => {
