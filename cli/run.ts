@@ -28,6 +28,8 @@ export async function runPipeline(args: ParsedArgs): Promise<"done" | "interrupt
   const summary = renderSummary({ pipeline, ...run, queryHint: queryHint(pipeline.exampleQuery, settings) });
   // With --sink=stdout the rows own stdout; the summary goes to stderr.
   (settings.sink === "stdout" ? process.stderr : process.stdout).write(`${summary}\n`);
+  // The rest was read and committed; what was not ends the command with exit 1.
+  if (run.unread.length > 0) throw new SourceError(`${run.unread.length === 1 ? run.unread[0] : `${run.unread.length} input files not read to their end, first ${run.unread[0]}`}`);
   return run.stats.interrupted ? "interrupted" : "done";
 }
 

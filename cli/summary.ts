@@ -43,6 +43,7 @@ export function renderSummary(input: SummaryInput): string {
   const reasons = input.deadLetters.reasons();
   labelled.push(["dead letters", `${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`]);
   labelled.push(...input.report.render());
+  for (const damage of input.unread) labelled.push(["not read", damage]);
   for (const where of input.location) labelled.push(["rows in", where]);
   if (input.queryHint) labelled.push(["try", input.queryHint]);
   const width = Math.max(...labelled.map((line) => line[0].length));

@@ -110,6 +110,8 @@ export interface DirectRunResult {
   location: string[];
   /** Rows each merged table holds after the run, where the sink can count them. */
   mergedRows: ReadonlyMap<string, number>;
+  /** Input that could not be read to its end, one line each (the rest of the input was read). */
+  unread: readonly string[];
 }
 
 /**
@@ -166,6 +168,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       report,
       deadLetters,
       location: sink.location(),
+      unread: source instanceof FileSource ? source.damaged : [],
     };
   } finally {
     process.off("SIGINT", onSignal);

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { existsSync, mkdirSync, readFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
+import { gzipSync } from "zlib";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { PlaybackGenerator } from "../../samples/playback";
@@ -63,6 +64,35 @@ describe("pipeline CLI", () => {
     expect(resources.status).to.equal(2);
     expect(resources.stderr.trim().split("\n")).to.have.length(1);
     expect(resources.stderr).to.match(/not a DuckDB file/);
+  });
+
+  it("reads the other files of a glob past a damaged .gz, then names the file and the byte offset in one line, exit 1", async () => {
+    const inputs = join(dir, "damaged");
+    mkdirSync(inputs);
+    const events = [...new PlaybackGenerator({ seed: 3 }).lines(2000)];
+    const gz = gzipSync(events.join("\n") + "\n");
+    writeFileSync(join(inputs, "a.jsonl.gz"), gz.subarray(0, gz.length - 100));
+    writeLines(join(inputs, "b.jsonl"), events.slice(0, 10));
+    const warehouse = join(dir, "damaged.duckdb");
+    const run = runCli(["alerts", "--input", join(inputs, "*.jsonl*"), "--warehouse", warehouse]);
+    expect(run.status, run.stderr).to.equal(1);
+    expect(run.stderr.trim().split("\n")).to.deep.equal([`error: ${join(inputs, "a.jsonl.gz")}: gzip data ends early, at byte ${gz.length - 100} (a truncated file); ${summaryLine(run.stdout, "not read").match(/(\d+) lines before/)![1]} lines before it were read`]);
+    const stored = await query(warehouse, "SELECT count(DISTINCT event_id) AS n FROM video_playback_alerts");
+    expect(Number(stored[0].n)).to.be.greaterThan(0);
+    expect(summaryLine(run.stdout, "read")).to.match(/^[\d,]+ lines = [\d,]+ valid \+ 0 dead letters/);
+  });
+
+  it("refuses an input file it cannot read, in one line, exit 2, before anything runs", function () {
+    const inputs = join(dir, "unreadable");
+    mkdirSync(inputs, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const path = writeLines(join(inputs, "events.jsonl"), ['{"event_id": 1}']);
+    chmodSync(path, 0o000);
+    // root reads any file: run as nobody then.
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const run = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "alerts", "--input", path, "--sink", "stdout"], { cwd: ROOT, encoding: "utf8", ...asUser });
+    expect(run.status, run.stderr).to.equal(2);
+    expect(run.stderr.trim().split("\n")).to.deep.equal([`error: --input ${path}: cannot be read (permission denied) (see --help)`]);
   });
 
   it("ends quietly with exit 0 when stdout is closed early (| head)", () => {

@@ -57,4 +57,21 @@ describe("FileSource", () => {
     await resolveInputs(join(dir, "missing.jsonl")).then(() => expect.fail("resolved"), (e) => expect(e.message).to.match(/no such file/));
     await resolveInputs(dir).then(() => expect.fail("resolved"), (e) => expect(e.message).to.match(/not a file/));
   });
+
+  it("reads a truncated or corrupt gzip file up to the damage, names the file and the compressed byte offset, and still reads the other files", async () => {
+    const gz = gzipSync(Buffer.from(text.repeat(40)));
+    const truncated = join(dir, "truncated.jsonl.gz");
+    writeFileSync(truncated, gz.subarray(0, gz.length >> 1));
+    const corrupt = join(dir, "corrupt.jsonl.gz");
+    const damaged = Buffer.from(gz);
+    damaged.fill(0xff, 100, 110);
+    writeFileSync(corrupt, damaged);
+    const source = new FileSource([truncated, corrupt, plain], 256);
+    const read = numbered(await collect(source));
+    expect(read.filter((l) => l[0] === plain)).to.have.length(lines.length);
+    expect(read.filter((l) => l[0] === truncated).length).to.be.greaterThan(0);
+    expect(source.damaged).to.have.length(2);
+    expect(source.damaged[0], source.damaged[0]).to.match(new RegExp(`^${truncated}: gzip data ends early, at byte ${gz.length >> 1} \\(a truncated file\\); \\d+ lines before it were read$`));
+    expect(source.damaged[1]).to.match(new RegExp(`^${corrupt}: damaged gzip data at compressed byte \\d+ `));
+  });
 });

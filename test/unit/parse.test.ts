@@ -26,6 +26,22 @@ describe("parseChunk", () => {
     expect(parsed.deadLetters[0].run_date).to.equal(Math.floor(Date.UTC(2026, 0, 2) / 86_400_000));
   });
 
+  it("sends lines that are not valid UTF-8 to dead letters as invalid_utf8, naming the byte; a real U+FFFD is kept", () => {
+    const bad = Buffer.concat([Buffer.from(`${event(1)}\n{"title": "caf`), Buffer.from([0xe9]), Buffer.from('"}\n{"title": "\ufffd"}\n'), Buffer.from([0xff]), Buffer.from("\n")]);
+    const parsed = parseChunk({ ...lines(""), data: bad }, "alerts", decodePlaybackEvent);
+    expect(parsed.valid.map((e) => e.event_id)).to.deep.equal([1]);
+    expect(parsed.deadLetters.map((d) => [d.source, d.reason_code, d.reason])).to.deep.equal([
+      ["in.jsonl:2", "invalid_utf8", "not valid UTF-8 at byte 14 of the line (0xe9)"],
+      ["in.jsonl:3", "missing_field", "event_id is required"],
+      ["in.jsonl:4", "invalid_utf8", "not valid UTF-8 at byte 0 of the line (0xff)"],
+    ]);
+  });
+
+  it("ignores a UTF-8 byte-order mark at the start of a file, and only there", () => {
+    expect(parseChunk(lines(`\ufeff${event(1)}\n`), "alerts", decodePlaybackEvent).valid).to.have.length(1);
+    expect(parseChunk(lines(`\ufeff${event(1)}\n`, 5), "alerts", decodePlaybackEvent).deadLetters[0].reason_code).to.equal("invalid_json");
+  });
+
   it("handles a last line without a newline", () => {
     const parsed = parseChunk(lines(`${event(1)}\n${event(2)}`), "alerts", decodePlaybackEvent);
     expect(parsed.valid).to.have.length(2);

@@ -53,26 +53,71 @@ export interface ChunkRecords {
   readonly positions: readonly (number | string)[];
   readonly separator: ":" | "#";
   readonly blank: number;
+  /** Indexes of the payloads whose bytes are not valid UTF-8 (their text has U+FFFD in their place), with where. */
+  readonly undecodable?: ReadonlyMap<number, string>;
+}
+
+/** Whether `bytes` is valid UTF-8, or (with `prefix`) the start of valid UTF-8 cut anywhere. */
+function isUtf8(bytes: Uint8Array, prefix: boolean): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: prefix });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where `line`'s first byte that is not valid UTF-8 is, for a dead letter's reason, or undefined when it is valid. */
+function invalidUtf8At(line: Uint8Array): string | undefined {
+  if (isUtf8(line, false)) return undefined;
+  // The longest prefix that starts valid UTF-8 ends at the first bad byte (a binary search: being such a prefix is monotone).
+  let low = 0;
+  let high = line.length;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (isUtf8(line.subarray(0, middle), true)) low = middle;
+    else high = middle - 1;
+  }
+  // Past that prefix's complete characters: an unfinished sequence at its end is where the fault starts.
+  let at = Math.min(low, line.length - 1);
+  if (!isUtf8(line.subarray(0, low), false)) while (at > 0 && (line[at] & 0xc0) !== 0xc0) at--;
+  return `byte ${at} of the line (0x${line[at].toString(16).padStart(2, "0")})`;
 }
 
 function lineRecords(chunk: LineChunk): ChunkRecords {
-  const text = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength).toString("utf8");
+  let text = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength).toString("utf8");
+  // A byte-order mark at the start of a file is not part of its first record.
+  if (chunk.firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
+  // Invalid bytes decode to U+FFFD: only lines that have one are checked byte by byte (a newline byte is never part of a UTF-8 sequence, so lines match).
+  const lossy = text.includes("\ufffd");
+  const undecodable = new Map<number, string>();
   const payloads: string[] = [];
   const positions: number[] = [];
   let blank = 0;
+  let lineStart = 0;
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i];
+    const lineEnd = lossy ? indexOrEnd(chunk.data, lineStart) : 0;
     if (line.endsWith("\r")) line = line.slice(0, -1);
     if (line.trim() === "") {
       blank++;
     } else {
+      const invalidAt = lossy && line.includes("\ufffd") ? invalidUtf8At(chunk.data.subarray(lineStart, lineEnd)) : undefined;
+      if (invalidAt !== undefined) undecodable.set(payloads.length, invalidAt);
       payloads.push(line);
       positions.push(chunk.firstLine + i);
     }
+    lineStart = lineEnd + 1;
   }
-  return { source: chunk.source, payloads, positions, separator: ":", blank };
+  return { source: chunk.source, payloads, positions, separator: ":", blank, undecodable };
+}
+
+/** Where the line starting at `from` ends: its newline byte, or the end of the data. */
+function indexOrEnd(data: Uint8Array, from: number): number {
+  const at = data.indexOf(10, from);
+  return at === -1 ? data.length : at;
 }
 
 export function recordsOf(chunk: RawChunk): ChunkRecords {

@@ -54,8 +54,9 @@ export function parseChunk<T, P>(chunk: RawChunk, pipeline: string, decode: Deco
   const payloads = records.payloads;
   for (let i = 0; i < payloads.length; i++) {
     let outcome: T | Rejection;
+    const invalidUtf8 = records.undecodable?.get(i);
     try {
-      outcome = decode(JSON.parse(payloads[i]), chunk.receivedAt);
+      outcome = invalidUtf8 !== undefined ? reject("invalid_utf8", `not valid UTF-8 at ${invalidUtf8}`) : decode(JSON.parse(payloads[i]), chunk.receivedAt);
     } catch (error) {
       outcome = reject("invalid_json", `not valid JSON: ${(error as Error).message}`);
     }
