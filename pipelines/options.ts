@@ -136,6 +136,10 @@ export function checkOption(spec: OptionSpec, value: unknown, runner: string = "
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return `--${spec.name} was given ${value.length} times; give it once`;
   if (spec.type === "number") {
+    // yargs keeps a number it cannot hold exactly as text: say so, not that it is no number.
+    if (typeof value === "string" && /^[-+]?\d+(\.\d*)?(e[-+]?\d+)?$/i.test(value)) {
+      return `--${spec.name} is too ${value.startsWith("-") ? "small" : "large"}: ${value} (numbers must lie within ±${Number.MAX_SAFE_INTEGER})`;
+    }
     if (typeof value !== "number" || !Number.isFinite(value)) return `--${spec.name} must be a number, got ${JSON.stringify(value)}`;
     if (spec.integer && !Number.isInteger(value)) return `--${spec.name} must be a whole number, got ${value}`;
     if (spec.min !== undefined && value < spec.min) return `--${spec.name} must be at least ${spec.min}, got ${value}`;

@@ -47,6 +47,7 @@ describe("pipeline CLI", () => {
       [["alerts", "--outputDir", "out"], /--outputDir needs --sink=jsonl/],
       [["alerts", "--source", "kafka"], /--source must be one of file, pubsub/],
       [["alerts", "--source", "pubsub", "--maxBatch", "0"], /--maxBatch must be at least 1/],
+      [["alerts", "--source", "pubsub", "--maxBatch", "9007199254740993"], /--maxBatch is too large: 9007199254740993 \(numbers must lie within ±9007199254740991\)/],
     ];
     for (const [args, message] of cases) {
       it(`npm run pipeline -- ${args.join(" ")}`, () => expectUsageError(args, message));
@@ -93,6 +94,26 @@ describe("pipeline CLI", () => {
     const run = spawnSync(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "alerts", "--input", path, "--sink", "stdout"], { cwd: ROOT, encoding: "utf8", ...asUser });
     expect(run.status, run.stderr).to.equal(2);
     expect(run.stderr.trim().split("\n")).to.deep.equal([`error: --input ${path}: cannot be read (permission denied) (see --help)`]);
+  });
+
+  it("npm run query: one read-only statement; COPY ... TO and a second statement are refused in one line, exit 2", async () => {
+    const warehouse = join(dir, "query.duckdb");
+    expect(runCli(["alerts", "--sampleEvents", "10", "--warehouse", warehouse]).status).to.equal(0);
+    const copied = join(dir, "copied.csv");
+    const refused: [string, RegExp][] = [
+      [`COPY (SELECT * FROM dead_letter) TO '${copied}'`, /^error: queries are read-only: COPY statements are refused/],
+      ["SELECT 1; SELECT 2", /^error: give one SQL statement, got 2/],
+    ];
+    for (const [sql, message] of refused) {
+      const run = runScript("cli/query.js", ["--warehouse", warehouse, sql]);
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr.trim().split("\n")).to.have.length(1);
+      expect(run.stderr).to.match(message);
+    }
+    expect(existsSync(copied)).to.equal(false);
+    const counted = runScript("cli/query.js", ["--warehouse", warehouse, "SELECT count(*) AS n FROM video_playback_alerts"]);
+    expect(counted.status, counted.stderr).to.equal(0);
+    expect(counted.stdout).to.match(/^n\n-+\n\d+\n\(1 row\)\n$/);
   });
 
   it("ends quietly with exit 0 when stdout is closed early (| head)", () => {
