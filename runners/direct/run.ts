@@ -1,3 +1,4 @@
+import { stat } from "fs/promises";
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../../io/sources/file-source";
 import { PubSubSource } from "../../io/sources/pubsub-source";
@@ -31,6 +32,8 @@ async function checkSettings(settings: DirectSettings): Promise<void> {
   if (settings.source !== "pubsub" && settings.streaming) throw new SettingsError("--streaming needs --source=pubsub (files and samples are bounded)");
   const warehouseProblem = settings.sink === "duckdb" ? await warehouseFileProblem(settings.warehouse) : undefined;
   if (warehouseProblem !== undefined) throw new SettingsError(warehouseProblem);
+  const outputDir = settings.sink === "jsonl" ? await stat(settings.outputDir).catch(() => undefined) : undefined;
+  if (settings.sink === "jsonl" && outputDir !== undefined && !outputDir.isDirectory()) throw new SettingsError(`--outputDir ${settings.outputDir} is a file: give a directory (created if missing)`);
 }
 
 async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<Source> {

@@ -54,13 +54,14 @@ describe("pipeline CLI", () => {
     }
   });
 
-  it("refuses a --warehouse that is not a DuckDB file (an input file, an empty file, a directory) before anything runs", () => {
+  it("refuses a --warehouse that is not a DuckDB file (an input file, an empty file, a directory), and an --outputDir that is a file, before anything runs", () => {
     const events = writeLines(join(dir, "events.jsonl"), ['{"event_id": 1}']);
     const empty = writeLines(join(dir, "empty.duckdb"), []);
     expectUsageError(["alerts", "--sampleEvents", "10", "--warehouse", events], /--warehouse .*events\.jsonl exists and is not a DuckDB file/);
     expectUsageError(["alerts", "--sampleEvents", "10", "--warehouse", empty], /--warehouse .*empty\.duckdb exists and is not a DuckDB file/);
     expectUsageError(["alerts", "--sampleEvents", "10", "--warehouse", dir], /--warehouse .* is a directory: give a DuckDB file/);
     expect(readFileSync(events, "utf8")).to.equal('{"event_id": 1}\n');
+    expectUsageError(["alerts", "--sampleEvents", "10", "--sink", "jsonl", "--outputDir", events], /--outputDir .*events\.jsonl is a file: give a directory/);
     const resources = runScript("cli/resources.js", ["ensure", "--warehouse", events], { env: { ...process.env, PUBSUB_EMULATOR_HOST: "127.0.0.1:1" } });
     expect(resources.status).to.equal(2);
     expect(resources.stderr.trim().split("\n")).to.have.length(1);
