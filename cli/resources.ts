@@ -6,7 +6,7 @@ import { EnsureResult, ensureTopics } from "../io/pubsub/resources";
 import { SinkError } from "../io/sinks/sink";
 import { warehouseFileProblem } from "../io/sinks/warehouse-file";
 import { PIPELINES } from "../pipelines/registry";
-import { exitWithError, UsageError } from "./errors";
+import { exitQuietlyOnBrokenPipe, exitWithError, UsageError } from "./errors";
 import { commandLine } from "./parser";
 
 /** The pipelines that have Pub/Sub names, so something to ensure. */
@@ -14,6 +14,7 @@ const READS_PUBSUB = Object.keys(PIPELINES).filter((name) => TOPICS[name] !== un
 
 /** `npm run resources -- ensure`: creates the topics, subscriptions and warehouse tables the pipelines use. */
 async function main(): Promise<void> {
+  exitQuietlyOnBrokenPipe();
   const argv = commandLine(process.argv.slice(2), "npm run resources --", "$0 ensure [flags]\n\nCreates what the pipelines read from and write to, where missing. Running it again changes nothing.")
     .command("ensure", "create missing topics, subscriptions and warehouse tables")
     .demandCommand(1, "say what to do: ensure")

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { OTT_VIEW_TABLES } from "../../schemas/ott";
 import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
@@ -85,6 +85,14 @@ describe("Pub/Sub on the real emulator", function () {
     expect(lines).to.have.length(first.stdout.trim().split("\n").length);
     for (const line of lines) expect(line).to.match(/^exists /);
     expect(lines.filter((l) => l.includes("subscriptions/customer-courier-conversations-sub"))).to.have.length(1);
+  });
+
+  it("resources ensure | head ends quietly with exit 0 when head is gone before it prints (no EPIPE stack)", () => {
+    // `true` closes the pipe at once, as head does after its lines: every write of the listing then meets a closed pipe.
+    const script = `"${process.execPath}" dist/cli/resources.js ensure --warehouse "${join(dir, "piped.duckdb")}" | true; exit \${PIPESTATUS[0]}`;
+    const run = spawnSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" });
+    expect(run.stderr).to.equal("");
+    expect(run.status).to.equal(0);
   });
 
   it("says in one line, exit 1, that a subscription does not exist", () => {
