@@ -124,6 +124,15 @@ export class DuckDbSink implements Sink, Ledger {
     if (found.replace(/"/g, "") !== expected.replace(/"/g, "")) {
       throw new SinkError(`table ${table.name} in ${this.path} has columns (${found}), expected (${expected}): use another --warehouse or migrate it`);
     }
+    // Storing each key once (ON CONFLICT) needs the key as the table's primary key.
+    const keys = await this.connection!.runAndReadAll(
+      `SELECT array_to_string(constraint_column_names, ', ') FROM duckdb_constraints() WHERE schema_name = 'main' AND table_name = $name AND constraint_type = 'PRIMARY KEY'`,
+      { name: table.name },
+    );
+    const key = table.key.join(", ");
+    if (keys.getRows()[0]?.[0] !== key) {
+      throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), which keeps re-read rows from being stored twice: use another --warehouse or recreate the table with it`);
+    }
   }
 
   /** Runs `operation` once every operation started before it has finished. */
