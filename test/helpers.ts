@@ -25,12 +25,12 @@ export interface CliResult {
 }
 
 /** Runs a compiled entry point (`dist/<script>`) as its npm script would, without the build step. */
-export function runScript(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function runScript(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): CliResult {
   const result = spawnSync(process.execPath, [join(ROOT, "dist", script), ...args], {
     cwd: options.cwd ?? ROOT,
     env: options.env ?? process.env,
     encoding: "utf8",
-    timeout: 120_000,
+    timeout: options.timeoutMs ?? 120_000,
     maxBuffer: 1 << 28,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

@@ -112,6 +112,21 @@ describe("publish CLI", () => {
     expect(run.stdout.trim().split("\n")).to.deep.equal([recorded[2], recorded[0], recorded[1], recorded[3]]);
   });
 
+  it("replays a file whose first lines have no event time at once, those lines first (no wait since 1970)", () => {
+    const recorded = [
+      "not json",
+      JSON.stringify({ event_id: 9 }),
+      JSON.stringify({ event_id: 1, event_timestamp: "2025-10-27 08:00:01" }),
+      JSON.stringify({ event_id: 2, event_timestamp: "2025-10-27 08:00:02" }),
+    ];
+    const file = writeLines(join(dir, "untimed-first.jsonl"), recorded);
+    const started = Date.now();
+    const run = runScript("publisher/cli.js", ["playback", "--file", file, "--speedup", "10", "--output", "stdout"], { timeoutMs: 20_000 });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout.trim().split("\n")).to.deep.equal(recorded);
+    expect(Date.now() - started).to.be.below(15_000);
+  });
+
   it("appends to a file with --output file, and --duration bounds the run", () => {
     const out = join(dir, "events.jsonl");
     expect(publish(["--output", "file", "--out", out, "--count", "100", "--eps", "100000", "--seed", "1"]).status).to.equal(0);
