@@ -42,6 +42,14 @@ describe("parseChunk", () => {
     expect(parseChunk(lines(`\ufeff${event(1)}\n`, 5), "alerts", decodePlaybackEvent).deadLetters[0].reason_code).to.equal("invalid_json");
   });
 
+  it("reports an integer beyond 2^53 with the text the record has, not the value JSON rounded it to", () => {
+    const text = `${event(1).replace('"event_id":1', '"event_id": 9007199254740993')}\n`;
+    const parsed = parseChunk(lines(text), "alerts", decodePlaybackEvent);
+    expect(parsed.deadLetters.map((d) => [d.reason_code, d.reason])).to.deep.equal([
+      ["wrong_type", "event_id must be an integer within ±9007199254740991 (larger ones lose digits), got 9007199254740993"],
+    ]);
+  });
+
   it("handles a last line without a newline", () => {
     const parsed = parseChunk(lines(`${event(1)}\n${event(2)}`), "alerts", decodePlaybackEvent);
     expect(parsed.valid).to.have.length(2);

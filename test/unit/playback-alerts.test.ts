@@ -41,7 +41,7 @@ describe("playback events", () => {
     ["a null required field", { event_timestamp: null }, "missing_field", /event_timestamp/],
     ["an integer given as a string", { user_id: "32" }, "wrong_type", /user_id must be an integer, got "32"/],
     ["a fractional integer", { buffer_duration_ms: 12.5 }, "wrong_type", /buffer_duration_ms must be an integer/],
-    ["an integer beyond 2^53", { event_id: 2 ** 60 }, "wrong_type", /event_id must be an integer/],
+    ["an integer beyond 2^53", { event_id: 2 ** 60 }, "wrong_type", /event_id must be an integer within ±9007199254740991/],
     ["a negative duration", { buffer_duration_ms: -1 }, "out_of_range", /buffer_duration_ms must be >= 0, got -1/],
     ["an unknown event type", { event_type: "pause" }, "not_allowed", /event_type must be one of start\|buffer\|error\|stop, got "pause"/],
     ["a non-string city", { city: 5 }, "wrong_type", /city must be a string/],

@@ -7,6 +7,8 @@ export interface Rejection {
   readonly rejected: true;
   readonly code: string;
   readonly reason: string;
+  /** The field whose integer JSON could not hold exactly: the reason's rounded value is replaced by the record's own text (deadLetterOf). */
+  readonly inexactInteger?: string;
 }
 
 export function reject(code: string, reason: string): Rejection {
@@ -30,6 +32,10 @@ function readField(field: FieldSpec, value: unknown): Value | Rejection {
     case "INT64":
     case "FLOAT64": {
       const integer = field.type === "INT64";
+      if (integer && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        const tooLarge = reject("wrong_type", `${field.name} must be an integer within ±${Number.MAX_SAFE_INTEGER} (larger ones lose digits), got ${value}`);
+        return { ...tooLarge, inexactInteger: field.name };
+      }
       if (typeof value !== "number" || !Number.isFinite(value) || (integer && !Number.isSafeInteger(value))) {
         return reject("wrong_type", `${field.name} must be ${integer ? "an integer" : "a finite number"}, got ${show(value)}`);
       }
@@ -61,7 +67,7 @@ function readField(field: FieldSpec, value: unknown): Value | Rejection {
     case "RECORD": {
       const nested = normalizeRow(value, field.fields!);
       if (!isRejection(nested)) return nested;
-      return reject(nested.code, `${field.name}: ${nested.reason}`);
+      return { ...nested, reason: `${field.name}: ${nested.reason}` };
     }
   }
 }
