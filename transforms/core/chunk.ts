@@ -87,7 +87,8 @@ function invalidUtf8At(line: Uint8Array): string | undefined {
 function lineRecords(chunk: LineChunk): ChunkRecords {
   let text = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength).toString("utf8");
   // A byte-order mark at the start of a file is not part of its first record.
-  if (chunk.firstLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const bom = chunk.firstLine === 1 && text.charCodeAt(0) === 0xfeff;
+  if (bom) text = text.slice(1);
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
   // Invalid bytes decode to U+FFFD: only lines that have one are checked byte by byte (a newline byte is never part of a UTF-8 sequence, so lines match).
@@ -96,7 +97,7 @@ function lineRecords(chunk: LineChunk): ChunkRecords {
   const payloads: string[] = [];
   const positions: number[] = [];
   let blank = 0;
-  let lineStart = 0;
+  let lineStart = bom ? 3 : 0;
   for (let i = 0; i < lines.length; i++) {
     let line = lines[i];
     const lineEnd = lossy ? indexOrEnd(chunk.data, lineStart) : 0;
