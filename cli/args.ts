@@ -3,6 +3,7 @@ import { RunnablePipeline } from "../pipelines/definition";
 import { OptionSpec, OptionValues } from "../pipelines/options";
 import { PIPELINES } from "../pipelines/registry";
 import { COMMON_OPTIONS, RunSettings } from "../runners/settings";
+import { defaultBigQueryProject, PROJECT_HELP } from "../io/bigquery/project";
 import { UsageError } from "./errors";
 import { commandLine } from "./parser";
 import { pickOptions, yargsOption } from "./options";
@@ -40,6 +41,18 @@ function parser(argv: readonly string[]): Argv {
     .example("$0 alerts --input events.jsonl.gz --sink stdout | head", "alert rows as JSON lines");
 }
 
+/**
+ * BigQuery's project on the direct runner when --project is not given: found
+ * as Google's tools find it (io/bigquery/project.ts), never the Pub/Sub
+ * emulator's default; without one the command stops here.
+ */
+function withBigQueryProject(settings: RunSettings, projectGiven: boolean): RunSettings {
+  if (settings.runner !== "direct" || settings.sink !== "bigquery" || projectGiven) return settings;
+  const project = defaultBigQueryProject();
+  if (project === undefined) throw new UsageError(`--sink=bigquery needs a Google Cloud project: ${PROJECT_HELP}`);
+  return { ...settings, project };
+}
+
 /** Flags that belong to one pipeline's run, refused when every pipeline runs. */
 function checkEveryPipeline(settings: RunSettings): void {
   const names = Object.keys(PIPELINES).join(", ");
@@ -72,7 +85,7 @@ export function parseCommand(argv: readonly string[]): ParsedArgs[] | "help" {
   const positional = (parsed._ as (string | number)[]).map(String);
   if (positional.length > 1) throw new UsageError(`unexpected argument: ${positional[1]}`);
   // pickOptions checked every value against the specs RunSettings is inferred from, with the same rules.
-  const settings = pickOptions(COMMON_OPTIONS, parsed) as RunSettings;
+  const settings = withBigQueryProject(pickOptions(COMMON_OPTIONS, parsed) as RunSettings, parsed.project !== undefined);
   const name = positional[0];
   if (name === undefined) {
     checkEveryPipeline(settings);

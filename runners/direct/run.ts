@@ -10,7 +10,8 @@ import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { warehouseFileProblem } from "../../io/sinks/warehouse-file";
 import { JsonlSink } from "../../io/sinks/jsonl-sink";
 import { BigQuerySink } from "../../io/sinks/bigquery-sink";
-import { Sink } from "../../io/sinks/sink";
+import { Sink, SinkError } from "../../io/sinks/sink";
+import { bigQueryAccessProblem } from "../../io/bigquery/project";
 import { StdoutSink } from "../../io/sinks/stdout-sink";
 import { deadLetter, DeadLetter } from "../../schemas/dead-letter";
 import { Row } from "../../schemas/table";
@@ -30,6 +31,8 @@ const BUNDLE_BYTES = 4 << 20;
 async function checkSettings(settings: DirectSettings): Promise<void> {
   if (settings.source === "pubsub" && settings.input !== undefined) throw new SettingsError("--input reads files; with --source=pubsub give --subscription instead");
   if (settings.source !== "pubsub" && settings.streaming) throw new SettingsError("--streaming needs --source=pubsub (files and samples are bounded)");
+  const bigQueryProblem = settings.sink === "bigquery" ? await bigQueryAccessProblem() : undefined;
+  if (bigQueryProblem !== undefined) throw new SinkError(bigQueryProblem);
   const warehouseProblem = settings.sink === "duckdb" ? await warehouseFileProblem(settings.warehouse) : undefined;
   if (warehouseProblem !== undefined) throw new SettingsError(warehouseProblem);
   const outputDir = settings.sink === "jsonl" ? await stat(settings.outputDir).catch(() => undefined) : undefined;

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readFileSync } from "fs";
+import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { ENDPOINT_ENV } from "../../io/bigquery/client";
 import { stateTable, versionsTable } from "../../io/bigquery/tables";
@@ -169,5 +169,52 @@ describe("npm run pipeline -- <pipeline> --sink=bigquery, against the local BigQ
         expect(run.stderr.trim()).to.match(message);
       });
     }
+  });
+
+  describe("finds BigQuery's project as Google's tools do, and stops in under 5 s with one line without one, without credentials or without an endpoint", () => {
+    /** No project, no credentials: an empty gcloud configuration directory and none of the variables. */
+    function bare(extra: NodeJS.ProcessEnv = {}, endpoint?: string): NodeJS.ProcessEnv {
+      const clean: NodeJS.ProcessEnv = { ...process.env, CLOUDSDK_CONFIG: join(dir, "no-gcloud"), ...extra };
+      for (const name of ["GOOGLE_CLOUD_PROJECT", "PUBSUB_PROJECT_ID", "GOOGLE_APPLICATION_CREDENTIALS"]) if (!(name in extra)) delete clean[name];
+      delete clean[ENDPOINT_ENV];
+      if (endpoint !== undefined) clean[ENDPOINT_ENV] = endpoint;
+      return clean;
+    }
+    const refusals: [string, NodeJS.ProcessEnv, string | undefined, number, string][] = [
+      ["no project", {}, undefined, 2, "error: --sink=bigquery needs a Google Cloud project: give --project, set GOOGLE_CLOUD_PROJECT, or run gcloud config set project PROJECT (see --help)"],
+      [
+        "no credentials",
+        { GOOGLE_CLOUD_PROJECT: "p" },
+        undefined,
+        1,
+        "error: no Google Cloud credentials for BigQuery: run gcloud auth application-default login, or set GOOGLE_APPLICATION_CREDENTIALS to a service account key file",
+      ],
+      ["nothing at the endpoint", { GOOGLE_CLOUD_PROJECT: "p" }, "http://127.0.0.1:1", 1, `error: cannot reach BigQuery at 127.0.0.1:1 (ECONNREFUSED) (${ENDPOINT_ENV})`],
+    ];
+    for (const refusal of refusals) {
+      it(refusal[0], () => {
+        const started = Date.now();
+        const run = runCli(["alerts", "--sampleEvents", "10", "--sink=bigquery"], undefined, bare(refusal[1], refusal[2]));
+        const status = refusal[3];
+        const line = refusal[4];
+        expect(Date.now() - started).to.be.below(5000);
+        expect(run.status, run.stderr).to.equal(status);
+        expect(run.stderr.trim().split("\n")).to.deep.equal([line]);
+      });
+    }
+
+    it("takes the project of gcloud's active configuration, else the credentials' own", async () => {
+      const gcloud = join(dir, "gcloud");
+      mkdirSync(join(gcloud, "configurations"), { recursive: true });
+      writeFileSync(join(gcloud, "active_config"), "work\n");
+      writeFileSync(join(gcloud, "configurations", "config_work"), "[compute]\nproject = not-this\n[core]\nproject = from-gcloud\n");
+      const configured = await runCliAsync(["alerts", "--sampleEvents", "10", "--sink=bigquery"], bare({ CLOUDSDK_CONFIG: gcloud }, env[ENDPOINT_ENV]));
+      expect(configured.status, configured.stderr).to.equal(0);
+      const key = writeLines(join(dir, "key.json"), [JSON.stringify({ type: "service_account", project_id: "from-key" })]);
+      const fromKey = await runCliAsync(["alerts", "--sampleEvents", "10", "--sink=bigquery"], bare({ GOOGLE_APPLICATION_CREDENTIALS: key }, env[ENDPOINT_ENV]));
+      expect(fromKey.status, fromKey.stderr).to.equal(0);
+      const projects = new Set(server.requests.map((r) => /\/projects\/([^/]+)/.exec(r.path)?.[1]));
+      expect([...projects].sort()).to.deep.equal(["from-gcloud", "from-key"]);
+    });
   });
 });
