@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { DEFAULT_WAREHOUSE, DuckDbSink } from "../io/sinks/duckdb-sink";
-import { checkCredentials, PubSubError, pubsubClient, pubsubFailure } from "../io/pubsub/client";
-import { DEFAULT_PROJECT, TOPICS } from "../io/pubsub/names";
+import { checkCredentials, PubSubError, pubsubClient, pubsubFailure, subscriberApi } from "../io/pubsub/client";
+import { DEFAULT_PROJECT, subscriptionPath, topicPath, TOPICS } from "../io/pubsub/names";
+import { moveMessages } from "../io/pubsub/dead-letters";
 import { EnsureResult, ensureTopics } from "../io/pubsub/resources";
 import { SinkError } from "../io/sinks/sink";
 import { warehouseFileProblem } from "../io/sinks/warehouse-file";
@@ -12,20 +13,28 @@ import { commandLine } from "./parser";
 /** The pipelines that have Pub/Sub names, so something to ensure. */
 const READS_PUBSUB = Object.keys(PIPELINES).filter((name) => TOPICS[name] !== undefined);
 
-/** `npm run resources -- ensure`: creates the topics, subscriptions and warehouse tables the pipelines use. */
+/** `npm run resources -- ensure | replay-dead-letters`: creates what the pipelines use; moves dead-lettered messages back. */
 async function main(): Promise<void> {
   exitQuietlyOnBrokenPipe();
-  const argv = commandLine(process.argv.slice(2), "npm run resources --", "$0 ensure [flags]\n\nCreates what the pipelines read from and write to, where missing. Running it again changes nothing.")
+  const argv = commandLine(
+    process.argv.slice(2),
+    "npm run resources --",
+    "$0 <ensure|replay-dead-letters> [flags]\n\nensure: creates what the pipelines read from and write to, where missing (running it again changes nothing). replay-dead-letters: moves the messages in the pipelines' dead-letter subscriptions back to their input topics.",
+  )
     .command("ensure", "create missing topics, subscriptions and warehouse tables")
-    .demandCommand(1, "say what to do: ensure")
+    .command("replay-dead-letters", "move the messages waiting in each pipeline's dead-letter subscription back to its input topic, counting them")
+    .demandCommand(1, "say what to do: ensure or replay-dead-letters")
     .option("project", { type: "string", default: DEFAULT_PROJECT, describe: "Pub/Sub project (the emulator's, with PUBSUB_EMULATOR_HOST set)" })
-    .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file whose tables to create" })
-    .option("pipeline", { type: "array", string: true, default: READS_PUBSUB, describe: "Pipelines to prepare" })
+    .option("warehouse", { type: "string", default: DEFAULT_WAREHOUSE, describe: "DuckDB file whose tables to create (ensure)" })
+    .option("pipeline", { type: "array", string: true, default: READS_PUBSUB, describe: "Pipelines to prepare or replay" })
     .example("$0 ensure", "everything, for every pipeline")
+    .example("$0 replay-dead-letters --pipeline alerts", "alerts' dead-lettered messages back to video-playback-events")
     .strict()
     .parseSync();
   const unknown = argv.pipeline.find((name) => !READS_PUBSUB.includes(name));
   if (unknown !== undefined) throw new UsageError(`unknown pipeline: ${unknown} (pipelines: ${READS_PUBSUB.join(", ")})`);
+  if (argv._[0] === "replay-dead-letters") return replayDeadLetters(argv.project, argv.pipeline);
+  if (argv._[0] !== "ensure") throw new UsageError(`unknown command: ${argv._[0]} (ensure or replay-dead-letters)`);
   const warehouseProblem = await warehouseFileProblem(argv.warehouse);
   if (warehouseProblem !== undefined) throw new UsageError(warehouseProblem);
   const results: EnsureResult[] = [];
@@ -49,6 +58,23 @@ async function main(): Promise<void> {
     results.push({ resource: `table ${table.name} in ${argv.warehouse}`, action: before.includes(table.name) ? "exists" : "created" });
   }
   for (const r of results) process.stdout.write(`${r.action.padEnd(8)} ${r.resource}\n`);
+}
+
+/** Moves each pipeline's dead-lettered messages back to its input topic, one line per pipeline with the count. */
+async function replayDeadLetters(project: string, pipelines: readonly string[]): Promise<void> {
+  const pubsub = pubsubClient(project);
+  const api = await subscriberApi(pubsub);
+  try {
+    for (const name of pipelines) {
+      const names = TOPICS[name];
+      const from = subscriptionPath(project, names.deadLetterSubscription);
+      const moved = await moveMessages(api, pubsub, from, names.topic).catch(pubsubFailure(PubSubError, `subscription ${from}`));
+      process.stdout.write(`moved ${moved} message${moved === 1 ? "" : "s"} from ${from} to ${topicPath(project, names.topic)}\n`);
+    }
+  } finally {
+    await api.close();
+    await pubsub.close();
+  }
 }
 
 main().catch((error) => exitWithError(error, (e) => e instanceof SinkError || e instanceof PubSubError));

@@ -3,7 +3,9 @@ import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../../io/sources/file-source";
 import { PubSubSource } from "../../io/sources/pubsub-source";
 import { pubsubClient, subscriberApi } from "../../io/pubsub/client";
-import { subscriptionOf } from "../../io/pubsub/names";
+import { subscriptionOf, subscriptionPath, TOPICS } from "../../io/pubsub/names";
+import { COUNT_LIMIT, countWaiting } from "../../io/pubsub/dead-letters";
+import { v1 } from "@google-cloud/pubsub";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { Source, SourceError } from "../../io/sources/source";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
@@ -39,9 +41,21 @@ async function checkSettings(settings: DirectSettings): Promise<void> {
   if (settings.sink === "jsonl" && outputDir !== undefined && !outputDir.isDirectory()) throw new SettingsError(`--outputDir ${settings.outputDir} is a file: give a directory (created if missing)`);
 }
 
+/** Says, before reading, how many messages wait in the pipeline's dead-letter subscription (after failed deliveries), and how to move them back. */
+async function reportDeadLetters(api: v1.SubscriberClient, pipeline: string, project: string): Promise<void> {
+  const subscription = subscriptionPath(project, TOPICS[pipeline].deadLetterSubscription);
+  const waiting = await countWaiting(api, subscription).catch(() => undefined); // no dead-letter subscription: nothing to report
+  if (waiting === undefined) return;
+  const count = waiting >= COUNT_LIMIT ? `${formatCount(COUNT_LIMIT)} or more` : formatCount(waiting);
+  const hint = waiting > 0 ? ` (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline ${pipeline})` : "";
+  process.stderr.write(`dead-letter subscription ${subscription}: ${count} message${waiting === 1 ? "" : "s"} waiting${hint}\n`);
+}
+
 async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<Source> {
   if (settings.source === "pubsub") {
-    return new PubSubSource(await subscriberApi(pubsubClient(settings.project)), {
+    const api = await subscriberApi(pubsubClient(settings.project));
+    await reportDeadLetters(api, pipeline.name, settings.project);
+    return new PubSubSource(api, {
       subscription: subscriptionOf(pipeline.name, settings.project, settings.subscription),
       maxBatch: settings.maxBatch,
       batchWindowMs: settings.batchWindowMs,

@@ -126,6 +126,22 @@ describe("Pub/Sub on the real emulator", function () {
     expect(summaryLine(drain(subscription, warehouse, 500).stdout, "read")).to.match(/^0 lines/);
   });
 
+  it("says at start how many messages wait in the dead-letter subscription; replay-dead-letters moves them back to the input topic, counting them", async () => {
+    expect(runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", join(dir, "replay-ensure.duckdb")], { env }).status).to.equal(0);
+    // As Pub/Sub does after maxDeliveryAttempts failed deliveries: the messages land on the dead-letter topic.
+    const lines = publish("video-playback-events-dead-letter", 40, 21);
+    const deadLetterSub = `projects/${PROJECT}/subscriptions/video-playback-events-dead-letter-sub`;
+    const before = drain(await freshSubscription("replay-other"), join(dir, "replay-before.duckdb"), 500);
+    expect(before.stderr).to.include(`dead-letter subscription ${deadLetterSub}: 40 messages waiting (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline alerts)`);
+    const replay = runScript("cli/resources.js", ["replay-dead-letters", "--pipeline", "alerts"], { env });
+    expect(replay.status, replay.stderr).to.equal(0);
+    expect(replay.stdout).to.equal(`moved 40 messages from ${deadLetterSub} to projects/${PROJECT}/topics/video-playback-events\n`);
+    const warehouse = join(dir, "replayed.duckdb");
+    const after = drain("video-playback-events-sub", warehouse);
+    expect(after.stderr).to.include(`dead-letter subscription ${deadLetterSub}: 0 messages waiting\n`);
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+  });
+
   it("dead-letters malformed messages with their message id, and acks them so they never loop", async () => {
     const subscription = await freshSubscription("poison");
     const topic = pubsub.topic("poison");
