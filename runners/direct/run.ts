@@ -41,14 +41,15 @@ async function checkSettings(settings: DirectSettings): Promise<void> {
   if (settings.sink === "jsonl" && outputDir !== undefined && !outputDir.isDirectory()) throw new SettingsError(`--outputDir ${settings.outputDir} is a file: give a directory (created if missing)`);
 }
 
-/** Says, before reading, how many messages wait in the pipeline's dead-letter subscription (after failed deliveries), and how to move them back. */
+/** Says, before reading, when messages wait in the pipeline's dead-letter subscription (after failed deliveries): how many, and how to move them back. */
 async function reportDeadLetters(api: v1.SubscriberClient, pipeline: string, project: string): Promise<void> {
   const subscription = subscriptionPath(project, TOPICS[pipeline].deadLetterSubscription);
-  const waiting = await countWaiting(api, subscription).catch(() => undefined); // no dead-letter subscription: nothing to report
-  if (waiting === undefined) return;
+  const waiting = await countWaiting(api, subscription).catch(() => 0); // no dead-letter subscription: nothing waits
+  if (waiting === 0) return;
   const count = waiting >= COUNT_LIMIT ? `${formatCount(COUNT_LIMIT)} or more` : formatCount(waiting);
-  const hint = waiting > 0 ? ` (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline ${pipeline})` : "";
-  process.stderr.write(`dead-letter subscription ${subscription}: ${count} message${waiting === 1 ? "" : "s"} waiting${hint}\n`);
+  process.stderr.write(
+    `dead-letter subscription ${subscription}: ${count} message${waiting === 1 ? "" : "s"} waiting (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline ${pipeline})\n`,
+  );
 }
 
 async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<Source> {

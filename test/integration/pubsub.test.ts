@@ -138,7 +138,7 @@ describe("Pub/Sub on the real emulator", function () {
     expect(replay.stdout).to.equal(`moved 40 messages from ${deadLetterSub} to projects/${PROJECT}/topics/video-playback-events\n`);
     const warehouse = join(dir, "replayed.duckdb");
     const after = drain("video-playback-events-sub", warehouse);
-    expect(after.stderr).to.include(`dead-letter subscription ${deadLetterSub}: 0 messages waiting\n`);
+    expect(after.stderr).to.not.include("dead-letter subscription"); // nothing waits: nothing said
     expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
   });
 
