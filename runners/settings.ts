@@ -103,6 +103,7 @@ export const COMMON_OPTIONS = optionSpecs([
   { name: "maxNumWorkers", type: "number", integer: true, min: 1, runners: DATAFLOW, template: "environment", description: "Dataflow: autoscaling ceiling." },
   { name: "enableStreamingEngine", type: "boolean", runners: DATAFLOW, template: "environment", description: "Dataflow: run the streaming job on Streaming Engine (state and shuffle off the workers)." },
   { name: "experiments", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: experiments, comma-separated (use_sibling_sdk_workers is always added, as the SDK's Dataflow runner does)." },
+  { name: "dataflowEndpoint", type: "string", runners: DATAFLOW, template: "environment", pattern: { regex: "^https?://[^\\s/]+/?$", rule: "an http(s)://host[:port] URL" }, description: "Dataflow: the Dataflow API endpoint the job is created at; default: https://dataflow.googleapis.com." },
   { name: "workerMachineType", type: "string", runners: DATAFLOW, template: "environment", description: "Dataflow: Compute Engine machine type of the workers (e.g. n2-standard-2)." },
   {
     name: "sdkContainerImage",

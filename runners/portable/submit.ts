@@ -1,3 +1,5 @@
+// The SDK's root first: its runner modules, when loaded before it, hit a require cycle (pvalue.js: "Class extends value undefined").
+import "apache-beam";
 import { flinkRunner } from "apache-beam/runners/flink";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
@@ -118,12 +120,15 @@ async function submit(settings: PortableSettings, proto: PipelineProto, options:
   return { runner: portable, jobId: result.jobId, stop: async () => undefined };
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Polls until the job left STOPPED/STARTING, so the job service may be stopped without interrupting the submission. */
 async function startedState(runner: PortableRunner, jobId: string): Promise<JobState_Enum> {
+  // A loop variable captured by a callback does not survive the closure transform (ReferenceError): sleep takes it as an argument.
   for (let wait = 100; ; wait = Math.min(wait * 2, 5000)) {
     const { state } = await runner.getJobState(jobId);
     if (state !== JobState_Enum.STOPPED && state !== JobState_Enum.STARTING && state !== JobState_Enum.UNSPECIFIED) return state;
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await sleep(wait);
   }
 }
 
@@ -154,7 +159,10 @@ export async function runPortable<O extends OptionValues>(pipeline: PipelineDefi
   const submission = await step(`submitting to ${where}`, () => submit(settings, proto, sdk));
   try {
     if (submission.done) return { state: JobState_Enum[await submission.done] };
-    return { jobId: submission.jobId, state: JobState_Enum[await startedState(submission.runner!, submission.jobId!)] };
+    const state = await startedState(submission.runner!, submission.jobId!);
+    // The job service failed the job (Dataflow refused it, or the runner could not build the request): not a submission.
+    if (state === JobState_Enum.FAILED) throw new PortableRunError(`submitting to ${where} failed: the job service reports job ${submission.jobId} FAILED (its log above says why)`);
+    return { jobId: submission.jobId, state: JobState_Enum[state] };
   } finally {
     await submission.stop();
   }
