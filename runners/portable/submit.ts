@@ -9,13 +9,19 @@ import { subscriptionOf } from "../../io/pubsub/names";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
+import { delimiter, join } from "path";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 
 /** The SDK's key for the GCP expansion service in BEAM_SERVICE_OVERRIDES (Pub/Sub and BigQuery IO). */
 export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
-/** The Python module the SDK's Dataflow runner starts as its job service (its key there is `python:<module>`). */
-export const DATAFLOW_JOB_SERVICE = "apache_beam.runners.dataflow.dataflow_job_service";
+/**
+ * The Dataflow job service: Beam's Python one (what the SDK's Dataflow runner
+ * starts), through a module of ours that fixes integer options and template
+ * launches (runners/portable/python/). Its key in BEAM_SERVICE_OVERRIDES is `python:<module>`.
+ */
+export const DATAFLOW_JOB_SERVICE = "beam_video_dataflow_job_service";
+const PYTHON_MODULES = join(ROOT, "runners", "portable", "python");
 /** Flink masters for which the SDK runs the workers in this process (LOOPBACK). */
 const EMBEDDED_FLINK = ["[local]", "[auto]"];
 
@@ -48,6 +54,8 @@ function defaultJobName(pipeline: string, now: Date): string {
   return `${pipeline.replace(/[^a-z0-9]+/g, "-")}-${stamp}`;
 }
 
+const commaList = (value: unknown): string[] => ((value as string | undefined) ?? "").split(",").filter((e) => e !== "");
+
 /**
  * The options the SDK submits with the job (`beam:option:<snake_case>:v1`):
  * Beam's own names as given, the pipeline's flags, and the defaults this
@@ -68,8 +76,9 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   out.streaming = true;
   // What the SDK's own Dataflow runner adds: the Java IO steps run in their own SDK container beside the TypeScript one.
   if (settings.runner === "dataflow") {
-    const given = (settings.experiments ?? "").split(",").filter((e) => e !== "");
-    out.experiments = [...new Set([...given, "use_sibling_sdk_workers"])];
+    out.experiments = [...new Set([...commaList(settings.experiments), "use_sibling_sdk_workers"])];
+    // Beam's Python runner takes labels as a list of key=value.
+    if (settings.labels !== undefined) out.labels = commaList(settings.labels);
   }
   return out;
 }
@@ -104,6 +113,7 @@ const isLoopback = (settings: PortableSettings): boolean => settings.runner === 
  */
 async function submit(settings: PortableSettings, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
   if (settings.runner === "dataflow") {
+    process.env.PYTHONPATH = [PYTHON_MODULES, process.env.PYTHONPATH].filter((p) => p).join(delimiter);
     const service: Service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
     // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
     const portable = new PortableRunner({} as { jobEndpoint: string }, service);

@@ -1,15 +1,11 @@
 import { expect } from "chai";
-import { generateKeyPairSync } from "crypto";
-import { writeFileSync } from "fs";
-import { join } from "path";
-import { Pipeline } from "apache-beam/proto/beam_runner_api";
 import { TOPICS } from "../../io/pubsub/names";
-import { GCP_EXPANSION_SERVICE } from "../../runners/portable/submit";
 import { PACKAGE_NAME } from "../../transforms/core/registry";
 import { ExpansionDouble, startExpansionDouble } from "../support/beam-doubles";
 import { DataflowDouble, startDataflowDouble } from "../support/dataflow-double";
 import { externalConfig, packageJsonOf, PUBSUB_READ_URN, transformsWithUrn } from "../support/pipeline-proto";
-import { beamPython, TEST_PYTHON_PATH } from "../support/python-beam";
+import { beamPython } from "../support/python-beam";
+import { serviceAccountKey, stagedPipeline, submissionEnv } from "../support/dataflow-submission";
 import { runCliAsync } from "../support/run-async";
 import { tempDir } from "../helpers";
 
@@ -17,37 +13,6 @@ const PROJECT = "test-project";
 const REGION = "europe-west1";
 const IMAGE = "europe-docker.pkg.dev/test-project/beam-video-analytics/worker:test";
 const WORKER = "worker@test-project.iam.gserviceaccount.com";
-
-/** A service account key whose token URI is the double's: Google's auth library signs a JWT and trades it there. */
-export function serviceAccountKey(dir: string, tokenUri: string, email = `launcher@${PROJECT}.iam.gserviceaccount.com`): string {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-  const file = join(dir, `${email}.json`);
-  const key = { type: "service_account", project_id: PROJECT, private_key_id: "k1", private_key: privateKey, client_email: email, client_id: "1", token_uri: tokenUri };
-  writeFileSync(file, JSON.stringify(key));
-  return file;
-}
-
-/**
- * The environment of a submission through Beam's own Python Dataflow job
- * service (apache-beam[gcp] 2.49.0 from PyPI): the SDK starts it with the
- * venv's Python; its Dataflow and Cloud Storage calls go to the double, with
- * credentials from a key file; the expansion service is the gRPC double.
- */
-export function submissionEnv(python: string, dataflow: DataflowDouble, expansion: ExpansionDouble, keyFile: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: TEST_PYTHON_PATH, BEAM_TEST_STORAGE_ENDPOINT: dataflow.endpoint };
-  const overrides: Record<string, string> = { "python:*": python };
-  overrides[GCP_EXPANSION_SERVICE] = expansion.address;
-  env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
-  env.GOOGLE_APPLICATION_CREDENTIALS = keyFile;
-  for (const proxy of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete env[proxy];
-  return env;
-}
-
-/** The pipeline the runner staged for the job (the `pipelineUrl` option), from the double's Cloud Storage. */
-export function stagedPipeline(dataflow: DataflowDouble, job: Record<string, any>): Pipeline {
-  const url: string = job.environment.sdkPipelineOptions.options.pipelineUrl;
-  return Pipeline.fromBinary(dataflow.objects.get(url)!);
-}
 
 describe("Dataflow submission through Beam's Python Dataflow job service (apache-beam 2.49.0), against a Dataflow API double", function () {
   this.timeout(30 * 60_000); // the first run installs apache-beam[gcp] from PyPI
@@ -78,6 +43,7 @@ describe("Dataflow submission through Beam's Python Dataflow job service (apache
     `--serviceAccountEmail=${WORKER}`,
     "--enableStreamingEngine",
     "--experiments=enable_stackdriver_agent_metrics,min_num_workers=1",
+    "--maxNumWorkers=3",
     `--dataflowEndpoint=${dataflow.endpoint}`,
   ];
 
@@ -102,6 +68,8 @@ describe("Dataflow submission through Beam's Python Dataflow job service (apache
 
     const pool = env.workerPools[0];
     expect(pool.kind).to.equal("harness");
+    // A whole number, though options travel as a Struct of doubles (the job service module makes it an int again).
+    expect(pool.autoscalingSettings.maxNumWorkers).to.equal(3);
     // The TypeScript steps' environment runs in the given worker image.
     const pipeline = stagedPipeline(dataflow, job);
     const tsEnvironments = Object.keys(pipeline.components!.environments).filter((id) => pipeline.components!.environments[id].dependencies.some((d) => d.roleUrn === "beam:artifact:role:staging_to:v1" || d.typeUrn === "beam:artifact:type:url:v1"));
@@ -120,6 +88,18 @@ describe("Dataflow submission through Beam's Python Dataflow job service (apache
     const options = env.sdkPipelineOptions.options;
     expect(options).to.include({ streaming: true, enable_streaming_engine: true, project: PROJECT, region: REGION, sdk_container_image: IMAGE, job_name: job.name, buffer_threshold_ms: 2500 });
     expect(options.registered_node_modules).to.include(`${PACKAGE_NAME}/runners/portable/rows`);
+    expect(dataflow.refusals).to.deep.equal([]);
+  });
+
+  it("--update replaces the running job of the same --jobName (replaceJobId), as Dataflow's update does", async () => {
+    const env = submissionEnv(python, dataflow, expansion, keyFile);
+    const first = await runCliAsync(["alerts", ...flags(), "--jobName=alerts-update"], env);
+    expect(first.status, first.stderr.slice(-3000)).to.equal(0);
+    const original = dataflow.jobs[dataflow.jobs.length - 1];
+    const second = await runCliAsync(["alerts", ...flags(), "--jobName=alerts-update", "--update"], env);
+    expect(second.status, second.stderr.slice(-3000)).to.equal(0);
+    const replacing = dataflow.jobs[dataflow.jobs.length - 1];
+    expect(replacing.body).to.include({ name: "alerts-update", replaceJobId: original.id });
     expect(dataflow.refusals).to.deep.equal([]);
   });
 });
