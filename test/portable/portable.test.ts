@@ -183,11 +183,13 @@ describe("portable runners (expansion service and job service doubles)", functio
 
 describe("portable runner flags", () => {
   const cases: [string[], RegExp][] = [
-    [["alerts", "--runner=dataflow"], /^error: --runner=dataflow needs --project, --region and --tempLocation \(see --help\)$/],
-    [["alerts", "--runner=dataflow", "--project=p"], /--runner=dataflow needs --region and --tempLocation/],
+    [["alerts", "--runner=dataflow"], /^error: --runner=dataflow needs --project, --region, --tempLocation and --sdkContainerImage \(see --help\)$/],
+    [["alerts", "--runner=dataflow", "--project=p"], /--runner=dataflow needs --region, --tempLocation and --sdkContainerImage/],
+    // Beam's default TypeScript worker image runs Node 16; the project needs Node 18 or later.
+    [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://bucket/t"], /^error: --runner=dataflow needs --sdkContainerImage \(see --help\)$/],
     [["alerts", "--runner=universal"], /--runner=universal needs --jobEndpoint/],
     [["alerts", "--runner=universal", "--jobEndpoint=job-server:8099"], /--jobEndpoint must be host:port/],
-    [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=/tmp"], /--tempLocation must be a gs:\/\/bucket\/path/],
+    [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=/tmp", "--sdkContainerImage=i"], /--tempLocation must be a gs:\/\/bucket\/path/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--input=a.jsonl"], /--input applies to --runner=direct only/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--sink=duckdb"], /--sink must be bigquery on --runner=universal, got "duckdb"/],
     [["alerts", "--runner=flink", "--source=file"], /--source must be pubsub on --runner=flink/],
