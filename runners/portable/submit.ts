@@ -4,7 +4,7 @@ import { flinkRunner } from "apache-beam/runners/flink";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
-import { PythonService, Service } from "apache-beam/utils/service";
+import { PythonService, Service, SubprocessService } from "apache-beam/utils/service";
 import { subscriptionOf } from "../../io/pubsub/names";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
@@ -101,6 +101,18 @@ function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env
   env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
 }
 
+/** How long a job service started here may take to listen: Python importing apache_beam[gcp] takes 5-15 s on a busy 2-core machine. */
+const SERVICE_START_MS = 120_000;
+
+/** The SDK waits a fixed 10 s for a service it starts to listen, then kills it: give a subprocess service SERVICE_START_MS instead. */
+function patientStart(service: Service): Service {
+  if (service instanceof SubprocessService) {
+    const wait = SubprocessService.prototype.portReady;
+    service.portReady = (port: unknown, host: unknown, _timeoutMs: unknown, iterMs?: number) => wait.call(service, port, host, SERVICE_START_MS, iterMs);
+  }
+  return service;
+}
+
 /** Whether the SDK runs the workers in this process (an embedded Flink). */
 const isLoopback = (settings: PortableSettings): boolean => settings.runner === "flink" && settings.jobEndpoint === undefined && EMBEDDED_FLINK.includes(settings.flinkMaster);
 
@@ -114,7 +126,7 @@ const isLoopback = (settings: PortableSettings): boolean => settings.runner === 
 async function submit(settings: PortableSettings, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
   if (settings.runner === "dataflow") {
     process.env.PYTHONPATH = [PYTHON_MODULES, process.env.PYTHONPATH].filter((p) => p).join(delimiter);
-    const service: Service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
+    const service: Service = patientStart(PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]));
     // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
     const portable = new PortableRunner({} as { jobEndpoint: string }, service);
     const result = await portable.runPipelineWithProto(proto, options);
