@@ -27,11 +27,17 @@ interface TemplateParameter {
 export interface TemplateMetadata {
   name: string;
   description: string;
+  /** Google's metadata key for a streaming template (gcloud 528 leaves it out of the spec it writes; template:build sets Streaming Engine itself). */
+  streaming: true;
   parameters: TemplateParameter[];
 }
 
-/** Whether a flag is a template parameter: it applies on Dataflow and the launch environment does not set it. */
-const isTemplateParameter = (spec: OptionSpec): boolean => spec.template !== "environment" && appliesTo(spec, "dataflow");
+/**
+ * Whether a flag is a template parameter: it applies on Dataflow, configures
+ * the job (not this program: `source`, `sink` have one value there), and the
+ * launch environment does not set it.
+ */
+const isTemplateParameter = (spec: OptionSpec): boolean => spec.template === undefined && !spec.local && appliesTo(spec, "dataflow");
 
 /** Every flag of a pipeline a template job takes as a parameter: the common ones, then the pipeline's. */
 const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] => [...COMMON_OPTIONS, ...pipeline.options].filter(isTemplateParameter);
@@ -71,6 +77,7 @@ function templateMetadata(pipeline: PipelineDefinition<unknown>): TemplateMetada
   return {
     name: `beam-video-analytics-${pipeline.name}`,
     description: `${pipeline.description}. Streaming from Pub/Sub into BigQuery (Apache Beam TypeScript SDK).`,
+    streaming: true,
     parameters: templateOptions(pipeline).map(parameterOf),
   };
 }

@@ -45,8 +45,10 @@ export interface OptionSpec {
    * "environment": not a Flex Template parameter, because `gcloud dataflow
    * flex-template run` sets it with its own flags (--region, --temp-location,
    * ...) and the launcher passes it on, or the launcher image sets it.
+   * "none": not a parameter either, because it means nothing on Dataflow
+   * (the generated sample's size, read only without --input).
    */
-  readonly template?: "environment";
+  readonly template?: "environment" | "none";
   /** Configures this program, not the job: portable runners do not pass it to the SDK. */
   readonly local?: true;
 }

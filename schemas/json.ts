@@ -9,16 +9,15 @@ export function toJsonRow(table: TableSpec, row: Row): Row {
   return jsonFields(table.fields, row);
 }
 
-/** `fields` of `row` as JSON-friendly values; `floatsAsText` for coders without a double (Beam's row coder here). */
-export function jsonFields(fields: readonly FieldSpec[], row: Row, floatsAsText = false): Row {
+/** `fields` of `row` as JSON-friendly values. */
+function jsonFields(fields: readonly FieldSpec[], row: Row): Row {
   const out: Row = {};
   for (const field of fields) {
     const value = row[field.name];
     if (value === null || value === undefined) out[field.name] = null;
     else if (field.type === "TIMESTAMP") out[field.name] = formatTimestamp(value as number);
     else if (field.type === "DATE") out[field.name] = formatDate(value as number);
-    else if (field.type === "FLOAT64" && floatsAsText) out[field.name] = String(value);
-    else if (field.type === "RECORD") out[field.name] = jsonFields(field.fields!, value as Row, floatsAsText);
+    else if (field.type === "RECORD") out[field.name] = jsonFields(field.fields!, value as Row);
     else out[field.name] = value;
   }
   return out;

@@ -29,7 +29,9 @@ FROM node:20-bookworm-slim AS node
 FROM gcr.io/dataflow-templates-base/python311-template-launcher-base
 ARG BEAM_VERSION
 ARG PIPELINE
-ARG WORKER_IMAGE=""
+# The worker image (root Dockerfile): required, Beam's default TypeScript image runs Node 16.
+ARG WORKER_IMAGE
+RUN test -n "${WORKER_IMAGE}" || (echo "--build-arg WORKER_IMAGE=REPO/worker:TAG is required" >&2; exit 1)
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
  && rm -rf /var/lib/apt/lists/*
@@ -43,6 +45,8 @@ WORKDIR /template
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Our module over Beam's Python Dataflow job service (integer options, template launches): runners/portable/submit.ts starts it.
+COPY --from=build /app/runners/portable/python ./runners/portable/python
 COPY templates/launcher.py ./launcher.py
 # python:* = this Python (with apache-beam[gcp]) for the SDK's Dataflow job service; the jar for its expansion service.
 ENV FLEX_TEMPLATE_PYTHON_PY_FILE=/template/launcher.py \

@@ -18,10 +18,13 @@ locals {
   # pipelineFlags output. `npm test` checks every name is a CLI flag.
   common_flags = {
     project   = var.project
-    source    = "pubsub"
     streaming = "true"
-    sink      = "bigquery"
     dataset   = google_bigquery_dataset.analytics.dataset_id
+  }
+  # Only for the direct runner (pipelineFlags): on Dataflow these have one value and are no template parameters.
+  direct_runner_flags = {
+    source = "pubsub"
+    sink   = "bigquery"
   }
   pipeline_flags = { for name, s in google_pubsub_subscription.input : name => merge(local.common_flags, { subscription = s.id }) }
 }

@@ -66,7 +66,7 @@ output "tables" {
 }
 
 output "pipelineFlags" {
-  value       = { for name, flags in local.pipeline_flags : name => join(" ", [for k, v in flags : "--${k}=${v}"]) }
+  value       = { for name, flags in local.pipeline_flags : name => join(" ", [for k, v in merge(local.direct_runner_flags, flags) : "--${k}=${v}"]) }
   description = "Per pipeline: its CLI flags against these resources, one string"
 }
 

@@ -16,7 +16,7 @@ const ALERTS_OPTIONS = optionSpecs([
     min: 0,
     description: "Buffering longer than this many ms is an alert (exactly the threshold is not).",
   },
-  { name: "sampleEvents", type: "number", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
+  { name: "sampleEvents", type: "number", template: "none", default: 100_000, integer: true, min: 1, description: "Events in the generated sample (no --input)." },
 ] as const);
 
 export type AlertsOptions = OptionsOf<typeof ALERTS_OPTIONS>;

@@ -11,7 +11,7 @@ import { ConversationRecord, decodeConversationRecord, isMessage } from "../../t
 import { OptionsOf, optionSpecs } from "../options";
 
 const CONVERSATIONS_OPTIONS = optionSpecs([
-  { name: "sampleConversations", type: "number", default: 400, integer: true, min: 1, description: "Conversations in the generated sample (no --input); 2-5 messages each." },
+  { name: "sampleConversations", type: "number", template: "none", default: 400, integer: true, min: 1, description: "Conversations in the generated sample (no --input); 2-5 messages each." },
 ] as const);
 
 export type ConversationsOptions = OptionsOf<typeof CONVERSATIONS_OPTIONS>;

@@ -27,8 +27,8 @@ const OTT_OPTIONS = optionSpecs([
     min: 0,
     description: "Events stamped more than this many seconds ahead of their arrival go to dead_letter (reason future_timestamp).",
   },
-  { name: "sampleMinutes", type: "number", default: 5, integer: true, min: 1, max: 1440, description: "Minutes of event time in the generated sample (no --input)." },
-  { name: "sampleEps", type: "number", default: 100, integer: true, min: 1, max: 100_000, description: "Events per second of event time in the generated sample." },
+  { name: "sampleMinutes", type: "number", template: "none", default: 5, integer: true, min: 1, max: 1440, description: "Minutes of event time in the generated sample (no --input)." },
+  { name: "sampleEps", type: "number", template: "none", default: 100, integer: true, min: 1, max: 100_000, description: "Events per second of event time in the generated sample." },
 ] as const);
 
 export type OttOptions = OptionsOf<typeof OTT_OPTIONS>;

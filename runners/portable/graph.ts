@@ -1,5 +1,4 @@
 import * as beam from "apache-beam";
-import { RowCoder } from "apache-beam/coders/row_coder";
 import { Pipeline } from "apache-beam/internal/pipeline";
 import { writeToBigQuery } from "apache-beam/io/bigqueryio";
 import { readFromPubSub } from "apache-beam/io/pubsub";
@@ -10,7 +9,7 @@ import { fixedWindows } from "apache-beam/transforms/windowings";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { Row, TableSpec } from "../../schemas/table";
 import { RawChunk } from "../../transforms/core/chunk";
-import { beamSchema, MergedPart, mergedTables, messageChunk, paneRows, tableRows } from "./rows";
+import { MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
 
 /** Where the graph reads and writes on a portable runner. */
 export interface PortableIo {
@@ -30,7 +29,7 @@ const tableSpecOf = (io: PortableIo, table: string): string => `${io.project}:${
 
 /** Row-codes a collection of single rows for `table` and writes it with the SDK's cross-language BigQuery write. */
 async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, io: PortableIo): Promise<void> {
-  const coded = rows.apply(beam.withName(`RowCoder(${table.name})`, withCoderInternal(new RowCoder(beamSchema(table)))));
+  const coded = rows.apply(beam.withName(`RowCoder(${table.name})`, withCoderInternal(tableRowCoder(table))));
   // The tables exist (Terraform, or the BigQuery sink's first run): never let the write create one from the Beam schema.
   await coded.applyAsync(beam.withName(`WriteToBigQuery(${table.name})`, writeToBigQuery(tableSpecOf(io, table.name), { createDisposition: "Never" })));
 }

@@ -2,11 +2,12 @@ import { AtomicType, FieldType as BeamFieldType, Schema } from "apache-beam/prot
 import { stateRow, stateTable, versionRow, versionsTable } from "../../io/bigquery/tables";
 import { nowMicros } from "../../io/sources/source";
 import { PIPELINES } from "../../pipelines/registry";
-import { jsonFields, rowKey } from "../../schemas/json";
+import { rowKey } from "../../schemas/json";
 import { FieldSpec, FieldType, Row, TableSpec } from "../../schemas/table";
 import { MessageChunk } from "../../transforms/core/chunk";
 import { contentId } from "../../transforms/core/ids";
 import { registerModule } from "../../transforms/core/registry";
+import { StandardRowCoder } from "./row-coder";
 
 /**
  * The edges of the graph on portable runners, as DoFns: Pub/Sub message data
@@ -26,19 +27,20 @@ export function messageChunk(data: Uint8Array, context: { source: string }): Mes
 }
 
 /**
- * The Beam schema type of each column type. The SDK's row coder has no
- * DOUBLE, so FLOAT64 travels as its decimal text, TIMESTAMP as RFC 3339 and
- * DATE as YYYY-MM-DD: BigQuery's streaming insert accepts all three as text
- * for those column types (the tables exist: Terraform or the BigQuery sink
- * create them, so the write never derives a table schema from these).
+ * The Beam schema type of each column type. BigQueryIO (useBeamSchema, the
+ * Storage Write API) turns each Beam type into the proto field type BigQuery
+ * receives, and BigQuery accepts only some proto types per column type
+ * (docs/runners.md#bigquery-column-types): FLOAT64 from a double, TIMESTAMP
+ * from int64 epoch microseconds, DATE from int64 days, as the rows hold them.
+ * Text would be refused for all three.
  */
 const BEAM_TYPES: Record<Exclude<FieldType, "RECORD">, AtomicType> = {
   INT64: AtomicType.INT64,
-  FLOAT64: AtomicType.STRING,
+  FLOAT64: AtomicType.DOUBLE,
   STRING: AtomicType.STRING,
   BOOL: AtomicType.BOOLEAN,
-  TIMESTAMP: AtomicType.STRING,
-  DATE: AtomicType.STRING,
+  TIMESTAMP: AtomicType.INT64,
+  DATE: AtomicType.INT64,
   UUID: AtomicType.STRING,
 };
 
@@ -61,8 +63,22 @@ function beamSchemaOf(fields: readonly FieldSpec[], name: string): Schema {
 /** The Beam schema of a table's rows, as the row coder and the BigQuery write see them. */
 export const beamSchema = (table: TableSpec): Schema => beamSchemaOf(table.fields, table.name);
 
+/** The coder of a table's rows for the BigQuery write: Beam's row coder of `beamSchema(table)`. */
+export const tableRowCoder = (table: TableSpec): StandardRowCoder => new StandardRowCoder(beamSchema(table));
+
+/** `fields` of `row`, nested records too: the values as the rows hold them (micros, days, numbers), absent ones null. */
+function beamFields(fields: readonly FieldSpec[], row: Row): Row {
+  const out: Row = {};
+  for (const field of fields) {
+    const value = row[field.name];
+    if (value === null || value === undefined) out[field.name] = null;
+    else out[field.name] = field.type === "RECORD" ? beamFields(field.fields!, value as Row) : value;
+  }
+  return out;
+}
+
 /** A row as the row coder of `beamSchema(table)` encodes it. */
-export const beamRow = (table: TableSpec, row: Row): Row => jsonFields(table.fields, row, true);
+export const beamRow = (table: TableSpec, row: Row): Row => beamFields(table.fields, row);
 
 /** A batch of a table's rows (one element per input chunk) as single rows for the write. */
 export function tableRows(rows: Row[], context: { table: TableSpec }): Row[] {

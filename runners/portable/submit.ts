@@ -1,19 +1,27 @@
+// The SDK's root first: its runner modules, when loaded before it, hit a require cycle (pvalue.js: "Class extends value undefined").
+import "apache-beam";
 import { flinkRunner } from "apache-beam/runners/flink";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
-import { PythonService, Service } from "apache-beam/utils/service";
+import { PythonService, Service, SubprocessService } from "apache-beam/utils/service";
 import { subscriptionOf } from "../../io/pubsub/names";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
+import { delimiter, join } from "path";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 
 /** The SDK's key for the GCP expansion service in BEAM_SERVICE_OVERRIDES (Pub/Sub and BigQuery IO). */
 export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
-/** The Python module the SDK's Dataflow runner starts as its job service (its key there is `python:<module>`). */
-export const DATAFLOW_JOB_SERVICE = "apache_beam.runners.dataflow.dataflow_job_service";
+/**
+ * The Dataflow job service: Beam's Python one (what the SDK's Dataflow runner
+ * starts), through a module of ours that fixes integer options and template
+ * launches (runners/portable/python/). Its key in BEAM_SERVICE_OVERRIDES is `python:<module>`.
+ */
+export const DATAFLOW_JOB_SERVICE = "beam_video_dataflow_job_service";
+const PYTHON_MODULES = join(ROOT, "runners", "portable", "python");
 /** Flink masters for which the SDK runs the workers in this process (LOOPBACK). */
 const EMBEDDED_FLINK = ["[local]", "[auto]"];
 
@@ -46,6 +54,8 @@ function defaultJobName(pipeline: string, now: Date): string {
   return `${pipeline.replace(/[^a-z0-9]+/g, "-")}-${stamp}`;
 }
 
+const commaList = (value: unknown): string[] => ((value as string | undefined) ?? "").split(",").filter((e) => e !== "");
+
 /**
  * The options the SDK submits with the job (`beam:option:<snake_case>:v1`):
  * Beam's own names as given, the pipeline's flags, and the defaults this
@@ -66,8 +76,9 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   out.streaming = true;
   // What the SDK's own Dataflow runner adds: the Java IO steps run in their own SDK container beside the TypeScript one.
   if (settings.runner === "dataflow") {
-    const given = (settings.experiments ?? "").split(",").filter((e) => e !== "");
-    out.experiments = [...new Set([...given, "use_sibling_sdk_workers"])];
+    out.experiments = [...new Set([...commaList(settings.experiments), "use_sibling_sdk_workers"])];
+    // Beam's Python runner takes labels as a list of key=value.
+    if (settings.labels !== undefined) out.labels = commaList(settings.labels);
   }
   return out;
 }
@@ -90,6 +101,18 @@ function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env
   env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
 }
 
+/** How long a job service started here may take to listen: Python importing apache_beam[gcp] takes 5-15 s on a busy 2-core machine. */
+const SERVICE_START_MS = 120_000;
+
+/** The SDK waits a fixed 10 s for a service it starts to listen, then kills it: give a subprocess service SERVICE_START_MS instead. */
+function patientStart(service: Service): Service {
+  if (service instanceof SubprocessService) {
+    const wait = SubprocessService.prototype.portReady;
+    service.portReady = (port: unknown, host: unknown, _timeoutMs: unknown, iterMs?: number) => wait.call(service, port, host, SERVICE_START_MS, iterMs);
+  }
+  return service;
+}
+
 /** Whether the SDK runs the workers in this process (an embedded Flink). */
 const isLoopback = (settings: PortableSettings): boolean => settings.runner === "flink" && settings.jobEndpoint === undefined && EMBEDDED_FLINK.includes(settings.flinkMaster);
 
@@ -102,7 +125,8 @@ const isLoopback = (settings: PortableSettings): boolean => settings.runner === 
  */
 async function submit(settings: PortableSettings, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
   if (settings.runner === "dataflow") {
-    const service: Service = PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]);
+    process.env.PYTHONPATH = [PYTHON_MODULES, process.env.PYTHONPATH].filter((p) => p).join(delimiter);
+    const service: Service = patientStart(PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]));
     // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
     const portable = new PortableRunner({} as { jobEndpoint: string }, service);
     const result = await portable.runPipelineWithProto(proto, options);
@@ -118,12 +142,15 @@ async function submit(settings: PortableSettings, proto: PipelineProto, options:
   return { runner: portable, jobId: result.jobId, stop: async () => undefined };
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Polls until the job left STOPPED/STARTING, so the job service may be stopped without interrupting the submission. */
 async function startedState(runner: PortableRunner, jobId: string): Promise<JobState_Enum> {
+  // A loop variable captured by a callback does not survive the closure transform (ReferenceError): sleep takes it as an argument.
   for (let wait = 100; ; wait = Math.min(wait * 2, 5000)) {
     const { state } = await runner.getJobState(jobId);
     if (state !== JobState_Enum.STOPPED && state !== JobState_Enum.STARTING && state !== JobState_Enum.UNSPECIFIED) return state;
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await sleep(wait);
   }
 }
 
@@ -154,7 +181,10 @@ export async function runPortable<O extends OptionValues>(pipeline: PipelineDefi
   const submission = await step(`submitting to ${where}`, () => submit(settings, proto, sdk));
   try {
     if (submission.done) return { state: JobState_Enum[await submission.done] };
-    return { jobId: submission.jobId, state: JobState_Enum[await startedState(submission.runner!, submission.jobId!)] };
+    const state = await startedState(submission.runner!, submission.jobId!);
+    // The job service failed the job (Dataflow refused it, or the runner could not build the request): not a submission.
+    if (state === JobState_Enum.FAILED) throw new PortableRunError(`submitting to ${where} failed: the job service reports job ${submission.jobId} FAILED (its log above says why)`);
+    return { jobId: submission.jobId, state: JobState_Enum[state] };
   } finally {
     await submission.stop();
   }

@@ -13,6 +13,8 @@ import { DATAFLOW_JOB_SERVICE, GCP_EXPANSION_SERVICE, runPortable, sdkOptions } 
 import { ExpansionDouble, JobServiceDouble, startExpansionDouble, startJobServiceDouble } from "../support/beam-doubles";
 import { bigQueryWriteConfig, BIGQUERY_WRITE_URN, externalConfig, optionsOf, packageJsonOf, PUBSUB_READ_URN, rowSchemaOf, transformsWithUrn } from "../support/pipeline-proto";
 import { runCliAsync } from "../support/run-async";
+import { refusedColumns } from "../support/storage-write-api";
+import { bigQuerySchema } from "../../schemas/bigquery";
 import { runCli } from "../helpers";
 
 /** The settings of a command line for a portable runner. */
@@ -89,7 +91,7 @@ describe("portable runners (expansion service and job service doubles)", functio
         expect(externalConfig(reads[0]).subscription).to.equal(`projects/${PROJECT}/subscriptions/${TOPICS[name].subscription}`);
         expect(pipeline.components!.pcollections[Object.values(reads[0].outputs)[0]].isBounded).to.equal(IsBounded_Enum.UNBOUNDED);
 
-        // One cross-language BigQuery write per table, into the existing table, fed with rows of the table's columns.
+        // One cross-language BigQuery write per table, into the existing table, fed with rows of the table's columns, of types BigQuery accepts.
         const writes = transformsWithUrn(pipeline, BIGQUERY_WRITE_URN);
         const targets = expectedTargets(name);
         expect(writes.map((w) => bigQueryWriteConfig(w).table).sort()).to.deep.equal(targets.map((t) => `${PROJECT}:${DEFAULT_DATASET}.${t.name}`).sort());
@@ -99,6 +101,7 @@ describe("portable runners (expansion service and job service doubles)", functio
           const target = targets.find((t) => config.table === `${PROJECT}:${DEFAULT_DATASET}.${t.name}`)!;
           const schema = rowSchemaOf(pipeline, Object.values(write.inputs)[0]);
           expect(schema.fields.map((f) => f.name)).to.deep.equal(target.fields.map((f) => f.name));
+          expect(refusedColumns(bigQuerySchema(target), schema), target.name).to.deep.equal([]);
         }
 
         // Nothing of the direct runner: no in-process source or collector, no impulse-fed input.
@@ -180,11 +183,13 @@ describe("portable runners (expansion service and job service doubles)", functio
 
 describe("portable runner flags", () => {
   const cases: [string[], RegExp][] = [
-    [["alerts", "--runner=dataflow"], /^error: --runner=dataflow needs --project, --region and --tempLocation \(see --help\)$/],
-    [["alerts", "--runner=dataflow", "--project=p"], /--runner=dataflow needs --region and --tempLocation/],
+    [["alerts", "--runner=dataflow"], /^error: --runner=dataflow needs --project, --region, --tempLocation and --sdkContainerImage \(see --help\)$/],
+    [["alerts", "--runner=dataflow", "--project=p"], /--runner=dataflow needs --region, --tempLocation and --sdkContainerImage/],
+    // Beam's default TypeScript worker image runs Node 16; the project needs Node 18 or later.
+    [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://bucket/t"], /^error: --runner=dataflow needs --sdkContainerImage \(see --help\)$/],
     [["alerts", "--runner=universal"], /--runner=universal needs --jobEndpoint/],
     [["alerts", "--runner=universal", "--jobEndpoint=job-server:8099"], /--jobEndpoint must be host:port/],
-    [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=/tmp"], /--tempLocation must be a gs:\/\/bucket\/path/],
+    [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=/tmp", "--sdkContainerImage=i"], /--tempLocation must be a gs:\/\/bucket\/path/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--input=a.jsonl"], /--input applies to --runner=direct only/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--sink=duckdb"], /--sink must be bigquery on --runner=universal, got "duckdb"/],
     [["alerts", "--runner=flink", "--source=file"], /--source must be pubsub on --runner=flink/],

@@ -42,6 +42,11 @@ describe("Flex Template metadata (templates/<pipeline>.json)", () => {
       const metadata = readMetadata(pipeline.name);
       const flags = new Map<string, OptionSpec>([...COMMON_OPTIONS, ...pipeline.options].map((s) => [s.name, s]));
 
+      it("is a streaming template whose parameters all mean something on Dataflow (no source, sink or sample flags)", () => {
+        expect(metadata.streaming).to.equal(true);
+        expect(metadata.parameters.map((p) => p.name).filter((n) => /^(source|sink|sample.*|seed|input)$/.test(n))).to.deep.equal([]);
+      });
+
       it("has what Dataflow requires: a name, and per parameter a name, a label and a help text", () => {
         expect(metadata.name).to.be.a("string").and.not.equal("");
         for (const p of metadata.parameters) for (const key of ["name", "label", "helpText"] as const) expect(p[key], `${p.name}.${key}`).to.be.a("string").and.not.equal("");
@@ -99,6 +104,7 @@ describe("Flex Template launcher", () => {
       "--enable_streaming_engine",
       "--machine_type=n2-standard-2",
       "--sdk_location=container",
+      "--sdk_container_image=worker:1",
       "--source=pubsub",
       "--streaming=true",
       "--subscription=projects/test-project/subscriptions/video-playback-events-sub",
@@ -122,6 +128,33 @@ describe("Flex Template launcher", () => {
       sink: "bigquery",
     });
     expect(args.options.bufferThresholdMs).to.equal(3000);
+  });
+
+  it("takes a blank parameter as absent, accumulates experiments and labels, and honours --no_use_public_ips, --update, --dataflow_kms_key and --template_location", () => {
+    const key = "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k";
+    const command = launchCommandLine("ott", [
+      "--runner=DataflowRunner",
+      "--project=test-project",
+      "--region=europe-west1",
+      "--temp_location=gs://test-bucket/temp",
+      "--sdk_container_image=worker:1",
+      "--template_location=gs://test-bucket/launches/job.json",
+      "--experiments=a",
+      "--experiments=b,c",
+      "--labels=team=video",
+      '--labels={"env":"prod"}',
+      "--no_use_public_ips",
+      "--update",
+      `--dataflow_kms_key=${key}`,
+      "--subscription=",
+      "--timestampAttribute=",
+      "--paneWindowSec=",
+    ]);
+    const args = parseArgs(command.argv) as ParsedArgs;
+    expect(args.settings).to.include({ experiments: "a,b,c", labels: "team=video,env=prod", usePublicIps: false, update: true, dataflowKmsKey: key, templateLocation: "gs://test-bucket/launches/job.json", paneWindowSec: 60 });
+    expect((args.settings as Record<string, unknown>).subscription).to.equal(undefined);
+    expect((args.settings as Record<string, unknown>).timestampAttribute).to.equal(undefined);
+    expect(command.argv.filter((a) => a.endsWith("="))).to.deep.equal([]);
   });
 
   it("templates/launcher.py execs node on the launcher entry point with the pipeline, the baked worker image, then the launcher's arguments", function () {
@@ -227,7 +260,7 @@ describe("npm run template:build", () => {
     const argv = readFileSync(record, "utf8").trim().split("\n");
     expect(argv).to.deep.equal(gcloudArgs({ pipeline: "conversations", image, bucket: "test-bucket", printOnly: false }));
     expect(argv.slice(0, 4)).to.deep.equal(["dataflow", "flex-template", "build", "gs://test-bucket/templates/conversations.json"]);
-    expect(argv).to.include.members([`--image=${image}`, "--sdk-language=PYTHON", "--metadata-file=templates/conversations.json"]);
+    expect(argv).to.include.members([`--image=${image}`, "--sdk-language=PYTHON", "--metadata-file=templates/conversations.json", "--enable-streaming-engine"]);
   });
 
   it("stops with one line on a bad command line", () => {
@@ -246,6 +279,10 @@ describe("npm run template:build", () => {
     const spec = JSON.parse(run.stdout.replace(/^\|-?\s*\n/, ""));
     expect(spec.image).to.equal(image);
     expect(spec.sdkInfo.language).to.equal("PYTHON");
-    expect(spec.metadata).to.deep.equal(readMetadata("ott"));
+    // gcloud keeps name, description and parameters of the file, and drops `streaming`: the default environment carries Streaming Engine instead.
+    const metadata: Partial<TemplateMetadata> = readMetadata("ott");
+    delete metadata.streaming;
+    expect(spec.metadata).to.deep.equal(metadata);
+    expect(spec.defaultEnvironment).to.deep.include({ enableStreamingEngine: true });
   });
 });

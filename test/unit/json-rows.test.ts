@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { jsonFields, toJsonRow } from "../../schemas/json";
+import { toJsonRow } from "../../schemas/json";
 import { userEvents } from "../../schemas/ott";
-import { beamRow } from "../../runners/portable/rows";
 
 describe("JSON rows", () => {
   const row = {
@@ -14,10 +13,5 @@ describe("JSON rows", () => {
     expect(json).to.include({ event_id: "e1", timestamp: "2024-06-01T20:00:05.000007Z", event_date: "2024-06-01", rating: null, device: null });
     expect(json.location).to.deep.equal({ country: "JP", region: null, city: "Tokyo", latitude: 35.5, longitude: 139.69 });
     expect(json).to.not.have.property("unknown");
-  });
-
-  it("writes floats as text, nested ones too, for Beam's row coder", () => {
-    expect(jsonFields(userEvents.fields, row, true).location).to.deep.include({ latitude: "35.5", longitude: "139.69" });
-    expect(beamRow(userEvents, row).location).to.deep.include({ latitude: "35.5" });
   });
 });

@@ -24,7 +24,7 @@ describe("run settings, typed from the option specs", () => {
   });
 
   it("give a portable runner what it needs, and none of the direct runner's flags", () => {
-    const settings = settingsOf(["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://test-bucket/temp"]);
+    const settings = settingsOf(["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://test-bucket/temp", "--sdkContainerImage=worker:1"]);
     if (settings.runner !== "dataflow") throw new Error("expected dataflow");
     const dataflow: DataflowSettings = settings;
     const needed: [string, string, boolean, "pubsub", "bigquery"] = [dataflow.region, dataflow.dataset, dataflow.streaming, dataflow.source, dataflow.sink];

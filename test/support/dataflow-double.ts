@@ -1,0 +1,222 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from "http";
+import { AddressInfo } from "net";
+
+/**
+ * A double of the Google APIs Beam's Python Dataflow runner calls when it
+ * submits a job, on one local HTTP port, in their wire format (JSON over
+ * HTTP, Google's error envelope):
+ * - OAuth 2.0 token endpoint (the JWT bearer grant a service account key
+ *   file's `token_uri` names): every other call needs a token it issued;
+ * - Cloud Storage JSON API uploads (`/upload/storage/v1/b/B/o`, media and
+ *   multipart) and object metadata: where the runner stages packages, the
+ *   pipeline proto and template files;
+ * - Dataflow v1b3 `projects.locations.jobs`: create, get, list, update, and
+ *   the job's messages.
+ * It refuses what the real APIs refuse on the points the runner can get
+ * wrong: a missing token, a job without a valid name, type or environment,
+ * a location that differs from the URL's, staged packages or a pipeline that
+ * are not in Cloud Storage, an update of a job that is not running.
+ */
+
+export interface CreatedJob {
+  readonly project: string;
+  readonly location: string;
+  /** The request body of projects.locations.jobs.create, as sent. */
+  readonly body: Record<string, any>;
+  readonly id: string;
+}
+
+export interface DataflowDouble {
+  /** http://127.0.0.1:PORT: the runner's --dataflow_endpoint, the storage endpoint and the token URI. */
+  readonly endpoint: string;
+  readonly jobs: CreatedJob[];
+  /** Every request, as `METHOD path`. */
+  readonly requests: string[];
+  /** Refused requests: status and message. */
+  readonly refusals: { status: number; message: string }[];
+  /** gs://bucket/name -> bytes. */
+  readonly objects: Map<string, Buffer>;
+  close(): Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(readonly code: number, readonly status: string, message: string) {
+    super(message);
+  }
+}
+
+const JOB_NAME = /^[a-z]([-a-z0-9]{0,1022}[a-z0-9])?$/;
+const JOB_TYPES = ["JOB_TYPE_BATCH", "JOB_TYPE_STREAMING"];
+const STORAGE = "storage.googleapis.com/";
+
+async function bodyOf(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The parts of a multipart/related body (metadata JSON, then the media). */
+function multipartParts(body: Buffer, contentType: string): Buffer[] {
+  // Python's email generator quotes the boundary with single quotes.
+  const boundary = /boundary=["']?([^"';]+)["']?/.exec(contentType)?.[1];
+  if (boundary === undefined) throw new ApiError(400, "INVALID_ARGUMENT", "multipart upload without a boundary");
+  const text = body.toString("latin1");
+  return text
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((part) => {
+      // apitools writes the headers of a part with bare LF line ends (Python's email generator), HTTP clients with CRLF.
+      const headersEnd = /\r?\n\r?\n/.exec(part)!;
+      return Buffer.from(part.slice(headersEnd.index + headersEnd[0].length).replace(/\r?\n$/, ""), "latin1");
+    });
+}
+
+/** Dataflow's own checks of a job at creation that the runner's request can fail. */
+function checkJob(job: Record<string, any>, location: string, objects: Map<string, Buffer>): void {
+  const invalid = (message: string): never => {
+    throw new ApiError(400, "INVALID_ARGUMENT", message);
+  };
+  if (typeof job.name !== "string" || !JOB_NAME.test(job.name)) invalid(`(job name) The job name must match [a-z]([-a-z0-9]{0,1022}[a-z0-9])?, got ${JSON.stringify(job.name)}`);
+  if (!JOB_TYPES.includes(job.type)) invalid(`The job type must be one of ${JOB_TYPES.join(", ")}, got ${JSON.stringify(job.type)}`);
+  if (job.location !== undefined && job.location !== location) invalid(`The job's location ${job.location} differs from the request's ${location}`);
+  const env = job.environment;
+  if (env === undefined) invalid("The job has no environment");
+  if (typeof env.tempStoragePrefix !== "string" || !env.tempStoragePrefix.startsWith(STORAGE)) invalid(`Temp storage must be a Cloud Storage path, got ${JSON.stringify(env.tempStoragePrefix)}`);
+  const pools: any[] = env.workerPools ?? [];
+  if (pools.length === 0) invalid("The job has no worker pool");
+  for (const pkg of pools.flatMap((p) => p.packages ?? [])) {
+    const location: string = pkg.location ?? "";
+    if (!location.startsWith(STORAGE)) invalid(`Staged package ${pkg.name} is not in Cloud Storage: ${location}`);
+    if (!objects.has(`gs://${location.slice(STORAGE.length)}`)) invalid(`Staged package ${pkg.name} does not exist: ${location}`);
+  }
+  const pipelineUrl: string | undefined = env.sdkPipelineOptions?.options?.pipelineUrl;
+  if (pipelineUrl !== undefined && !objects.has(pipelineUrl)) invalid(`The pipeline ${pipelineUrl} does not exist`);
+}
+
+/** The `iss` (the service account) of a signed JWT. */
+const issuerOf = (jwt: string): string | undefined => {
+  try {
+    return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8")).iss;
+  } catch {
+    return undefined;
+  }
+};
+
+export async function startDataflowDouble(options: { refusedIdentities?: readonly string[] } = {}): Promise<DataflowDouble> {
+  const tokens = new Set<string>();
+  const jobs: CreatedJob[] = [];
+  const refusals: { status: number; message: string }[] = [];
+  const requests: string[] = [];
+  const objects = new Map<string, Buffer>();
+  const states = new Map<string, string>();
+
+  const jobResource = (job: CreatedJob): Record<string, unknown> => ({
+    ...job.body,
+    id: job.id,
+    projectId: job.project,
+    location: job.location,
+    currentState: states.get(job.id),
+    currentStateTime: new Date().toISOString(),
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+    const url = new URL(req.url ?? "/", "http://double");
+    const path = url.pathname;
+    requests.push(`${req.method} ${path}`);
+    const body = await bodyOf(req);
+    if (req.method === "POST" && path === "/token") {
+      const form = new URLSearchParams(body.toString("utf8"));
+      const issuer = issuerOf(form.get("assertion") ?? "");
+      if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer" || issuer === undefined || (options.refusedIdentities ?? []).includes(issuer)) {
+        refusals.push({ status: 400, message: `invalid_grant for ${issuer}` });
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "invalid_grant", error_description: "Invalid JWT Signature." }));
+        return undefined;
+      }
+      const token = `double-token-${tokens.size + 1}`;
+      tokens.add(token);
+      return { access_token: token, token_type: "Bearer", expires_in: 3600 };
+    }
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
+    if (auth === null || !tokens.has(auth[1])) throw new ApiError(401, "UNAUTHENTICATED", "Request is missing required authentication credential.");
+
+    let m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
+    if (m && req.method === "POST") {
+      const type = url.searchParams.get("uploadType");
+      let name = url.searchParams.get("name") ?? undefined;
+      let data = body;
+      if (type === "multipart") {
+        const parts = multipartParts(body, req.headers["content-type"] ?? "");
+        name = name ?? JSON.parse(parts[0].toString("utf8")).name;
+        data = parts[1];
+      } else if (type !== "media") throw new ApiError(400, "INVALID_ARGUMENT", `uploadType ${type} is not supported here`);
+      if (!name) throw new ApiError(400, "INVALID_ARGUMENT", "Required parameter: name");
+      objects.set(`gs://${m[1]}/${name}`, data);
+      return { kind: "storage#object", bucket: m[1], name, size: String(data.length) };
+    }
+    m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
+    if (m && req.method === "GET") {
+      const data = objects.get(`gs://${m[1]}/${decodeURIComponent(m[2])}`);
+      if (data === undefined) throw new ApiError(404, "NOT_FOUND", "No such object");
+      return { kind: "storage#object", bucket: m[1], name: decodeURIComponent(m[2]), size: String(data.length) };
+    }
+
+    m = /^\/v1b3\/projects\/([^/]+)\/locations\/([^/]+)\/jobs(?:\/([^/]+))?(\/messages)?$/.exec(path);
+    if (m === null) throw new ApiError(404, "NOT_FOUND", `No API at ${req.method} ${path}`);
+    const project = m[1];
+    const location = m[2];
+    const id = m[3];
+    if (id === undefined && req.method === "POST") {
+      const job = JSON.parse(body.toString("utf8")) as Record<string, any>;
+      checkJob(job, location, objects);
+      if (job.replaceJobId !== undefined) {
+        const replaced = jobs.find((j) => j.id === job.replaceJobId);
+        if (replaced === undefined || states.get(replaced.id) !== "JOB_STATE_RUNNING") throw new ApiError(400, "FAILED_PRECONDITION", `Could not find running job ${job.replaceJobId} to update`);
+        states.set(replaced.id, "JOB_STATE_UPDATED");
+      }
+      const created: CreatedJob = { project, location, body: job, id: `2026-11-26_00_00_00-${jobs.length + 1}` };
+      jobs.push(created);
+      states.set(created.id, "JOB_STATE_RUNNING");
+      return { ...jobResource(created), currentState: "JOB_STATE_PENDING" };
+    }
+    if (id === undefined && req.method === "GET") {
+      return { jobs: jobs.filter((j) => j.project === project && j.location === location).map((j) => ({ id: j.id, name: j.body.name, currentState: states.get(j.id) })) };
+    }
+    const job = jobs.find((j) => j.id === id && j.project === project && j.location === location);
+    if (job === undefined) throw new ApiError(404, "NOT_FOUND", `(job) Job ${id} not found in ${project}/${location}`);
+    if (m[4] !== undefined) return { jobMessages: [] };
+    if (req.method === "GET") return jobResource(job);
+    if (req.method === "PUT") {
+      const requested = JSON.parse(body.toString("utf8")).requestedState;
+      if (requested === "JOB_STATE_CANCELLED" || requested === "JOB_STATE_DRAINING") states.set(job.id, requested === "JOB_STATE_CANCELLED" ? "JOB_STATE_CANCELLED" : "JOB_STATE_DRAINED");
+      return jobResource(job);
+    }
+    throw new ApiError(405, "INVALID_ARGUMENT", `${req.method} is not allowed here`);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).then(
+      (result) => {
+        if (res.headersSent) return;
+        res.writeHead(200, { "content-type": "application/json; charset=UTF-8" });
+        res.end(JSON.stringify(result));
+      },
+      (error: unknown) => {
+        const e = error instanceof ApiError ? error : new ApiError(500, "INTERNAL", String(error));
+        refusals.push({ status: e.code, message: e.message });
+        res.writeHead(e.code, { "content-type": "application/json; charset=UTF-8" });
+        res.end(JSON.stringify({ error: { code: e.code, message: e.message, status: e.status } }));
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    endpoint,
+    jobs,
+    requests,
+    refusals,
+    objects,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
