@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "child_process";
 import { copyFileSync, symlinkSync } from "fs";
 import { join } from "path";
 import { TOPICS } from "../../io/pubsub/names";
@@ -8,6 +7,7 @@ import { DataflowDouble, startDataflowDouble } from "../support/dataflow-double"
 import { serviceAccountKey, submissionEnv } from "../support/dataflow-submission";
 import { externalConfig, PUBSUB_READ_URN, transformsWithUrn } from "../support/pipeline-proto";
 import { beamPython } from "../support/python-beam";
+import { spawnAsync } from "../support/run-async";
 import { CliResult, ROOT, tempDir } from "../helpers";
 import { Pipeline } from "apache-beam/proto/beam_runner_api";
 
@@ -21,15 +21,7 @@ const KMS_KEY = "projects/test-project/locations/europe-west1/keyRings/r/cryptoK
  * parameters>`, with the image's environment.
  */
 function launch(python: string, dir: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(dir, "launcher.py"), ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (status) => resolve({ status: status, stdout: stdout, stderr: stderr }));
-  });
+  return spawnAsync(python, [join(dir, "launcher.py"), ...args], { cwd: dir, env });
 }
 
 describe("Flex Template launcher through the Python launcher entry point (templates/launcher.py), against a Dataflow API double", function () {
