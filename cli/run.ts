@@ -2,6 +2,7 @@ import { PubSubError } from "../io/pubsub/client";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { SinkError } from "../io/sinks/sink";
 import { SourceError } from "../io/sources/source";
+import { formatCount } from "../pipelines/format";
 import { runDirect } from "../runners/direct/run";
 import { PortableRunError, runPortable } from "../runners/portable/submit";
 import { DirectSettings } from "../runners/settings";
@@ -21,7 +22,14 @@ export async function runPipeline(args: ParsedArgs): Promise<"done" | "interrupt
   if (settings.runner !== "direct") {
     const job = await runPortable(pipeline, options, settings);
     const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
-    process.stdout.write(`${pipeline.name}: submitted to ${settings.runner}${id}, state ${job.state}\n`);
+    // With --sink=stdout the rows own stdout.
+    const out = settings.sink === "stdout" ? process.stderr : process.stdout;
+    out.write(`${pipeline.name}: ${job.written ? "ran on" : "submitted to"} ${settings.runner}${id}, state ${job.state}\n`);
+    for (const table of pipeline.tables) {
+      const w = job.written?.get(table.name);
+      if (w !== undefined) out.write(`  ${table.name}: ${formatCount(w.stored)} rows stored${w.duplicates > 0 ? `, ${formatCount(w.duplicates)} already there (same key)` : ""}\n`);
+    }
+    for (const where of job.location ?? []) out.write(`  rows in ${where}\n`);
     return "done";
   }
   const run = await runDirect(pipeline, options, settings);

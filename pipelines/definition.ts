@@ -22,6 +22,12 @@ export interface PipelineDefinition<Options> {
   readonly tables: readonly TableSpec[];
   /** The graph. Must only use what every runner supports (no IO, no async). */
   expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
+  /**
+   * How far behind the watermark an event may be and still update its
+   * event-time windows, for a runner whose own windowing strategy judges
+   * lateness (portable runners: runners/portable/graph.ts); none: 0.
+   */
+  allowedLatenessSec?(options: Options): number;
   /** Tables whose rows are CombineFn panes, merged by the sink (see io/sinks/merge.ts). */
   readonly merges?: MergeSpecs;
   /**

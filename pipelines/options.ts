@@ -39,8 +39,12 @@ export interface OptionSpec {
   readonly runners?: readonly Runner[];
   /** Runners that cannot start without it (its default does not apply there): checked before anything starts. */
   readonly requiredBy?: readonly Runner[];
-  /** On the portable runners, when it differs from the direct runner: the values allowed there, and the default. */
-  readonly portable?: { readonly choices?: readonly string[]; readonly default: string | boolean };
+  /**
+   * On the portable runners, when it differs from the direct runner: the
+   * values allowed there, and the default; `on`: the values allowed on some
+   * portable runners instead.
+   */
+  readonly portable?: { readonly choices?: readonly string[]; readonly default: string | boolean; readonly on?: Partial<Record<PortableRunner, readonly string[]>> };
   /**
    * "environment": not a Flex Template parameter, because `gcloud dataflow
    * flex-template run` sets it with its own flags (--region, --temp-location,
@@ -66,7 +70,9 @@ type Scalar<S extends OptionSpec> = S["type"] extends "number" ? number : S["typ
 type ChoiceOr<S extends OptionSpec> = S extends { readonly choices: readonly (infer C)[] } ? C : Scalar<S>;
 /** One of the flag's choices on runner R, or any value of its type. */
 type ValueOn<S extends OptionSpec, R extends Runner> = [R] extends [PortableRunner]
-  ? S extends { readonly portable: { readonly choices: readonly (infer C)[] } }
+  ? S extends { readonly portable: { readonly on: { readonly [K in R]: readonly (infer C)[] } } }
+    ? C
+    : S extends { readonly portable: { readonly choices: readonly (infer C)[] } }
     ? C
     : ChoiceOr<S>
   : ChoiceOr<S>;
@@ -127,7 +133,8 @@ export const isPortable = (runner: unknown): runner is PortableRunner => PORTABL
 
 /** The values a flag accepts on a runner. */
 export function choicesOn(spec: OptionSpec, runner: string): readonly string[] | undefined {
-  return isPortable(runner) && spec.portable?.choices ? spec.portable.choices : spec.choices;
+  if (!isPortable(runner) || !spec.portable?.choices) return spec.choices;
+  return spec.portable.on?.[runner] ?? spec.portable.choices;
 }
 
 /** Whether a flag means anything on a runner. */

@@ -11,6 +11,10 @@ import { optionSpecs, PORTABLE_RUNNERS, Runner, RUNNERS, ValuesOn } from "../pip
 
 const DIRECT = ["direct"] as const;
 const DATAFLOW = ["dataflow"] as const;
+/** Runners whose rows can go to a local sink (flink and universal: with LOOPBACK workers). */
+const LOCAL_SINKS = ["direct", "flink", "universal"] as const;
+/** The sinks of this process, for flink and universal with LOOPBACK workers. */
+const LOOPBACK_SINKS = ["bigquery", "duckdb", "jsonl", "stdout"] as const;
 
 /** Beam's own rule for service addresses in BEAM_SERVICE_OVERRIDES: no hyphens in host names. */
 const HOST_PORT = { regex: "^[a-zA-Z0-9.]+:[0-9]+$", rule: "host:port (letters, digits and dots in the host: the SDK's rule)" };
@@ -43,11 +47,11 @@ export const COMMON_OPTIONS = optionSpecs([
     type: "string",
     default: "duckdb",
     choices: ["duckdb", "jsonl", "stdout", "bigquery"],
-    portable: { choices: ["bigquery"], default: "bigquery" },
-    description: "Where rows go: the DuckDB warehouse, one JSONL file per table, stdout, or BigQuery (--project, --dataset; the only sink on portable runners).",
+    portable: { choices: ["bigquery"], default: "bigquery", on: { flink: LOOPBACK_SINKS, universal: LOOPBACK_SINKS } },
+    description: "Where rows go: the DuckDB warehouse, one JSONL file per table, stdout, or BigQuery (--project, --dataset; the only sink on Dataflow; flink and universal: the local ones with LOOPBACK workers).",
   },
-  { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, runners: DIRECT, onlyWith: { option: "sink", value: "duckdb" }, description: "DuckDB file of the warehouse (--sink=duckdb)." },
-  { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, runners: DIRECT, onlyWith: { option: "sink", value: "jsonl" }, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
+  { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, runners: LOCAL_SINKS, onlyWith: { option: "sink", value: "duckdb" }, description: "DuckDB file of the warehouse (--sink=duckdb)." },
+  { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, runners: LOCAL_SINKS, onlyWith: { option: "sink", value: "jsonl" }, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
   {
     name: "project",
     type: "string",
@@ -69,11 +73,11 @@ export const COMMON_OPTIONS = optionSpecs([
     type: "boolean",
     default: false,
     portable: { default: true },
-    description: "With --source=pubsub: keep pulling until stopped. Without it the subscription is drained until idle. Portable runners: always a streaming job.",
+    description: "With --source=pubsub: keep pulling until stopped. Without it the subscription is drained until idle. Portable runners: a streaming job; --streaming=false with a local --sink on flink or universal cancels it once no row came for --idleMs.",
   },
   { name: "maxBatch", type: "number", default: 1000, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: at most this many messages." },
   { name: "batchWindowMs", type: "number", default: 250, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: cut this long after its first message." },
-  { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, runners: DIRECT, description: "Draining (no --streaming): stop after the subscription was empty this long." },
+  { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, runners: LOCAL_SINKS, description: "Draining (no --streaming): stop after the subscription was empty this long; flink and universal with a local sink: after no row came for this long." },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, runners: DIRECT, description: "Seed of the generated sample (no --input): same seed, same events." },
   { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, runners: DIRECT, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },
   // Portable runners: Beam's own option names, passed to the SDK as they are.
@@ -85,13 +89,13 @@ export const COMMON_OPTIONS = optionSpecs([
     description: "Portable runners: Pub/Sub attribute holding each message's event time (the publisher sets event_time); default: the publish time.",
   },
   {
-    name: "paneWindowSec",
+    name: "paneDelaySec",
     type: "number",
-    default: 60,
+    default: 10,
     integer: true,
     min: 1,
     runners: PORTABLE_RUNNERS,
-    description: "Portable runners: the input is cut into fixed windows of this many seconds, so a grouping in the global window emits one pane per key and window (as the direct runner does per bundle).",
+    description: "Portable runners: a grouping in the global window (the conversations) emits an accumulating pane per key this many seconds of processing time after new input.",
   },
   { name: "region", type: "string", runners: DATAFLOW, requiredBy: DATAFLOW, template: "environment", pattern: { regex: "^[a-z]+-[a-z]+[0-9]+$", rule: "a region such as europe-west1" }, description: "Dataflow: the job's region." },
   { name: "tempLocation", type: "string", runners: PORTABLE_RUNNERS, requiredBy: DATAFLOW, template: "environment", pattern: GCS_PATH, description: "Dataflow: gs:// path for temporary files (also BigQuery's)." },
@@ -120,6 +124,13 @@ export const COMMON_OPTIONS = optionSpecs([
   },
   { name: "jobName", type: "string", runners: PORTABLE_RUNNERS, template: "environment", pattern: { regex: "^[a-z]([-a-z0-9]*[a-z0-9])?$", rule: "lower-case letters, digits and hyphens, starting with a letter" }, description: "Portable runners: the job's name; default: <pipeline>-<time>." },
   { name: "jobEndpoint", type: "string", runners: ["universal", "flink"], requiredBy: ["universal"], template: "environment", pattern: HOST_PORT, description: "universal: the job service to submit to; flink: a running Beam Flink job server (otherwise its jar is started)." },
+  {
+    name: "environmentType",
+    type: "string",
+    choices: ["DOCKER", "LOOPBACK"],
+    runners: ["flink", "universal"],
+    description: "flink, universal: where the TypeScript workers run: DOCKER (the --sdkContainerImage image) or LOOPBACK (this process, which the job server must reach); default: LOOPBACK with the embedded Flink, DOCKER otherwise.",
+  },
   { name: "flinkMaster", type: "string", default: "[auto]", runners: ["flink"], template: "environment", description: "flink: the Flink master (host:port); [auto]: the job server's own (with --jobEndpoint), or an embedded Flink in this process; [local]: embedded." },
   {
     name: "expansionService",

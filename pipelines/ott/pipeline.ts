@@ -45,6 +45,7 @@ export const ottPipeline: PipelineDefinition<OttOptions> = {
   merges: new Map(views.map((v) => [v.table.name, mergeSpecOf(v)] as const)),
   eventTime: { table: userEvents.name, column: "timestamp" },
   countedOnceBy: userEvents.name,
+  allowedLatenessSec: (options) => options.allowedLatenessSec,
   expand(input, options) {
     const events = parseRecords(input, "ott", decodeOttEvent, { check: admitEvent, params: { maxFutureMicros: options.maxFutureSec * 1e6 } });
     const allowedLatenessMicros = options.allowedLatenessSec * 1e6;

@@ -8,19 +8,16 @@ import { COUNT_LIMIT, countWaiting } from "../../io/pubsub/dead-letters";
 import { v1 } from "@google-cloud/pubsub";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { Source, SourceError } from "../../io/sources/source";
-import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { warehouseFileProblem } from "../../io/sinks/warehouse-file";
-import { JsonlSink } from "../../io/sinks/jsonl-sink";
-import { BigQuerySink } from "../../io/sinks/bigquery-sink";
-import { Sink, SinkError } from "../../io/sinks/sink";
+import { SinkError } from "../../io/sinks/sink";
 import { bigQueryAccessProblem } from "../../io/bigquery/project";
-import { StdoutSink } from "../../io/sinks/stdout-sink";
 import { deadLetter, DeadLetter } from "../../schemas/dead-letter";
 import { Row } from "../../schemas/table";
 import { COUNTERS } from "../../transforms/core/parse-records";
 import { RunnablePipeline, RunReport } from "../../pipelines/definition";
 import { formatCount } from "../../pipelines/format";
 import { DirectSettings, SettingsError } from "../settings";
+import { createSink } from "../sink";
 import { CommitTotals } from "./committer";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
@@ -71,19 +68,6 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
   } catch (error) {
     if (error instanceof SourceError) throw new SettingsError(error.message);
     throw error;
-  }
-}
-
-function createSink(pipeline: string, settings: DirectSettings): Sink {
-  switch (settings.sink) {
-    case "jsonl":
-      return new JsonlSink(settings.outputDir);
-    case "stdout":
-      return new StdoutSink();
-    case "bigquery":
-      return new BigQuerySink({ project: settings.project, dataset: settings.dataset, pipeline });
-    case "duckdb":
-      return new DuckDbSink(settings.warehouse);
   }
 }
 

@@ -1,14 +1,26 @@
 import * as beam from "apache-beam";
 import { Pipeline } from "apache-beam/internal/pipeline";
 import { writeToBigQuery } from "apache-beam/io/bigqueryio";
-import { readFromPubSub } from "apache-beam/io/pubsub";
-import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
+import {
+  AccumulationMode_Enum,
+  ClosingBehavior_Enum,
+  OnTimeBehavior_Enum,
+  OutputTime_Enum,
+  Pipeline as PipelineProto,
+  Trigger,
+  WindowingStrategy,
+} from "apache-beam/proto/beam_runner_api";
+import { rawExternalTransform } from "apache-beam/transforms/external";
 import { withCoderInternal } from "apache-beam/transforms/internal";
+import { paneInfoParam } from "apache-beam/transforms/pardo";
 import { windowInto } from "apache-beam/transforms/window";
-import { fixedWindows } from "apache-beam/transforms/windowings";
+import { globalWindows } from "apache-beam/transforms/windowings";
+import { serviceProviderFromJavaGradleTarget } from "apache-beam/utils/service";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { Row, TableSpec } from "../../schemas/table";
 import { RawChunk } from "../../transforms/core/chunk";
+import { nowMicros } from "../../io/sources/source";
+import { captureRows } from "./local-sink";
 import { MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
 
 /** Where the graph reads and writes on a portable runner. */
@@ -17,47 +29,118 @@ export interface PortableIo {
   readonly subscription: string;
   /** Pub/Sub attribute with the event time; undefined: the publish time. */
   readonly timestampAttribute?: string;
-  /** BigQuery project and dataset of the tables. */
-  readonly project: string;
-  readonly dataset: string;
-  /** Fixed windows the input is cut into (seconds). */
-  readonly paneWindowSec: number;
+  /**
+   * Where the rows go: BigQuery (`project`, `dataset`), or `local`: this
+   * process, whose LOOPBACK workers hand them to a local sink (local-sink.ts).
+   */
+  readonly sink: { kind: "bigquery"; project: string; dataset: string } | { kind: "local" };
+  /** Processing time between the accumulating panes of a grouping in the global window (seconds). */
+  readonly paneDelaySec: number;
 }
 
-/** BigQueryIO's table spec. */
-const tableSpecOf = (io: PortableIo, table: string): string => `${io.project}:${io.dataset}.${table}`;
+/** The SDK's key of Beam's Java GCP IO expansion service. */
+const GCP_IO = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
 
-/** Row-codes a collection of single rows for `table` and writes it with the SDK's cross-language BigQuery write. */
-async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, io: PortableIo): Promise<void> {
-  const coded = rows.apply(beam.withName(`RowCoder(${table.name})`, withCoderInternal(tableRowCoder(table))));
-  // The tables exist (Terraform, or the BigQuery sink's first run): never let the write create one from the Beam schema.
-  await coded.applyAsync(beam.withName(`WriteToBigQuery(${table.name})`, writeToBigQuery(tableSpecOf(io, table.name), { createDisposition: "Never" })));
+/**
+ * Beam Java's cross-language Pub/Sub read with the message attributes and id:
+ * its elements are PubsubMessage protos. The SDK's own
+ * `readFromPubSubWithAttributes` asks for `needsAttributes`, a field Beam
+ * 2.49's Java ExternalRead does not have (it refuses the expansion); its
+ * field is `with_attributes`.
+ */
+function readMessages(io: PortableIo) {
+  const payload: Record<string, unknown> = { subscription: io.subscription, with_attributes: true };
+  if (io.timestampAttribute !== undefined) payload.timestamp_attribute = io.timestampAttribute;
+  return rawExternalTransform<beam.Root, beam.PCollection<Uint8Array>>("beam:transform:org.apache.beam:pubsub_read:v1", payload, serviceProviderFromJavaGradleTarget(GCP_IO));
 }
 
 /**
- * The pipeline on a portable runner: readFromPubSub -> one MessageChunk per
- * message, in fixed windows -> `definition.expand` (the very transforms the
- * direct runner runs) -> per table, its rows -> the cross-language BigQuery
- * write. A merged table's panes go to its `__versions` and `__state` tables.
+ * The global window with a pane every `delaySec` of processing time after new
+ * input, ACCUMULATING: each pane of a key holds everything seen for it, so
+ * the latest pane of a conversation is the whole conversation, however long
+ * it spans (docs/runners.md says why not session windows).
+ */
+function accumulatingGlobalWindow(environmentId: string, delaySec: number): WindowingStrategy {
+  const afterDelay: Trigger = {
+    trigger: {
+      oneofKind: "afterProcessingTime",
+      afterProcessingTime: { timestampTransforms: [{ timestampTransform: { oneofKind: "delay", delay: { delayMillis: BigInt(delaySec * 1000) } } }] },
+    },
+  };
+  return {
+    windowCoderId: "",
+    mergeStatus: 0,
+    trigger: { trigger: { oneofKind: "repeat", repeat: { subtrigger: afterDelay } } },
+    accumulationMode: AccumulationMode_Enum.ACCUMULATING,
+    outputTime: OutputTime_Enum.END_OF_WINDOW,
+    closingBehavior: ClosingBehavior_Enum.EMIT_IF_NONEMPTY,
+    allowedLateness: BigInt(0),
+    onTimeBehavior: OnTimeBehavior_Enum.FIRE_IF_NONEMPTY,
+    assignsToOneWindow: true,
+    environmentId,
+  };
+}
+
+const EVENT_TIME_WINDOWS = ["beam:window_fn:fixed_windows:v1", "beam:window_fn:sliding_windows:v1"];
+
+/**
+ * The event-time windows of the graph (the OTT views) on a portable runner:
+ * a pane when the watermark passes the window's end, then a late pane for
+ * each late element up to `allowedLatenessSec` behind the watermark, all
+ * ACCUMULATING, so a late event updates its window's row; later ones are
+ * dropped by the runner. The views' transforms are the direct runner's; only
+ * their windowing strategy is set here, where the runner is known.
+ */
+function lateFirings(proto: PipelineProto, allowedLatenessSec: number): void {
+  for (const strategy of Object.values(proto.components!.windowingStrategies)) {
+    if (!EVENT_TIME_WINDOWS.includes(strategy.windowFn?.urn ?? "")) continue;
+    strategy.trigger = { trigger: { oneofKind: "afterEndOfWindow", afterEndOfWindow: { lateFirings: { trigger: { oneofKind: "elementCount", elementCount: { elementCount: 1 } } } } } };
+    strategy.accumulationMode = AccumulationMode_Enum.ACCUMULATING;
+    strategy.allowedLateness = BigInt(allowedLatenessSec * 1000);
+    strategy.closingBehavior = ClosingBehavior_Enum.EMIT_IF_NONEMPTY;
+    strategy.onTimeBehavior = OnTimeBehavior_Enum.FIRE_IF_NONEMPTY;
+  }
+}
+
+/** BigQueryIO's table spec. */
+const tableSpecOf = (project: string, dataset: string, table: string): string => `${project}:${dataset}.${table}`;
+
+/** Row-codes a collection of single rows for `table` and writes it with the SDK's cross-language BigQuery write. */
+async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, project: string, dataset: string): Promise<void> {
+  const coded = rows.apply(beam.withName(`RowCoder(${table.name})`, withCoderInternal(tableRowCoder(table))));
+  // The tables exist (Terraform, or the BigQuery sink's first run): never let the write create one from the Beam schema.
+  await coded.applyAsync(beam.withName(`WriteToBigQuery(${table.name})`, writeToBigQuery(tableSpecOf(project, dataset, table.name), { createDisposition: "Never" })));
+}
+
+/**
+ * The pipeline on a portable runner: Pub/Sub messages with their ids -> one
+ * MessageChunk per message, in the accumulating global window ->
+ * `definition.expand` (the very transforms the direct runner runs, with
+ * event time from the watermark) -> per table, its rows -> the
+ * cross-language BigQuery write (a merged table's panes to its `__versions`
+ * and `__state` tables), or this process's local sink.
  */
 async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
-  const read = io.timestampAttribute === undefined ? { subscription: io.subscription } : { subscription: io.subscription, timestampAttribute: io.timestampAttribute };
-  const messages = await root.applyAsync(beam.withName("ReadFromPubSub", readFromPubSub(read)));
+  const messages = await root.applyAsync(beam.withName("ReadFromPubSub", readMessages(io)));
   const chunks: beam.PCollection<RawChunk> = messages
     .map(beam.withName("ToChunks", messageChunk), { source: io.subscription })
-    .apply(beam.withName("PaneWindows", windowInto(fixedWindows(io.paneWindowSec))));
+    .apply(beam.withName("AccumulatingPanes", windowInto(globalWindows(), accumulatingGlobalWindow(root.pipeline.defaultEnvironment, io.paneDelaySec))));
   const outputs = definition.expand(chunks, options);
+  const job = nowMicros();
   for (const table of definition.tables) {
     const batches = outputs[table.name];
     if (batches === undefined) continue;
-    if (definition.merges?.has(table.name)) {
+    const merged = definition.merges?.has(table.name) ?? false;
+    if (io.sink.kind === "local") {
+      batches.map(beam.withName(`Capture(${table.name})`, captureRows), { table: table.name, merged, job, pane: paneInfoParam() });
+    } else if (merged) {
       const targets = mergedTables(table);
       for (const part of ["versions", "state"] as MergedPart[]) {
         const rows = batches.flatMap(beam.withName(`ToPaneRows(${targets[part].name})`, paneRows), { pipeline: definition.name, table: table.name, part });
-        await writeRows(rows, targets[part], io);
+        await writeRows(rows, targets[part], io.sink.project, io.sink.dataset);
       }
     } else {
-      await writeRows(batches.flatMap(beam.withName(`ToRows(${table.name})`, tableRows), { table }), table, io);
+      await writeRows(batches.flatMap(beam.withName(`ToRows(${table.name})`, tableRows), { table }), table, io.sink.project, io.sink.dataset);
     }
   }
 }
@@ -66,5 +149,7 @@ async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition
 export async function portablePipelineProto<O>(definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<PipelineProto> {
   const pipeline = new Pipeline();
   await expandPortable(new beam.Root(pipeline), definition, options, io);
-  return pipeline.getProto();
+  const proto = pipeline.getProto();
+  lateFirings(proto, definition.allowedLatenessSec?.(options) ?? 0);
+  return proto;
 }

@@ -6,6 +6,7 @@ import { rowKey } from "../../schemas/json";
 import { FieldSpec, FieldType, Row, TableSpec } from "../../schemas/table";
 import { MessageChunk } from "../../transforms/core/chunk";
 import { contentId } from "../../transforms/core/ids";
+import { protos } from "@google-cloud/pubsub";
 import { registerModule } from "../../transforms/core/registry";
 import { StandardRowCoder } from "./row-coder";
 
@@ -16,14 +17,18 @@ import { StandardRowCoder } from "./row-coder";
  */
 
 /**
- * One Pub/Sub message as the chunk the pipeline reads. `readFromPubSub` yields
- * the data only (`readFromPubSubWithAttributes` fails at submission,
- * apache/beam#33577), so a content id stands in for the message id: stable
- * across redeliveries, which keeps dead-letter ids stable too.
+ * One Pub/Sub message (the PubsubMessage proto Beam Java's read emits with
+ * attributes) as the chunk the pipeline reads, with its message id: the id
+ * the direct runner gives it too, stable across redeliveries, so dead-letter
+ * ids match. Beam 2.49's Java read does not fill in the publish time: the
+ * element's timestamp is the publish time when no timestamp attribute is
+ * set.
  */
-export function messageChunk(data: Uint8Array, context: { source: string }): MessageChunk {
+export function messageChunk(encoded: Uint8Array, context: { source: string }): MessageChunk {
+  const message = protos.google.pubsub.v1.PubsubMessage.decode(encoded);
+  const data = message.data as Uint8Array;
   const payload = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8");
-  return { kind: "messages", source: context.source, ids: [contentId(payload)], ackIds: [], payloads: [payload], receivedAt: nowMicros() };
+  return { kind: "messages", source: context.source, ids: [message.messageId], ackIds: [], payloads: [payload], receivedAt: nowMicros() };
 }
 
 /**

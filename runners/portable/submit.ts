@@ -1,17 +1,22 @@
 // The SDK's root first: its runner modules, when loaded before it, hit a require cycle (pvalue.js: "Class extends value undefined").
 import "apache-beam";
-import { flinkRunner } from "apache-beam/runners/flink";
+import { mkdtempSync } from "fs";
+import { tmpdir } from "os";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
 import { PythonService, Service, SubprocessService } from "apache-beam/utils/service";
 import { subscriptionOf } from "../../io/pubsub/names";
+import { Sink, WriteResult } from "../../io/sinks/sink";
 import { PipelineDefinition } from "../../pipelines/definition";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
 import { delimiter, join } from "path";
+import { createSink } from "../sink";
+import { flinkJobServer, gcpExpansionService } from "./beam-services";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
+import { latestPanes, takeCaptured } from "./local-sink";
 
 /** The SDK's key for the GCP expansion service in BEAM_SERVICE_OVERRIDES (Pub/Sub and BigQuery IO). */
 export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
@@ -22,8 +27,6 @@ export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansi
  */
 export const DATAFLOW_JOB_SERVICE = "beam_video_dataflow_job_service";
 const PYTHON_MODULES = join(ROOT, "runners", "portable", "python");
-/** Flink masters for which the SDK runs the workers in this process (LOOPBACK). */
-const EMBEDDED_FLINK = ["[local]", "[auto]"];
 
 const COMMON: readonly OptionSpec[] = COMMON_OPTIONS;
 const LOCAL_FLAGS = new Set(COMMON.filter((o) => o.local).map((o) => o.name));
@@ -45,7 +48,10 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 /** Settings a portable run cannot take: checked before anything starts. */
 function checkPortable(settings: PortableSettings): void {
-  if (!settings.streaming) throw new SettingsError(`--runner=${settings.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is not possible`);
+  const local = settings.sink !== "bigquery";
+  if (local && !isLoopback(settings)) throw new SettingsError(`--sink=${settings.sink} on --runner=${settings.runner} needs the workers in this process: --environmentType=LOOPBACK (the default of --runner=flink without --jobEndpoint)`);
+  if (!settings.streaming && !local) throw new SettingsError(`--runner=${settings.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is possible only with a local --sink (it stops once no row came for --idleMs)`);
+  if (settings.runner === "flink" && settings.jobEndpoint === undefined && settings.flinkMaster !== "[auto]" && settings.flinkMaster !== "[local]") throw new SettingsError("--flinkMaster needs --jobEndpoint: without it this program starts Beam's Flink job server with an embedded Flink");
 }
 
 /** `<pipeline>-<UTC time>`: Dataflow's job name rule (lower case, digits, hyphens). */
@@ -74,6 +80,13 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   add(options);
   out.jobName = settings.jobName ?? defaultJobName(pipeline, now);
   out.streaming = true;
+  if (isLoopback(settings)) out.environmentType = "LOOPBACK";
+  // Beam Java's Pub/Sub read is a REST client: the emulator, when the Node clients use one.
+  if (process.env.PUBSUB_EMULATOR_HOST && settings.runner !== "dataflow") out.pubsubRootUrl = `http://${process.env.PUBSUB_EMULATOR_HOST}`;
+  if (isEmbeddedFlink(settings)) {
+    // The Pub/Sub read acknowledges messages when Flink completes a checkpoint; its checkpoint outgrows Flink's in-memory limit (5 MB).
+    Object.assign(out, { checkpointingInterval: 5000, stateBackend: "filesystem", stateBackendStoragePath: `file://${mkdtempSync(join(tmpdir(), "flink-state-"))}`, parallelism: 1 });
+  }
   // What the SDK's own Dataflow runner adds: the Java IO steps run in their own SDK container beside the TypeScript one.
   if (settings.runner === "dataflow") {
     out.experiments = [...new Set([...commaList(settings.experiments), "use_sibling_sdk_workers"])];
@@ -88,9 +101,8 @@ function portableIo(pipeline: string, settings: PortableSettings): PortableIo {
   return {
     subscription: subscriptionOf(pipeline, settings.project, settings.subscription),
     timestampAttribute: settings.timestampAttribute,
-    project: settings.project,
-    dataset: settings.dataset,
-    paneWindowSec: settings.paneWindowSec,
+    sink: settings.sink === "bigquery" ? { kind: "bigquery", project: settings.project, dataset: settings.dataset } : { kind: "local" },
+    paneDelaySec: settings.paneDelaySec,
   };
 }
 
@@ -113,33 +125,36 @@ function patientStart(service: Service): Service {
   return service;
 }
 
-/** Whether the SDK runs the workers in this process (an embedded Flink). */
-const isLoopback = (settings: PortableSettings): boolean => settings.runner === "flink" && settings.jobEndpoint === undefined && EMBEDDED_FLINK.includes(settings.flinkMaster);
+/** Whether this program starts Beam's Flink job server (an embedded Flink) itself. */
+const isEmbeddedFlink = (settings: PortableSettings): boolean => settings.runner === "flink" && settings.jobEndpoint === undefined;
+
+/** Whether the workers run in this process (LOOPBACK). */
+const isLoopback = (settings: PortableSettings): boolean => settings.runner !== "dataflow" && (settings.environmentType ?? (isEmbeddedFlink(settings) ? "LOOPBACK" : "DOCKER")) === "LOOPBACK";
 
 /**
  * The job service of each runner. dataflow: the SDK's Python Dataflow job
  * service (BEAM_SERVICE_OVERRIDES `python:*` picks the Python, the launcher
  * image's has apache_beam[gcp] 2.49.0; `python:<module>` an address);
  * universal: --jobEndpoint; flink: --jobEndpoint (a running Beam Flink job
- * server) or the job server jar the SDK starts.
+ * server) or Beam's Flink job server from the cached Maven classpath
+ * (beam-services.ts).
  */
-async function submit(settings: PortableSettings, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner | undefined; jobId?: string; stop: () => Promise<void>; done?: Promise<JobState_Enum> }> {
+async function submit(settings: PortableSettings, proto: PipelineProto, options: SdkOptions): Promise<{ runner: PortableRunner; result: PortableJob; stop: () => Promise<void> }> {
+  // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
+  const byService = async (service: Service): Promise<{ runner: PortableRunner; result: PortableJob; stop: () => Promise<void> }> => {
+    const portable = new PortableRunner({} as { jobEndpoint: string }, service);
+    const result = (await portable.runPipelineWithProto(proto, options)) as unknown as PortableJob;
+    return { runner: portable, result, stop: async () => void (await service.stop()) };
+  };
   if (settings.runner === "dataflow") {
     process.env.PYTHONPATH = [PYTHON_MODULES, process.env.PYTHONPATH].filter((p) => p).join(delimiter);
-    const service: Service = patientStart(PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"]));
-    // No jobEndpoint key at all: the runner merges its own options into the job's, and an undefined value crashes Struct.fromJson.
-    const portable = new PortableRunner({} as { jobEndpoint: string }, service);
-    const result = await portable.runPipelineWithProto(proto, options);
-    return { runner: portable, jobId: result.jobId, stop: async () => void (await service.stop()) };
+    return byService(patientStart(PythonService.forModule(DATAFLOW_JOB_SERVICE, ["--port", "{{PORT}}"])));
   }
-  if (settings.jobEndpoint === undefined) {
-    // Flink without a job server: the SDK's Flink runner starts the job server jar; it keeps the options (unlike its Dataflow runner).
-    const result = await flinkRunner({}).runPipeline(proto, options);
-    return { runner: undefined, stop: async () => undefined, done: result.waitUntilFinish() };
-  }
+  // The SDK's own Flink runner would download a shaded job server jar, which Maven Central refuses here.
+  if (settings.jobEndpoint === undefined) return byService(flinkJobServer());
   const portable = new PortableRunner({ jobEndpoint: settings.jobEndpoint });
-  const result = await portable.runPipelineWithProto(proto, options);
-  return { runner: portable, jobId: result.jobId, stop: async () => undefined };
+  const result = (await portable.runPipelineWithProto(proto, options)) as unknown as PortableJob;
+  return { runner: portable, result, stop: async () => undefined };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -154,38 +169,140 @@ async function startedState(runner: PortableRunner, jobId: string): Promise<JobS
   }
 }
 
-/** What a portable run reports: the job and the state it was seen in. */
-interface PortableRunResult {
+/** The SDK's PortableRunnerPipelineResult (not exported), as this program uses it. */
+interface PortableJob {
+  readonly jobId: string;
+  getState(): Promise<{ state: JobState_Enum }>;
+  cancel(): Promise<void>;
+  waitUntilFinish(): Promise<JobState_Enum>;
+}
+
+/** What a portable run reports: the job, the state it was seen in, and with a local sink the rows written. */
+export interface PortableRunResult {
   readonly jobId?: string;
   readonly state: string;
+  readonly written?: WriteResult;
+  /** With a local sink: where the rows are. */
+  readonly location?: string[];
+}
+
+/** The SDK's LOOPBACK workers log every control request (console.log) and bundle (console.debug) in this process. */
+function quietWorkers(): () => void {
+  const { log, debug } = console;
+  console.log = (...args: unknown[]) => void (typeof args[0] === "object" && args[0] !== null && "instructionId" in args[0] ? undefined : log(...args));
+  console.debug = (...args: unknown[]) => void (typeof args[0] === "string" && args[0].startsWith("Processing ") ? undefined : debug(...args));
+  return () => Object.assign(console, { log, debug });
+}
+
+/**
+ * The SDK's LOOPBACK worker has no error handler on its control channel: when
+ * the job server stops at the end of a run, the dropped connection
+ * (UNAVAILABLE) or cancelled call would end this process with a stack trace.
+ */
+function tolerateDroppedWorkerChannels(): void {
+  process.on("uncaughtException", (error: Error & { code?: number }) => {
+    if (error.code === 14 || error.code === 1) return;
+    process.stderr.write(`${error.stack ?? error}\n`);
+    process.exit(1);
+  });
+}
+
+const TERMINAL = [JobState_Enum.DONE, JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.UPDATED, JobState_Enum.DRAINED];
+
+/** Adds one write's counts (and a merged table's current rows) to the run's. */
+function addWritten(total: WriteResult, result: WriteResult): void {
+  for (const [table, w] of result) {
+    const before = total.get(table) ?? { stored: 0, duplicates: 0 };
+    total.set(table, { stored: before.stored + w.stored, duplicates: before.duplicates + w.duplicates, rows: w.rows });
+  }
+}
+
+/**
+ * With a local sink: writes what the LOOPBACK workers captured every half
+ * second, until the job ends, a signal (which cancels it), or, draining
+ * (`idleMs`), no row came for that long after the first.
+ */
+async function writeCaptured(result: PortableJob, sink: Sink, idleMs: number | undefined): Promise<{ state: string; written: WriteResult }> {
+  const written: WriteResult = new Map();
+  const stop = new AbortController();
+  const onSignal = (): void => void (stop.signal.aborted ? process.exit(130) : stop.abort());
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let lastRow: number | undefined;
+  const flush = async (): Promise<void> => {
+    const batch = takeCaptured();
+    if (batch.size === 0) return;
+    const stored = await sink.write(batch);
+    addWritten(written, stored);
+    lastRow = Date.now();
+    const counts = [...batch].map(([table, rows]) => `${table} ${rows.length}`).join(", ");
+    process.stderr.write(`${new Date(lastRow).toISOString()} wrote ${counts}\n`);
+  };
+  try {
+    for (;;) {
+      await flush();
+      const { state } = await result.getState();
+      if (TERMINAL.includes(state)) {
+        await flush();
+        return { state: JobState_Enum[state], written };
+      }
+      const idle = idleMs !== undefined && lastRow !== undefined && Date.now() - lastRow > idleMs;
+      if (stop.signal.aborted || idle) {
+        await result.cancel();
+        await flush();
+        return { state: idle ? "DRAINED" : "CANCELLED", written };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 /**
  * Runs a pipeline on a portable runner: builds the graph (the cross-language
  * steps are expanded on the way), stages the worker packages, submits, and
  * returns once the job runs (Dataflow and Flink keep it running; drain or
- * cancel it there). An embedded Flink runs here until it ends.
+ * cancel it there). With `--runner=flink` and no `--jobEndpoint` it starts
+ * Beam's Flink job server and expansion service itself (beam-services.ts)
+ * and runs here until the job ends; with a local sink the LOOPBACK workers'
+ * rows are written to it (see writeCaptured).
  */
 export async function runPortable<O extends OptionValues>(pipeline: PipelineDefinition<O>, options: O, settings: PortableSettings): Promise<PortableRunResult> {
   checkPortable(settings);
   const runner = settings.runner;
-  if (settings.expansionService !== undefined) useExpansionService(settings.expansionService);
-  const sdk = sdkOptions(pipeline.name, options, settings);
-  const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings)));
-  // LOOPBACK: the SDK points the environment at this process itself.
-  const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
-  const proto = isLoopback(settings)
-    ? graph
-    : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
-  const where = sdk.jobEndpoint === undefined ? runner : `${runner} at ${sdk.jobEndpoint}`;
-  const submission = await step(`submitting to ${where}`, () => submit(settings, proto, sdk));
+  const stops: (() => Promise<void>)[] = [];
+  const loopback = isLoopback(settings);
+  const loud = loopback ? quietWorkers() : () => undefined;
+  if (loopback) tolerateDroppedWorkerChannels();
+  const sink = settings.sink === "bigquery" ? undefined : createSink(pipeline.name, settings);
   try {
-    if (submission.done) return { state: JobState_Enum[await submission.done] };
-    const state = await startedState(submission.runner!, submission.jobId!);
+    if (settings.expansionService !== undefined) useExpansionService(settings.expansionService);
+    else if (isEmbeddedFlink(settings)) {
+      const expansion = gcpExpansionService();
+      stops.push(() => expansion.stop());
+      useExpansionService(await step("starting Beam's expansion service", () => expansion.start()));
+    }
+    const sdk = sdkOptions(pipeline.name, options, settings);
+    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings)));
+    // LOOPBACK: the SDK points the environment at this process itself.
+    const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
+    const proto = loopback ? graph : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
+    if (sink !== undefined) await sink.open(pipeline.tables, latestPanes(pipeline.merges));
+    const where = sdk.jobEndpoint === undefined ? runner : `${runner} at ${sdk.jobEndpoint}`;
+    const submission = await step(`submitting to ${where}`, () => submit(settings, proto, sdk));
+    stops.unshift(submission.stop);
+    const jobId = submission.result.jobId;
+    if (sink !== undefined) return { jobId, ...(await writeCaptured(submission.result, sink, settings.streaming || settings.runner === "dataflow" ? undefined : settings.idleMs)), location: sink.location() };
+    if (isEmbeddedFlink(settings)) return { jobId, state: JobState_Enum[await submission.result.waitUntilFinish()] };
+    const state = await startedState(submission.runner, jobId);
     // The job service failed the job (Dataflow refused it, or the runner could not build the request): not a submission.
-    if (state === JobState_Enum.FAILED) throw new PortableRunError(`submitting to ${where} failed: the job service reports job ${submission.jobId} FAILED (its log above says why)`);
-    return { jobId: submission.jobId, state: JobState_Enum[state] };
+    if (state === JobState_Enum.FAILED) throw new PortableRunError(`submitting to ${where} failed: the job service reports job ${jobId} FAILED (its log above says why)`);
+    return { jobId, state: JobState_Enum[state] };
   } finally {
-    await submission.stop();
+    for (const stop of stops) await stop();
+    await sink?.close();
+    loud();
   }
 }

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { ArtifactStagingService, ArtifactRequestWrapper, ArtifactResponseWrapper } from "apache-beam/proto/beam_artifact_api";
 import { ExpansionRequest, ExpansionResponse, ExpansionService } from "apache-beam/proto/beam_expansion_api";
+import { ExternalConfigurationPayload } from "apache-beam/proto/external_transforms";
 import { JobService, JobState_Enum, PrepareJobRequest, RunJobRequest } from "apache-beam/proto/beam_job_api";
 import {
   AccumulationMode_Enum,
@@ -97,12 +98,20 @@ export interface ExpansionDouble extends Double {
  * read one UNBOUNDED collection of bytes, every id prefixed with the
  * request's namespace, as the SDK requires.
  */
+/** The configuration fields of Beam 2.49 Java's `ExternalRead` (its setters); it refuses any other with this error. */
+const PUBSUB_READ_FIELDS = ["topic", "subscription", "id_label", "timestamp_attribute", "with_attributes"];
+
 export async function startExpansionDouble(): Promise<ExpansionDouble> {
   const requests: ExpansionRequest[] = [];
   const expand = (call: grpc.ServerUnaryCall<ExpansionRequest, ExpansionResponse>, callback: grpc.sendUnaryData<ExpansionResponse>): void => {
     const request = call.request;
     requests.push(request);
     const ns = request.namespace;
+    if (request.transform!.spec!.urn.includes("pubsub_read")) {
+      const fields = ExternalConfigurationPayload.fromBinary(request.transform!.spec!.payload).schema?.fields ?? [];
+      const unknown = fields.find((f) => !PUBSUB_READ_FIELDS.includes(f.name));
+      if (unknown) return callback(null, ExpansionResponse.create({ error: `java.lang.IllegalArgumentException: The configuration class class org.apache.beam.sdk.io.gcp.pubsub.ExternalRead$Configuration is missing a setter for ${unknown.name}` }));
+    }
     const response = ExpansionResponse.create({
       transform: { ...request.transform!, outputs: {}, environmentId: `${ns}java` },
       components: Components.create(),

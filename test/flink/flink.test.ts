@@ -1,0 +1,146 @@
+import { expect } from "chai";
+import { spawn } from "child_process";
+import { join } from "path";
+import { PubSub } from "@google-cloud/pubsub";
+import { EMULATOR_REQUIREMENT, emulatorAvailable, RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
+import { installServices } from "../../runners/portable/beam-services";
+import { PIPELINES } from "../../pipelines/registry";
+import { query, ROOT, runCli, runScript, tempDir } from "../helpers";
+
+/**
+ * The three pipelines on a real runner: Beam's Flink job server (embedded
+ * Flink 1.15) and Beam's Java expansion service, both from Maven Central
+ * (`npm run beam-services`), the Pub/Sub read of Beam Java reading the real
+ * emulator, the TypeScript workers in this test's child process (LOOPBACK).
+ * Every table the Flink run writes must equal the direct runner's for the
+ * same published events. Run by `npm run test:flink` (not in CI: conversations and OTT do not pass yet, docs/runners.md).
+ *
+ * A streaming job has no end: the test stops it (SIGTERM, which the command
+ * answers by cancelling the job and writing what its workers captured) once
+ * every plain table has at least the direct runner's row count and no row
+ * came for QUIET_MS, so the merged tables' last panes are in.
+ */
+const QUIET_MS = 20_000;
+
+const PROJECT = "runners-project";
+const START = "2025-10-27T08:00:00Z";
+/** Columns that say when a run read a record, not what the record says. */
+const READ_TIME = new Set(["received_at", "run_date"]);
+
+describe("Flink runner: the pipelines on Beam's Flink job server, reading the Pub/Sub emulator", function () {
+  this.timeout(600_000);
+  const dir = tempDir();
+  let emulator: RunningEmulator | undefined;
+  let env: NodeJS.ProcessEnv;
+  let pubsub: PubSub;
+
+  before(async function () {
+    if (!emulatorAvailable()) {
+      console.log(`    skipped: needs ${EMULATOR_REQUIREMENT}`);
+      this.skip();
+    }
+    installServices((line) => console.log(`    ${line}`));
+    emulator = await startEmulator(PROJECT);
+    env = { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host, METADATA_SERVER_DETECTION: "none" };
+    process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+    process.env.METADATA_SERVER_DETECTION = "none";
+    pubsub = new PubSub({ projectId: PROJECT });
+  });
+
+  after(async () => {
+    await pubsub?.close();
+    delete process.env.PUBSUB_EMULATOR_HOST;
+    await emulator?.stop();
+  });
+
+  /** A topic with one subscription per runner, and the seeded events published to it. */
+  async function published(name: string, kind: string, count: number, seed: number): Promise<void> {
+    const [topic] = await pubsub.createTopic(name);
+    await topic.createSubscription(`${name}-direct`);
+    await topic.createSubscription(`${name}-flink`);
+    const sent = runScript("publisher/cli.js", [kind, "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000", "--topic", name, "--project", PROJECT], { env });
+    expect(sent.status, sent.stderr).to.equal(0);
+  }
+
+  /** Runs the CLI, parsing its "wrote <table> <n>, ..." lines; SIGTERM once `enough` says the rows are in and none came for QUIET_MS. */
+  function runUntilWritten(args: string[], enough: (written: Map<string, number>) => boolean): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "", last = Date.now(), stopping = false;
+    const written = new Map<string, number>();
+    child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      for (const match of d.toString().matchAll(/ wrote (.*)$/gm)) {
+        for (const part of match[1].split(", ")) {
+          const [table, n] = part.split(" ");
+          written.set(table, (written.get(table) ?? 0) + Number(n));
+        }
+        last = Date.now();
+      }
+    });
+    const timer = setInterval(() => {
+      if (!stopping && enough(written) && Date.now() - last > QUIET_MS) {
+        stopping = true;
+        child.kill("SIGTERM");
+      }
+    }, 1000);
+    return new Promise((resolve) => child.once("exit", (status) => (clearInterval(timer), resolve({ status, stdout, stderr }))));
+  }
+
+  /** Runs `pipeline` on the direct runner and on Flink, each from its own subscription, into its own warehouse. */
+  async function runBoth(pipeline: string, name: string): Promise<{ direct: string; flink: string }> {
+    const direct = join(dir, `${name}-direct.duckdb`), flink = join(dir, `${name}-flink.duckdb`);
+    const common = [pipeline, "--source", "pubsub", "--project", PROJECT, "--sink", "duckdb"];
+    const d = runCli([...common, "--subscription", `${name}-direct`, "--warehouse", direct], undefined, env);
+    expect(d.status, d.stderr).to.equal(0);
+    const plain = PIPELINES[pipeline].tables.filter((t) => !PIPELINES[pipeline].merges?.has(t.name));
+    const expected = new Map<string, number>();
+    for (const table of plain) expected.set(table.name, Number((await query(direct, `SELECT count(*) AS n FROM "${table.name}"`))[0].n));
+    const started = Date.now();
+    const f = await runUntilWritten([...common, "--runner", "flink", "--subscription", `${name}-flink`, "--warehouse", flink, "--timestampAttribute", "event_time", "--paneDelaySec", "1"], (written) =>
+      [...expected].every(([table, n]) => (written.get(table) ?? 0) >= n),
+    );
+    expect(f.status, `${f.stdout}\n${f.stderr}`).to.equal(0);
+    expect(f.stdout).to.match(new RegExp(`^${pipeline}: ran on flink as job \\S+, state CANCELLED`));
+    console.log(`      flink run of ${pipeline}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    return { direct, flink };
+  }
+
+  /** Every table of the pipeline, rows in a canonical order, without the read-time columns. */
+  async function tables(pipeline: string, warehouse: string): Promise<Record<string, Record<string, unknown>[]>> {
+    const out: Record<string, Record<string, unknown>[]> = {};
+    for (const table of PIPELINES[pipeline].tables) {
+      const columns = table.fields.filter((f) => !READ_TIME.has(f.name)).map((f) => `"${f.name}"`);
+      out[table.name] = await query(warehouse, `SELECT ${columns.join(", ")} FROM "${table.name}" ORDER BY ALL`);
+    }
+    return out;
+  }
+
+  async function expectSameTables(pipeline: string, runs: { direct: string; flink: string }): Promise<Record<string, Record<string, unknown>[]>> {
+    const direct = await tables(pipeline, runs.direct);
+    const flink = await tables(pipeline, runs.flink);
+    for (const table of Object.keys(direct)) {
+      console.log(`      ${table}: ${direct[table].length} rows on both runners`);
+      expect(flink[table], table).to.deep.equal(direct[table]);
+    }
+    return direct;
+  }
+
+  it("alerts: the same alerts and dead letters as the direct runner", async () => {
+    await published("alerts-parity", "playback", 600, 11);
+    const rows = await expectSameTables("alerts", await runBoth("alerts", "alerts-parity"));
+    expect(rows.video_playback_alerts.length).to.be.greaterThan(20);
+  });
+
+  it("conversations: whole conversations, the same rows as the direct runner", async () => {
+    await published("conversations-parity", "conversations", 400, 12);
+    const rows = await expectSameTables("conversations", await runBoth("conversations", "conversations-parity"));
+    expect(rows.customer_courier_conversations.length).to.be.greaterThan(50);
+  });
+
+  it("ott: user_events and every view the same as the direct runner", async () => {
+    await published("ott-parity", "ott", 1500, 13);
+    const rows = await expectSameTables("ott", await runBoth("ott", "ott-parity"));
+    expect(rows.user_events.length).to.be.greaterThan(1000);
+  });
+});
