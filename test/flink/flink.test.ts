@@ -55,7 +55,7 @@ describe("Flink runner: the pipelines on Beam's Flink job server, reading the Pu
 
   /** A topic with one subscription per runner, and the seeded events published to it. */
   async function published(name: string, kind: string, count: number, seed: number): Promise<void> {
-    const [topic] = await pubsub.createTopic(name);
+    const topic = (await pubsub.createTopic(name))[0];
     await topic.createSubscription(`${name}-direct`);
     await topic.createSubscription(`${name}-flink`);
     const sent = runScript("publisher/cli.js", [kind, "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000", "--topic", name, "--project", PROJECT], { env });
