@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { parseArgs, ParsedArgs } from "../../cli/args";
 import { DEFAULT_WAREHOUSE } from "../../io/sinks/duckdb-sink";
-import { DataflowSettings, DirectSettings, RunSettings } from "../../runners/settings";
+import { DataflowSettings, DirectSettings, FlinkSettings, RunSettings } from "../../runners/settings";
 
 const settingsOf = (argv: string[]): RunSettings => (parseArgs(argv) as ParsedArgs).settings;
 
@@ -31,5 +31,22 @@ describe("run settings, typed from the option specs", () => {
     expect(needed).to.deep.equal(["europe-west1", "video_analytics", true, "pubsub", "bigquery"]);
     // @ts-expect-error --maxBatch is the direct runner's
     expect(dataflow.maxBatch).to.equal(undefined);
+  });
+
+  it("give flink a local sink with its flags (LOOPBACK workers), where Dataflow's sink stays BigQuery", () => {
+    const settings = settingsOf(["alerts", "--runner=flink", "--sink=duckdb", "--streaming=false"]);
+    if (settings.runner !== "flink") throw new Error("expected flink");
+    const flink: FlinkSettings = settings;
+    if (flink.sink !== "duckdb") throw new Error("expected --sink=duckdb");
+    const local: [string, number, boolean, number] = [flink.warehouse, flink.idleMs, flink.streaming, flink.paneDelaySec];
+    expect(local).to.deep.equal([DEFAULT_WAREHOUSE, 2000, false, 10]);
+    expect(flink.environmentType).to.equal(undefined);
+    const dataflow = settingsOf(["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://test-bucket/temp"]);
+    if (dataflow.runner !== "dataflow") throw new Error("expected dataflow");
+    // @ts-expect-error a Dataflow job's rows go to BigQuery only
+    const duckdb: "duckdb" = dataflow.sink;
+    expect(duckdb).to.equal("bigquery");
+    // @ts-expect-error --idleMs applies to the direct runner and to flink and universal
+    expect(dataflow.idleMs).to.equal(undefined);
   });
 });
