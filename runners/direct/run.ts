@@ -1,4 +1,3 @@
-import { stat } from "fs/promises";
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../../io/sources/file-source";
 import { PubSubSource } from "../../io/sources/pubsub-source";
@@ -8,7 +7,6 @@ import { COUNT_LIMIT, countWaiting } from "../../io/pubsub/dead-letters";
 import { v1 } from "@google-cloud/pubsub";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
 import { Source, SourceError } from "../../io/sources/source";
-import { warehouseFileProblem } from "../../io/sinks/warehouse-file";
 import { SinkError } from "../../io/sinks/sink";
 import { bigQueryAccessProblem } from "../../io/bigquery/project";
 import { deadLetter, DeadLetter } from "../../schemas/dead-letter";
@@ -17,7 +15,7 @@ import { COUNTERS } from "../../transforms/core/parse-records";
 import { RunnablePipeline, RunReport } from "../../pipelines/definition";
 import { formatCount } from "../../pipelines/format";
 import { DirectSettings, SettingsError } from "../settings";
-import { createSink } from "../sink";
+import { checkLocalSink, createSink } from "../sink";
 import { CommitTotals } from "./committer";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
@@ -32,10 +30,7 @@ async function checkSettings(settings: DirectSettings): Promise<void> {
   if (settings.source !== "pubsub" && settings.streaming) throw new SettingsError("--streaming needs --source=pubsub (files and samples are bounded)");
   const bigQueryProblem = settings.sink === "bigquery" ? await bigQueryAccessProblem() : undefined;
   if (bigQueryProblem !== undefined) throw new SinkError(bigQueryProblem);
-  const warehouseProblem = settings.sink === "duckdb" ? await warehouseFileProblem(settings.warehouse) : undefined;
-  if (warehouseProblem !== undefined) throw new SettingsError(warehouseProblem);
-  const outputDir = settings.sink === "jsonl" ? await stat(settings.outputDir).catch(() => undefined) : undefined;
-  if (settings.sink === "jsonl" && outputDir !== undefined && !outputDir.isDirectory()) throw new SettingsError(`--outputDir ${settings.outputDir} is a file: give a directory (created if missing)`);
+  await checkLocalSink(settings);
 }
 
 /** Says, before reading, when messages wait in the pipeline's dead-letter subscription (after failed deliveries): how many, and how to move them back. */

@@ -12,7 +12,7 @@ import { PipelineDefinition } from "../../pipelines/definition";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
 import { delimiter, join } from "path";
-import { createSink } from "../sink";
+import { checkLocalSink, createSink } from "../sink";
 import { flinkJobServer, gcpExpansionService } from "./beam-services";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
@@ -271,6 +271,7 @@ async function writeCaptured(result: PortableJob, sink: Sink, idleMs: number | u
  */
 export async function runPortable<O extends OptionValues>(pipeline: PipelineDefinition<O>, options: O, settings: PortableSettings): Promise<PortableRunResult> {
   checkPortable(settings);
+  await checkLocalSink(settings);
   const runner = settings.runner;
   const stops: (() => Promise<void>)[] = [];
   const loopback = isLoopback(settings);

@@ -195,6 +195,8 @@ describe("portable runner flags", () => {
     [["alerts", "--runner=flink", "--jobEndpoint=h:1", "--environmentType=DOCKER", "--sink=jsonl"], /--sink=jsonl on --runner=flink needs the workers in this process/],
     [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://b/t", "--sink=duckdb"], /--sink must be bigquery on --runner=dataflow, got "duckdb"/],
     [["alerts", "--runner=flink", "--flinkMaster=h:8081"], /--flinkMaster needs --jobEndpoint/],
+    [["alerts", "--runner=flink", "--sink=duckdb", "--warehouse=package.json"], /--warehouse package\.json exists and is not a DuckDB file/],
+    [["alerts", "--runner=flink", "--sink=jsonl", "--outputDir=package.json"], /--outputDir package\.json is a file: give a directory/],
     [["alerts", "--runner=flink", "--environmentType=PROCESS"], /--environmentType must be one of/],
     [["alerts", "--runner=flink", "--source=file"], /--source must be pubsub on --runner=flink/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--streaming=false"], /streaming job/],
