@@ -69,7 +69,7 @@ describe("Flex Template launcher through the Python launcher entry point (templa
       // the template parameters, optional ones left blank
       "--subscription=",
       "--timestampAttribute=",
-      "--paneWindowSec=",
+      "--paneDelaySec=",
       "--bufferThresholdMs=2500",
     ], env);
     expect(run.status, run.stderr.slice(-3000)).to.equal(0);

@@ -148,10 +148,10 @@ describe("Flex Template launcher", () => {
       `--dataflow_kms_key=${key}`,
       "--subscription=",
       "--timestampAttribute=",
-      "--paneWindowSec=",
+      "--paneDelaySec=",
     ]);
     const args = parseArgs(command.argv) as ParsedArgs;
-    expect(args.settings).to.include({ experiments: "a,b,c", labels: "team=video,env=prod", usePublicIps: false, update: true, dataflowKmsKey: key, templateLocation: "gs://test-bucket/launches/job.json", paneWindowSec: 60 });
+    expect(args.settings).to.include({ experiments: "a,b,c", labels: "team=video,env=prod", usePublicIps: false, update: true, dataflowKmsKey: key, templateLocation: "gs://test-bucket/launches/job.json", paneDelaySec: 10 });
     expect((args.settings as Record<string, unknown>).subscription).to.equal(undefined);
     expect((args.settings as Record<string, unknown>).timestampAttribute).to.equal(undefined);
     expect(command.argv.filter((a) => a.endsWith("="))).to.deep.equal([]);

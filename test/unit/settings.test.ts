@@ -41,7 +41,7 @@ describe("run settings, typed from the option specs", () => {
     const local: [string, number, boolean, number] = [flink.warehouse, flink.idleMs, flink.streaming, flink.paneDelaySec];
     expect(local).to.deep.equal([DEFAULT_WAREHOUSE, 2000, false, 10]);
     expect(flink.environmentType).to.equal(undefined);
-    const dataflow = settingsOf(["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://test-bucket/temp"]);
+    const dataflow = settingsOf(["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://test-bucket/temp", "--sdkContainerImage=worker:1"]);
     if (dataflow.runner !== "dataflow") throw new Error("expected dataflow");
     // @ts-expect-error a Dataflow job's rows go to BigQuery only
     const duckdb: "duckdb" = dataflow.sink;
