@@ -86,7 +86,7 @@ describe("Flex Template launcher through the Python launcher entry point (templa
     expect(environment.workerPools[0].ipConfiguration).to.equal("WORKER_IP_PRIVATE");
     expect(environment.workerPools[0].sdkHarnessContainerImages.map((i: any) => i.containerImage)).to.include(IMAGE);
     const options = environment.sdkPipelineOptions.options;
-    expect(options).to.include({ buffer_threshold_ms: 2500, pane_window_sec: 60, use_public_ips: false });
+    expect(options).to.include({ buffer_threshold_ms: 2500, pane_delay_sec: 10, use_public_ips: false });
     expect(options).to.not.have.any.keys("subscription", "timestamp_attribute", "source", "sink");
     // The blank subscription is the pipeline's own; no timestamp attribute: publish times.
     const pipeline = Pipeline.fromBinary(dataflow.objects.get(options.pipelineUrl)!);
