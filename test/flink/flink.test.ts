@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { spawn } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
-import { EMULATOR_REQUIREMENT, emulatorAvailable, RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
+import { RunningEmulator } from "../../io/pubsub/emulator";
+import { emulatorSuite } from "../support/emulator-suite";
 import { installServices } from "../../runners/portable/beam-services";
 import { PIPELINES } from "../../pipelines/registry";
 import { query, ROOT, runCli, runScript, tempDir } from "../helpers";
@@ -35,16 +36,11 @@ describe("Flink runner: the pipelines on Beam's Flink job server, reading the Pu
   let pubsub: PubSub;
 
   before(async function () {
-    if (!emulatorAvailable()) {
-      console.log(`    skipped: needs ${EMULATOR_REQUIREMENT}`);
-      this.skip();
-    }
+    const suite = await emulatorSuite(this, PROJECT);
+    emulator = suite.emulator;
+    env = suite.env;
+    pubsub = suite.pubsub;
     installServices((line) => console.log(`    ${line}`));
-    emulator = await startEmulator(PROJECT);
-    env = { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host, METADATA_SERVER_DETECTION: "none" };
-    process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-    process.env.METADATA_SERVER_DETECTION = "none";
-    pubsub = new PubSub({ projectId: PROJECT });
   });
 
   after(async () => {

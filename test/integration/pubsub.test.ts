@@ -5,7 +5,8 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
-import { EMULATOR_REQUIREMENT, emulatorAvailable, RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
+import { RunningEmulator } from "../../io/pubsub/emulator";
+import { emulatorSuite } from "../support/emulator-suite";
 import { query, ROOT, runCli, runScript, summaryLine, tempDir, warehouseTables, writeLines } from "../helpers";
 
 const PROJECT = "test-project";
@@ -28,15 +29,10 @@ describe("Pub/Sub on the real emulator", function () {
   let pubsub: PubSub;
 
   before(async function () {
-    if (!emulatorAvailable()) {
-      console.log(`    skipped: the Pub/Sub emulator needs ${EMULATOR_REQUIREMENT}`);
-      this.skip();
-    }
-    emulator = await startEmulator(PROJECT);
-    env = { ...process.env, PUBSUB_EMULATOR_HOST: emulator.host, PUBSUB_PROJECT_ID: PROJECT, METADATA_SERVER_DETECTION: "none" };
-    process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-    process.env.METADATA_SERVER_DETECTION = "none";
-    pubsub = new PubSub({ projectId: PROJECT });
+    const suite = await emulatorSuite(this, PROJECT, { PUBSUB_PROJECT_ID: PROJECT });
+    emulator = suite.emulator;
+    env = suite.env;
+    pubsub = suite.pubsub;
   });
 
   after(async () => {
