@@ -2,15 +2,43 @@
 import { parseCommand } from "./args";
 import { exitQuietlyOnBrokenPipe, exitWithError } from "./errors";
 import { isExpectedError, runPipeline } from "./run";
+import { PIPELINES } from "../pipelines/registry";
+import { DashboardServer } from "../runners/dashboard/server";
+import { ParsedArgs } from "./args";
+
+/** The dashboard of `--dashboard`: one server for every run of the command (they share the warehouse). */
+async function startDashboard(runs: readonly ParsedArgs[]): Promise<DashboardServer | undefined> {
+  const settings = runs[0].settings;
+  if (settings.runner !== "direct" || settings.sink !== "duckdb" || settings.dashboard === undefined) return undefined;
+  const dashboard = await DashboardServer.start({ port: settings.dashboard, warehouse: settings.warehouse, pipelines: Object.values(PIPELINES) });
+  process.stderr.write(`dashboard: ${dashboard.url}${runs.length === 1 ? runs[0].pipeline.name : ""} (Prometheus metrics: ${dashboard.url}metrics)\n`);
+  return dashboard;
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+const untilStopped = (): Promise<void> =>
+  new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
 
 /** `npm run pipeline -- [pipeline] [flags]`: the named pipeline, or every pipeline one after the other. */
 async function main(): Promise<void> {
   exitQuietlyOnBrokenPipe();
   const runs = parseCommand(process.argv.slice(2));
   if (runs === "help") return;
-  for (const run of runs) {
-    // A run stopped by a signal ends the command: the pipelines after it do not start.
-    if ((await runPipeline(run)) === "interrupted") return;
+  const dashboard = await startDashboard(runs);
+  try {
+    for (const run of runs) {
+      // A run stopped by a signal ends the command: the pipelines after it do not start.
+      if ((await runPipeline(run, dashboard)) === "interrupted") return;
+    }
+    if (dashboard === undefined) return;
+    // Runs that ended by themselves leave their results to look at.
+    process.stderr.write(`dashboard: serving ${dashboard.url} until Ctrl-C\n`);
+    await untilStopped();
+  } finally {
+    await dashboard?.close();
   }
 }
 

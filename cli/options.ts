@@ -22,7 +22,7 @@ export function yargsOption(spec: OptionSpec): Options {
     type: spec.type === "number" ? undefined : spec.type,
     describe: spec.description + choices + conditionalDefault,
     default: defaultedLater(spec) ? undefined : spec.default,
-    requiresArg: spec.type !== "boolean",
+    requiresArg: spec.type !== "boolean" && spec.bare === undefined,
   };
 }
 
@@ -43,7 +43,8 @@ export function pickOptions(specs: readonly OptionSpec[], argv: Record<string, u
   const values: OptionValues = {};
   const missing: string[] = [];
   for (const spec of specs) {
-    const value = argv[spec.name];
+    // A flag that may be given bare reaches here as `true` (it has no yargs type).
+    const value = argv[spec.name] === true && spec.bare !== undefined ? spec.bare : argv[spec.name];
     if (!appliesTo(spec, runner)) {
       if (value !== undefined) throw new UsageError(`--${spec.name} applies to --runner=${spec.runners!.join("|")} only`);
       continue;

@@ -4,6 +4,7 @@ import { SinkError } from "../io/sinks/sink";
 import { SourceError } from "../io/sources/source";
 import { formatCount } from "../pipelines/format";
 import { runDirect } from "../runners/direct/run";
+import { DashboardError, DashboardServer } from "../runners/dashboard/server";
 import { PortableRunError, runPortable } from "../runners/portable/submit";
 import { DirectSettings } from "../runners/settings";
 import { ParsedArgs } from "./args";
@@ -17,7 +18,7 @@ function queryHint(exampleQuery: string, settings: DirectSettings): string | und
 }
 
 /** Runs a parsed command line on its runner, and prints what became of it: the summary, or the submitted job. */
-export async function runPipeline(args: ParsedArgs): Promise<"done" | "interrupted"> {
+export async function runPipeline(args: ParsedArgs, dashboard?: DashboardServer): Promise<"done" | "interrupted"> {
   const { pipeline, options, settings } = args;
   if (settings.runner !== "direct") {
     const job = await runPortable(pipeline, options, settings);
@@ -32,7 +33,7 @@ export async function runPipeline(args: ParsedArgs): Promise<"done" | "interrupt
     for (const where of job.location ?? []) out.write(`  rows in ${where}\n`);
     return "done";
   }
-  const run = await runDirect(pipeline, options, settings);
+  const run = await runDirect(pipeline, options, settings, dashboard);
   const summary = renderSummary({ pipeline, ...run, queryHint: queryHint(pipeline.exampleQuery, settings) });
   // With --sink=stdout the rows own stdout; the summary goes to stderr.
   (settings.sink === "stdout" ? process.stderr : process.stdout).write(`${summary}\n`);
@@ -41,4 +42,5 @@ export async function runPipeline(args: ParsedArgs): Promise<"done" | "interrupt
   return run.stats.interrupted ? "interrupted" : "done";
 }
 
-export const isExpectedError = (e: Error): boolean => e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError;
+export const isExpectedError = (e: Error): boolean =>
+  e instanceof SinkError || e instanceof SourceError || e instanceof PubSubError || e instanceof PortableRunError || e instanceof DashboardError;

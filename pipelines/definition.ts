@@ -4,6 +4,7 @@ import { RawChunk } from "../transforms/core/chunk";
 import { Source } from "../io/sources/source";
 import { MergeSpecs } from "../io/sinks/merge";
 import { OptionSpec } from "./options";
+import { Panel } from "./dashboard";
 
 /** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
 export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
@@ -52,6 +53,8 @@ export interface LocalRun<Options> {
   readonly exampleQuery: string;
   /** What the end-of-run summary says beyond the common counts. */
   newReport(): RunReport;
+  /** The dashboard page's panels over the warehouse (runners/dashboard). */
+  readonly panels: readonly Panel[];
 }
 
 /** A pipeline as the command line runs it: the graph, and what a local run adds. */

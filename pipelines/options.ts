@@ -55,6 +55,8 @@ export interface OptionSpec {
   readonly template?: "environment" | "none";
   /** Configures this program, not the job: portable runners do not pass it to the SDK. */
   readonly local?: true;
+  /** The value a flag takes when given bare (`--dashboard` alone); without it the flag needs a value. */
+  readonly bare?: number;
 }
 
 /** Flag values by name, before their types are known (as parsed). */

@@ -10,6 +10,8 @@ import { DEFAULT_PROJECT } from "../io/pubsub/names";
 import { optionSpecs, PORTABLE_RUNNERS, Runner, RUNNERS, ValuesOn } from "../pipelines/options";
 
 const DIRECT = ["direct"] as const;
+/** Where `--dashboard` and `npm run dashboard` listen unless told. */
+export const DEFAULT_DASHBOARD_PORT = 8080;
 const DATAFLOW = ["dataflow"] as const;
 /** Runners whose rows can go to a local sink (flink and universal: with LOOPBACK workers). */
 const LOCAL_SINKS = ["direct", "flink", "universal"] as const;
@@ -79,6 +81,17 @@ export const COMMON_OPTIONS = optionSpecs([
   { name: "batchWindowMs", type: "number", default: 250, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: cut this long after its first message." },
   { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, runners: LOCAL_SINKS, description: "Draining (no --streaming): stop after the subscription was empty this long; flink and universal with a local sink: after no row came for this long." },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, runners: DIRECT, description: "Seed of the generated sample (no --input): same seed, same events." },
+  {
+    name: "dashboard",
+    type: "number",
+    integer: true,
+    min: 0,
+    max: 65535,
+    bare: DEFAULT_DASHBOARD_PORT,
+    runners: DIRECT,
+    onlyWith: { option: "sink", value: "duckdb" },
+    description: `Serve the live dashboard and Prometheus /metrics on this port while the run goes (bare: ${DEFAULT_DASHBOARD_PORT}; 0: any free port), and after a run that ends by itself, until Ctrl-C.`,
+  },
   { name: "directNumWorkers", type: "number", default: 1, integer: true, min: 1, runners: DIRECT, description: "Direct runner: threads executing bundles; 1 runs them in the main thread, beside the sink." },
   // Portable runners: Beam's own option names, passed to the SDK as they are.
   {

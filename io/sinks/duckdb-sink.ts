@@ -291,6 +291,12 @@ export class DuckDbSink implements Sink, Ledger {
     return { stored: upserted, rows: rows };
   }
 
+  /** A connection of its own to the open warehouse, to read while commits go on (the dashboard); close it before the sink. */
+  readerConnection(): Promise<DuckDBConnection> {
+    if (this.instance === undefined) throw new Error(`warehouse ${this.path} is not open`);
+    return this.instance.connect();
+  }
+
   async close(): Promise<void> {
     this.connection?.closeSync();
     this.instance?.closeSync();

@@ -43,6 +43,11 @@ async function inGroups(ids: readonly string[], call: (group: string[]) => Promi
   for (let i = 0; i < ids.length; i += ACK_CHUNK) await call(ids.slice(i, i + ACK_CHUNK));
 }
 
+/** A message's publish time (a protobuf Timestamp) in epoch microseconds; Infinity when absent. */
+function publishMicros(time: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return time?.seconds == null ? Infinity : Number(time.seconds) * 1e6 + Math.floor((time.nanos ?? 0) / 1000);
+}
+
 /**
  * Micro-batches from a Pub/Sub subscription, by synchronous pull. Messages are
  * acknowledged only when the runner says their results are durable; until
@@ -87,6 +92,7 @@ export class PubSubSource implements Source {
     const o = this.options;
     const ids: string[] = [], ackIds: string[] = [], payloads: string[] = [];
     let windowEnds = Infinity;
+    let publishedAt = Infinity;
     while (ids.length < o.maxBatch && Date.now() < windowEnds && !signal?.aborted) {
       const response = (
         await this.api
@@ -99,6 +105,7 @@ export class PubSubSource implements Source {
         ackIds.push(String(m.ackId));
         payloads.push(Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? "").toString("utf8"));
         this.inFlight.add(String(m.ackId));
+        publishedAt = Math.min(publishedAt, publishMicros(m.message?.publishTime));
       }
       this.pulled += received.length;
       if (received.length > 0 && windowEnds === Infinity) windowEnds = Date.now() + o.batchWindowMs;
@@ -108,7 +115,7 @@ export class PubSubSource implements Source {
       }
     }
     if (ids.length === 0 && !signal?.aborted) await sleep(IDLE_PAUSE_MS, signal);
-    return { kind: "messages", source: o.subscription, ids, ackIds, payloads, receivedAt: nowMicros() };
+    return { kind: "messages", source: o.subscription, ids, ackIds, payloads, receivedAt: nowMicros(), publishedAt: Number.isFinite(publishedAt) ? publishedAt : undefined };
   }
 
   private async extendDeadlines(): Promise<void> {

@@ -1,6 +1,7 @@
 import { GeneratedSource } from "../../io/sources/generated-source";
 import { PlaybackGenerator } from "../../samples/playback";
 import { LocalRun } from "../definition";
+import { ALERTS_PANELS } from "./dashboard";
 import { AlertsOptions } from "./pipeline";
 import { AlertsReport } from "./report";
 
@@ -11,4 +12,5 @@ export const alertsLocalRun: LocalRun<AlertsOptions> = {
   },
   exampleQuery: "SELECT run_date, city, isp, count(*) AS alerts FROM video_playback_alerts GROUP BY ALL ORDER BY alerts DESC LIMIT 10",
   newReport: () => new AlertsReport(),
+  panels: ALERTS_PANELS,
 };

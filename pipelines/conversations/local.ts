@@ -1,6 +1,7 @@
 import { GeneratedSource } from "../../io/sources/generated-source";
 import { ConversationGenerator } from "../../samples/conversations";
 import { LocalRun } from "../definition";
+import { CONVERSATIONS_PANELS } from "./dashboard";
 import { ConversationsOptions } from "./pipeline";
 import { ConversationsReport } from "./report";
 
@@ -12,4 +13,5 @@ export const conversationsLocalRun: LocalRun<ConversationsOptions> = {
   exampleQuery:
     "SELECT city_code, count(*) AS conversations, median(first_responsetime_delay_seconds) AS median_delay_s FROM customer_courier_conversations GROUP BY ALL ORDER BY conversations DESC",
   newReport: () => new ConversationsReport(),
+  panels: CONVERSATIONS_PANELS,
 };

@@ -1,6 +1,7 @@
 import { GeneratedSource } from "../../io/sources/generated-source";
 import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
 import { LocalRun } from "../definition";
+import { OTT_PANELS } from "./dashboard";
 import { OttOptions } from "./pipeline";
 import { OttReport } from "./report";
 
@@ -15,4 +16,5 @@ export const ottLocalRun: LocalRun<OttOptions> = {
   exampleQuery:
     "SELECT window_start, title, viewers FROM ott_viewers_per_title QUALIFY row_number() OVER (PARTITION BY window_start ORDER BY viewers DESC) = 1 ORDER BY window_start DESC LIMIT 10",
   newReport: () => new OttReport(),
+  panels: OTT_PANELS,
 };

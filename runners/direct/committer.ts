@@ -20,6 +20,23 @@ export interface CommitTotals {
   commits: number;
 }
 
+/** One commit, as observers see it (the live status, the dashboard's metrics): once per commit, never per record. */
+export interface CommitReport {
+  /** Epoch milliseconds when the commit became durable and acknowledged. */
+  committedAt: number;
+  /** Time in the sink's write and the acknowledgements. */
+  durationMs: number;
+  /** Each table's rows of this commit (merged tables: the panes), and what the sink stored of them. */
+  tables: ReadonlyMap<string, readonly Row[]>;
+  written: WriteResult;
+  /** This commit's Beam counters (records read, valid, dead letters, ...). */
+  counters: Record<string, number>;
+  /** The input it holds. */
+  chunks: readonly RawChunk[];
+  /** The watermark it recorded (epoch microseconds; -Infinity for bounded input). */
+  watermarkMicros: number;
+}
+
 /** Runs the pipeline's graph over one bundle of chunks: in this thread, or on a worker. */
 export type BundleExecutor = (chunks: RawChunk[], context: BundleContext) => Promise<BundleResult>;
 
@@ -62,7 +79,7 @@ export class Committer {
     private readonly observe: RowObserver,
     private readonly policy: CommitPolicy,
     private readonly settings: CommitSettings,
-    private readonly onCommit?: (totals: CommitTotals) => void,
+    private readonly onCommit?: (totals: CommitTotals, commit: CommitReport) => void,
   ) {}
 
   /**
@@ -131,19 +148,31 @@ export class Committer {
       units: bundles.flatMap((b) => b.chunks.flatMap((c) => [...unitsOf(c)])),
       watermarkMicros: bundles[bundles.length - 1].watermarkAfter,
     };
+    const started = Date.now();
     const written = await this.sink.write(tables, progress);
     await this.source.acknowledge(bundles.flatMap((b) => b.chunks.flatMap((c) => [...ackIdsOf(c)])));
+    const committedAt = Date.now();
     const totals = this.totals;
     totals.commits++;
+    const counters: Record<string, number> = {};
     for (const bundle of bundles) {
-      for (const [name, value] of Object.entries(bundle.result.counters)) totals.counters[name] = (totals.counters[name] ?? 0) + value;
+      for (const [name, value] of Object.entries(bundle.result.counters)) counters[name] = (counters[name] ?? 0) + value;
     }
+    for (const [name, value] of Object.entries(counters)) totals.counters[name] = (totals.counters[name] ?? 0) + value;
     for (const [table, w] of written) {
       const sum = totals.written.get(table) ?? { stored: 0, duplicates: 0 };
       totals.written.set(table, { stored: sum.stored + w.stored, duplicates: sum.duplicates + w.duplicates });
     }
     // A merged table's observers see its merged rows, not the panes.
     for (const [table, rows] of tables) this.observe(table, written.get(table)?.rows ?? rows);
-    this.onCommit?.(totals);
+    this.onCommit?.(totals, {
+      committedAt: committedAt,
+      durationMs: committedAt - started,
+      tables: tables,
+      written: written,
+      counters: counters,
+      chunks: bundles.flatMap((b) => b.chunks),
+      watermarkMicros: progress.watermarkMicros,
+    });
   }
 }

@@ -2,7 +2,7 @@ import { Source } from "../../io/sources/source";
 import { Sink } from "../../io/sinks/sink";
 import { PipelineDefinition, RowObserver } from "../../pipelines/definition";
 import { MessageChunk, RawChunk, unitsOf } from "../../transforms/core/chunk";
-import { BundleExecutor, CommitPolicy, Committer, CommitSettings, CommitTotals } from "./committer";
+import { BundleExecutor, CommitPolicy, Committer, CommitReport, CommitSettings, CommitTotals } from "./committer";
 
 /** What the driver needs to know of the pipeline it runs. */
 export type DrivenPipeline = Pick<PipelineDefinition<unknown>, "name" | "tables" | "countedOnceBy" | "eventTime">;
@@ -24,7 +24,7 @@ export interface DriverSettings {
   /** The pipeline run: its name, its counted-once table, where its event times are. */
   definition: DrivenPipeline;
   /** Called after every commit, with the run's totals so far (live status). */
-  onCommit?: (totals: CommitTotals) => void;
+  onCommit?: (totals: CommitTotals, commit: CommitReport) => void;
   /** Once aborted, no more input is read; what was read is still executed and committed. */
   signal?: AbortSignal;
 }

@@ -16,7 +16,10 @@ import { RunnablePipeline, RunReport } from "../../pipelines/definition";
 import { formatCount } from "../../pipelines/format";
 import { DirectSettings, SettingsError } from "../settings";
 import { checkLocalSink, createSink } from "../sink";
-import { CommitTotals } from "./committer";
+import { CommitReport, CommitTotals } from "./committer";
+import { DuckDbSink } from "../../io/sinks/duckdb-sink";
+import { followRun } from "../dashboard/follow";
+import { DashboardServer } from "../dashboard/server";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
 import { WorkerPool } from "./worker-pool";
@@ -82,6 +85,15 @@ function liveStatus(source: PubSubSource): (totals: CommitTotals) => void {
   };
 }
 
+/** One commit observer out of the ones given, or none. */
+function observers(status?: (totals: CommitTotals) => void, dashboard?: (commit: CommitReport) => void): ((totals: CommitTotals, commit: CommitReport) => void) | undefined {
+  if (status === undefined && dashboard === undefined) return undefined;
+  return (totals, commit) => {
+    status?.(totals);
+    dashboard?.(commit);
+  };
+}
+
 /** Dead letters of the run by reason code, for the summary. */
 export class DeadLetterTally {
   private readonly byCode = new Map<string, number>();
@@ -117,13 +129,20 @@ export interface DirectRunResult {
 /**
  * Runs a pipeline on Beam's direct runner in this process: source -> Beam
  * bundles -> sink. SIGINT/SIGTERM stop reading; what was read is still
- * committed, and the result says the run was interrupted.
+ * committed, and the result says the run was interrupted. With a
+ * `dashboard` (--dashboard), its pages and metrics follow the run's commits.
  */
-export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<DirectRunResult> {
+export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, dashboard?: DashboardServer): Promise<DirectRunResult> {
   await checkSettings(settings);
   const source = await openSource(pipeline, options, settings);
+  await dashboard?.releaseWarehouse(pipeline.name); // this process is about to write the file its pages read
   const sink = createSink(pipeline.name, settings);
   await sink.open(pipeline.tables, pipeline.merges);
+  const project = settings.project;
+  const followed =
+    dashboard && sink instanceof DuckDbSink
+      ? await followRun(dashboard, pipeline.name, sink, source, { project, subscription: subscriptionOf(pipeline.name, project, settings.subscription) })
+      : undefined;
   const workers = Math.min(settings.directNumWorkers, availableParallelism() * 2);
   const pool = workers > 1 ? new WorkerPool(workers, { pipeline: pipeline.name, options }) : undefined;
   const execute = pool?.execute ?? inlineExecutor(pipeline, options);
@@ -150,7 +169,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
       commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000 },
-      onCommit: source instanceof PubSubSource ? liveStatus(source) : undefined,
+      onCommit: observers(source instanceof PubSubSource ? liveStatus(source) : undefined, followed?.onCommit),
       signal: stop.signal,
     });
     if (source instanceof PubSubSource && process.stderr.isTTY) process.stderr.write("\n"); // end the status line
@@ -174,6 +193,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await pool?.close();
+    await followed?.end();
     await sink.close();
     if (source instanceof PubSubSource) await source.close();
   }

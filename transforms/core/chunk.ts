@@ -27,6 +27,8 @@ export interface MessageChunk {
   readonly ackIds: readonly string[];
   readonly payloads: readonly string[];
   readonly receivedAt: number;
+  /** Epoch microseconds when the chunk's oldest message was published (for the publish-to-commit latency), when the broker says. */
+  readonly publishedAt?: number;
 }
 
 export type RawChunk = LineChunk | MessageChunk;
