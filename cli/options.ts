@@ -21,7 +21,8 @@ export function yargsOption(spec: OptionSpec): Options {
     // No yargs type for numbers: it would turn "abc" into NaN; its own number parsing keeps "abc" as text.
     type: spec.type === "number" ? undefined : spec.type,
     describe: spec.description + choices + conditionalDefault,
-    default: defaultedLater(spec) ? undefined : spec.default,
+    // A `default` key, even undefined, makes yargs drop a bare flag.
+    ...(spec.bare === undefined ? { default: defaultedLater(spec) ? undefined : spec.default } : {}),
     requiresArg: spec.type !== "boolean" && spec.bare === undefined,
   };
 }
