@@ -28,16 +28,21 @@ async function main(): Promise<void> {
   const runs = parseCommand(process.argv.slice(2));
   if (runs === "help") return;
   const dashboard = await startDashboard(runs);
+  // Ctrl-C stops a run (runDirect's own handler) and, with it, the dashboard: it keeps serving only after runs that ended by themselves.
+  let signalled = false;
+  const onSignal = (): void => void (signalled = true);
+  if (dashboard) for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, onSignal);
   try {
     for (const run of runs) {
       // A run stopped by a signal ends the command: the pipelines after it do not start.
       if ((await runPipeline(run, dashboard)) === "interrupted") return;
     }
-    if (dashboard === undefined) return;
+    if (dashboard === undefined || signalled) return;
     // Runs that ended by themselves leave their results to look at.
     process.stderr.write(`dashboard: serving ${dashboard.url} until Ctrl-C\n`);
     await untilStopped();
   } finally {
+    for (const signal of ["SIGINT", "SIGTERM"]) process.off(signal, onSignal);
     await dashboard?.close();
   }
 }

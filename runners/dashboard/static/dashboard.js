@@ -36,7 +36,10 @@ function chartConfig(panel) {
   const common = { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: seriesNames.length > 1 || panel.chart === "doughnut", position: "bottom", labels: { boxWidth: 12 } } } };
   if (panel.chart === "line") {
     const xs = rows.map((r) => r[0]);
-    const span = xs.length ? Math.max(...xs) - Math.min(...xs) : 0;
+    const first = Math.min(...xs), last = Math.max(...xs);
+    const span = last - first;
+    // One point in time: a minute either side, not an axis of milliseconds.
+    const range = span === 0 ? { min: first - 60000, max: last + 60000 } : {};
     const datasets = seriesNames.map((name, i) => ({
       label: name,
       data: rows.filter((r) => (r[1] ?? panel.unit) === name).map((r) => ({ x: r[0], y: r[2] })),
@@ -45,7 +48,7 @@ function chartConfig(panel) {
     return {
       type: "line",
       data: { datasets },
-      options: { ...common, parsing: true, scales: { x: { type: "linear", ticks: { callback: timeTick(span), maxTicksLimit: 8 } }, y: { beginAtZero: true, title: { display: true, text: panel.unit } } } },
+      options: { ...common, parsing: true, scales: { x: { type: "linear", ...range, ticks: { callback: timeTick(Math.max(span, 120000)), maxTicksLimit: 8 } }, y: { beginAtZero: true, title: { display: true, text: panel.unit } } } },
     };
   }
   if (panel.chart === "doughnut") {
