@@ -7,7 +7,7 @@ resource "google_dataflow_flex_template_job" "pipelines" {
   for_each                = var.flex_template_jobs
   project                 = var.project
   region                  = var.region
-  name                    = "${replace(each.key, "_", "-")}-streaming"
+  name                    = local.dataflow_job_names[each.key]
   container_spec_gcs_path = "${local.template_location}/${each.key}.json"
   service_account_email   = google_service_account.worker.email
   temp_location           = local.temp_location

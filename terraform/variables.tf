@@ -165,3 +165,27 @@ variable "labels" {
   default     = { app = "beam-video-analytics" }
   description = "Labels on every resource that takes them."
 }
+
+variable "alert_notification_channels" {
+  type        = list(string)
+  default     = []
+  description = "Cloud Monitoring notification channels (projects/P/notificationChannels/N) of the alert policies (monitoring.tf); empty: incidents show in the console only."
+}
+
+variable "alert_system_lag_seconds" {
+  type        = number
+  default     = 300
+  description = "Alert when a Dataflow job's system lag stays above this for 5 minutes."
+}
+
+variable "alert_data_freshness_seconds" {
+  type        = number
+  default     = 600
+  description = "Alert when a Dataflow job's data freshness (watermark age) stays above this for 5 minutes."
+}
+
+variable "alert_dead_letter_messages" {
+  type        = number
+  default     = 0
+  description = "Alert when a pipeline's Pub/Sub dead-letter subscription holds more messages than this for 5 minutes."
+}
