@@ -20,10 +20,13 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** CREATE TABLE for a spec; the key becomes the primary key that makes writes idempotent. */
-export function createTableSql(table: TableSpec): string {
+/**
+ * CREATE TABLE for a spec. With `primaryKey` the key becomes the primary key
+ * that makes upserts possible; without it, whoever writes keeps keys unique.
+ */
+export function createTableSql(table: TableSpec, primaryKey = true): string {
   const columns = table.fields.map((f) => `  ${quoteIdent(f.name)} ${duckdbType(f)}${f.mode === "REQUIRED" ? " NOT NULL" : ""}`);
-  columns.push(`  PRIMARY KEY (${table.key.map(quoteIdent).join(", ")})`);
+  if (primaryKey) columns.push(`  PRIMARY KEY (${table.key.map(quoteIdent).join(", ")})`);
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (\n${columns.join(",\n")}\n)`;
 }
 

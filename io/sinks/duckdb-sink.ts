@@ -4,6 +4,7 @@ import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, Duck
 import { createStagingSql, createTableSql, duckdbType, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
+import { KeyFingerprints } from "./key-fingerprints";
 import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
 /** `ON CONFLICT DO UPDATE` that replaces every non-key column: a merged row is rewritten whole. */
@@ -14,6 +15,8 @@ function replaceOnConflict(table: TableSpec): string {
 
 /** Where a merged table's states live, beside it. */
 const stateTable = (table: TableSpec): string => `${table.name}__state`;
+/** A merged table's changelog: the panes committed since its last checkpoint. */
+const changesTable = (table: TableSpec): string => `${table.name}__changes`;
 
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
@@ -54,12 +57,36 @@ function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): 
   }
 }
 
+/** A key as the warehouse spells it when cast to text (a UUID in lower case). */
+function keyText(field: FieldSpec, value: Value): string {
+  return field.type === "UUID" ? String(value).toLowerCase() : String(value);
+}
+
 /**
  * The embedded warehouse: one DuckDB file. Each write appends every table's
- * rows to a temporary staging table and moves them with
- * `INSERT ... ON CONFLICT DO NOTHING`, all in one transaction: rows are keyed,
- * so re-reading input stores nothing twice, and a batch is committed whole or not at all.
- * Merged tables (see merge.ts) keep their CombineFn states in `<table>__state`.
+ * rows to a temporary staging table and moves them in, all in one
+ * transaction: rows are keyed, so re-reading input stores nothing twice, and
+ * a batch is committed whole or not at all.
+ *
+ * A table of facts (every table but the merged ones) has no primary-key
+ * index: DuckDB's index costs about 10 us a row to check, as much again at
+ * every commit and checkpoint, and stays in memory whole, growing with the
+ * table. The sink keeps the keys' 64-bit fingerprints instead
+ * (key-fingerprints.ts, loaded at open), drops the rows whose key the table
+ * holds (a fingerprint hit is confirmed against the table) and inserts the
+ * rest plainly. A table created with a primary key by an earlier version
+ * keeps it and `ON CONFLICT DO NOTHING`.
+ *
+ * Merged tables (see merge.ts) keep their CombineFn states in `<table>__state`,
+ * written at checkpoints (a write whose progress says so, or one without
+ * progress) the way a streaming runner's state backend is: between two, a
+ * commit appends its panes (one per key) to `<table>__changes`, in the same
+ * transaction as its other rows and its ledger entry, and merges them into
+ * the panes held in memory; a checkpoint merges those with the stored states,
+ * rewrites the states and rows of the keys they touch and empties the
+ * changelog. A key is thus rewritten once per checkpoint instead of once per
+ * commit. Opening a warehouse whose changelog is not empty (a run that
+ * stopped between checkpoints) merges it in first.
  */
 export class DuckDbSink implements Sink, Ledger {
   readonly ledger: Ledger = this;
@@ -67,7 +94,11 @@ export class DuckDbSink implements Sink, Ledger {
   private connection?: DuckDBConnection;
   private tables = new Map<string, TableSpec>();
   private merges = new Map<string, MergeSpec>();
+  /** Per merged table, by key: the panes committed since the last checkpoint, merged. */
+  private readonly pending = new Map<string, Map<string, Row>>();
   private readonly staging = new Map<string, StagingColumn[]>();
+  /** Keys of the tables of facts, by table; `primaryKey` when the table was created with one. */
+  private readonly keys = new Map<string, { fingerprints: KeyFingerprints; field: FieldSpec; primaryKey: boolean }>();
   /** One operation at a time on the connection: the ledger's lookups share staging tables with commits. */
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -97,23 +128,70 @@ export class DuckDbSink implements Sink, Ledger {
     await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
     await connection.run(`DELETE FROM ${UNITS_TABLE} WHERE committed_at < now()::TIMESTAMP - INTERVAL ${LEDGER_RETENTION_DAYS} DAY`);
     await connection.run(`CREATE OR REPLACE TEMP TABLE staging_keys (k VARCHAR)`);
+    const existing = new Set(await this.existingTables());
     for (const table of tables) {
-      await connection.run(createTableSql(table));
-      await this.checkColumns(table);
+      const merge = merges.get(table.name);
+      const facts = merge === undefined && table.key.length === 1;
+      await connection.run(createTableSql(table, !facts));
+      const primaryKey = await this.checkColumns(table, facts);
+      if (facts) {
+        const field = table.fields.find((f) => f.name === table.key[0])!;
+        this.keys.set(table.name, { fingerprints: existing.has(table.name) ? await this.loadFingerprints(table) : new KeyFingerprints(), field, primaryKey });
+      }
       await connection.run(createStagingSql(table, `staging_${table.name}`));
       this.tables.set(table.name, table);
       this.staging.set(table.name, stagingColumns(table.fields));
-      const merge = merges.get(table.name);
       if (merge) {
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR PRIMARY KEY, state VARCHAR NOT NULL)`);
+        await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(changesTable(table))} (key VARCHAR NOT NULL, pane VARCHAR NOT NULL)`);
         await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${stateTable(table)}`)} (key VARCHAR, state VARCHAR)`);
         this.merges.set(table.name, merge);
+        this.pending.set(table.name, new Map());
+        await this.recover(table, merge);
       }
     }
   }
 
-  /** A warehouse written by an older schema is reported, not silently mixed. */
-  private async checkColumns(table: TableSpec): Promise<void> {
+  /** Merges what a stopped run left in a changelog into the states, as its next checkpoint would have. */
+  private async recover(table: TableSpec, merge: MergeSpec): Promise<void> {
+    const connection = this.connection!;
+    const reader = await connection.runAndReadAll(`SELECT key, pane FROM ${quoteIdent(changesTable(table))}`);
+    if (reader.currentRowCount === 0) return;
+    const incoming = new Map<string, Row[]>();
+    for (const r of reader.getRows()) {
+      const key = String(r[0]);
+      const list = incoming.get(key);
+      const pane = JSON.parse(String(r[1])) as Row;
+      if (list) list.push(pane);
+      else incoming.set(key, [pane]);
+    }
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await this.mergePanes(table, merge, incoming);
+      await connection.run(`DELETE FROM ${quoteIdent(changesTable(table))}`);
+      await connection.run("COMMIT");
+    } catch (error) {
+      await connection.run("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The fingerprints of the keys a table of facts holds. */
+  private async loadFingerprints(table: TableSpec): Promise<KeyFingerprints> {
+    const fingerprints = new KeyFingerprints();
+    const result = await this.connection!.stream(`SELECT CAST(${quoteIdent(table.key[0])} AS VARCHAR) FROM ${quoteIdent(table.name)}`);
+    for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      for (const key of chunk.getColumnValues(0)) fingerprints.add(String(key));
+    }
+    return fingerprints;
+  }
+
+  /**
+   * A warehouse written by an older schema is reported, not silently mixed.
+   * Says whether the table has its key as primary key: merged tables need it
+   * (upserts); a table of facts may have it (made by an earlier version).
+   */
+  private async checkColumns(table: TableSpec, facts: boolean): Promise<boolean> {
     const reader = await this.connection!.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $name ORDER BY ordinal_position`,
       { name: table.name },
@@ -130,9 +208,9 @@ export class DuckDbSink implements Sink, Ledger {
       { name: table.name },
     );
     const key = table.key.join(", ");
-    if (keys.getRows()[0]?.[0] !== key) {
-      throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), which keeps re-read rows from being stored twice: use another --warehouse or recreate the table with it`);
-    }
+    const primaryKey = keys.getRows()[0]?.[0];
+    if (primaryKey === key || (facts && primaryKey === undefined)) return primaryKey === key;
+    throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), which keeps re-read rows from being stored twice: use another --warehouse or recreate the table with it`);
   }
 
   /** Runs `operation` once every operation started before it has finished. */
@@ -149,18 +227,43 @@ export class DuckDbSink implements Sink, Ledger {
   private async writeNow(batch: TableBatch, progress?: Progress): Promise<WriteResult> {
     const connection = this.connection!;
     const result: WriteResult = new Map();
+    const added: { fingerprints: KeyFingerprints; keys: Iterable<string> }[] = [];
+    /** What the commit changes in memory, applied once it is durable. */
+    const afterCommit: (() => void)[] = [];
+    const checkpoint = progress?.checkpoint !== false;
     await connection.run("BEGIN TRANSACTION");
     try {
       if (progress) await this.record(progress);
-      for (const [name, rows] of batch) {
-        if (rows.length === 0) continue;
+      const names = new Set([...batch.keys()].filter((name) => batch.get(name)!.length > 0));
+      if (checkpoint) for (const [name, pending] of this.pending) if (pending.size > 0) names.add(name);
+      for (const name of names) {
+        const rows = batch.get(name) ?? [];
         const table = this.tables.get(name)!;
         const merge = this.merges.get(name);
         if (merge) {
-          const merged = await this.mergePanes(table, merge, rows);
-          result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
+          const pending = this.pending.get(name)!;
+          const incoming = panesByKey(table, rows);
+          if (checkpoint) {
+            for (const [key, state] of pending) incoming.set(key, [state, ...(incoming.get(key) ?? [])]);
+            const merged = await this.mergePanes(table, merge, incoming);
+            await connection.run(`DELETE FROM ${quoteIdent(changesTable(table))}`);
+            afterCommit.push(() => pending.clear());
+            result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
+          } else {
+            const panes = await this.logChanges(table, merge, incoming);
+            afterCommit.push(() => {
+              for (const [key, pane] of panes) {
+                const before = pending.get(key);
+                pending.set(key, before === undefined ? pane : merge.merge([before, pane]));
+              }
+            });
+            result.set(name, { stored: 0, duplicates: 0, rows: [] });
+          }
         } else {
-          const inserted = await this.insert(table, rows, "ON CONFLICT DO NOTHING");
+          const keys = this.keys.get(name);
+          const fresh = keys === undefined || keys.primaryKey ? undefined : await this.newRows(table, rows);
+          const inserted = await this.insert(table, fresh?.rows ?? rows, fresh === undefined ? "ON CONFLICT DO NOTHING" : "");
+          if (keys !== undefined) added.push({ fingerprints: keys.fingerprints, keys: fresh?.keys ?? rows.map((row) => keyText(keys.field, row[table.key[0]])) });
           result.set(name, { stored: inserted, duplicates: rows.length - inserted });
         }
       }
@@ -169,7 +272,52 @@ export class DuckDbSink implements Sink, Ledger {
       await connection.run("ROLLBACK");
       throw error;
     }
+    for (const table of added) for (const key of table.keys) table.fingerprints.add(key);
+    for (const apply of afterCommit) apply();
     return result;
+  }
+
+  /** Appends one merged pane per key to the table's changelog; returns them. */
+  private async logChanges(table: TableSpec, merge: MergeSpec, incoming: ReadonlyMap<string, readonly Row[]>): Promise<Map<string, Row>> {
+    const connection = this.connection!;
+    const staging = `staging_${stateTable(table)}`;
+    const panes = new Map<string, Row>();
+    const appender = await connection.createAppender(staging, "main", "temp");
+    for (const [key, list] of incoming) {
+      const pane = list.length === 1 ? list[0] : merge.merge(list);
+      panes.set(key, pane);
+      appender.appendVarchar(key);
+      appender.appendVarchar(JSON.stringify(pane));
+      appender.endRow();
+    }
+    appender.closeSync();
+    await connection.run(`INSERT INTO ${quoteIdent(changesTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
+    await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
+    return panes;
+  }
+
+  /** Of a table of facts' rows, those whose key is neither stored nor repeated within them (the first one stays), and their keys. */
+  private async newRows(table: TableSpec, rows: readonly Row[]): Promise<{ rows: Row[]; keys: Set<string> }> {
+    const keys = this.keys.get(table.name)!;
+    const texts = rows.map((row) => keyText(keys.field, row[table.key[0]]));
+    const stored = await this.storedIn(table, texts);
+    const seen = new Set<string>();
+    const fresh: Row[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (stored.has(texts[i]) || seen.has(texts[i])) continue;
+      seen.add(texts[i]);
+      fresh.push(rows[i]);
+    }
+    return { rows: fresh, keys: seen };
+  }
+
+  /** Of `keys` (as text), those a table of facts holds: only a fingerprint hit asks the table. */
+  private async storedIn(table: TableSpec, keys: readonly string[]): Promise<Set<string>> {
+    const fingerprints = this.keys.get(table.name)!.fingerprints;
+    const candidates = keys.filter((key) => fingerprints.mayHave(key));
+    if (candidates.length === 0) return new Set();
+    await this.stageKeys(candidates);
+    return this.stagedKeysIn(table.name, table.key[0]);
   }
 
   /** Records a commit's units and watermark (inside its transaction). */
@@ -227,6 +375,14 @@ export class DuckDbSink implements Sink, Ledger {
   storedKeys(table: string, keys: readonly string[]): Promise<Set<string>> {
     const spec = this.tables.get(table)!;
     if (keys.length === 0) return Promise.resolve(new Set());
+    const facts = this.keys.get(table);
+    if (facts !== undefined && !facts.primaryKey) {
+      return this.exclusive(async () => {
+        const texts = keys.map((key) => keyText(facts.field, key));
+        const stored = await this.storedIn(spec, texts);
+        return new Set(keys.filter((_, i) => stored.has(texts[i])));
+      });
+    }
     return this.exclusive(async () => {
       await this.stageKeys(keys);
       return this.stagedKeysIn(table, spec.key[0]);
@@ -260,9 +416,8 @@ export class DuckDbSink implements Sink, Ledger {
    * Merges panes with the states stored in `<table>__state` (JSON by key),
    * stores the new states and upserts the rows they produce.
    */
-  private async mergePanes(table: TableSpec, merge: MergeSpec, panes: readonly Row[]): Promise<{ stored: number; rows: Row[] }> {
+  private async mergePanes(table: TableSpec, merge: MergeSpec, incoming: ReadonlyMap<string, readonly Row[]>): Promise<{ stored: number; rows: Row[] }> {
     const connection = this.connection!;
-    const incoming = panesByKey(table, panes);
     const staging = `staging_${stateTable(table)}`;
     const keys = await connection.createAppender(staging, "main", "temp");
     for (const key of incoming.keys()) {

@@ -23,6 +23,13 @@ export interface Progress {
   readonly units: readonly string[];
   /** Epoch microseconds; -Infinity for bounded input (not recorded). */
   readonly watermarkMicros: number;
+  /**
+   * False when the sink may keep merged tables' new panes in a changelog
+   * instead of rewriting their states and rows (DuckDB); they are as durable
+   * either way. A checkpoint (true, or no progress at all) brings every
+   * merged table's rows up to date.
+   */
+  readonly checkpoint?: boolean;
 }
 
 /**

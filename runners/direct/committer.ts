@@ -11,6 +11,13 @@ export interface CommitPolicy {
   maxRows: number;
   /** ...or once the oldest waiting row has waited this long (bounds latency when input is slow). */
   maxDelayMs: number;
+  /**
+   * A commit is a checkpoint (merged tables' rows brought up to date, see
+   * Progress.checkpoint) once this many commits or this long have passed
+   * since the last one, and at the end of the run. Unset: every commit is one.
+   */
+  checkpointCommits?: number;
+  checkpointMs?: number;
 }
 
 export interface CommitTotals {
@@ -72,6 +79,9 @@ export class Committer {
   private timer?: NodeJS.Timeout;
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
+  /** Commits since the last checkpoint, and when it was. */
+  private sinceCheckpoint = 0;
+  private checkpointAt = Date.now();
 
   constructor(
     private readonly source: Source,
@@ -98,16 +108,16 @@ export class Committer {
     }
   }
 
-  /** Commits whatever waits. Resolves once it is durable and acknowledged. */
-  flush(): Promise<void> {
+  /** Commits whatever waits (as a checkpoint when `final`). Resolves once it is durable and acknowledged. */
+  flush(final = false): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     const bundles = this.waiting;
     this.waiting = [];
     this.rows = 0;
-    if (bundles.length === 0) return this.chain;
+    if (bundles.length === 0 && !final) return this.chain;
     this.queued++;
-    this.chain = this.chain.then(() => this.commit(bundles)).finally(() => this.queued--);
+    this.chain = this.chain.then(() => this.commit(bundles, final)).finally(() => this.queued--);
     return this.chain;
   }
 
@@ -133,7 +143,13 @@ export class Committer {
     }
   }
 
-  private async commit(bundles: ExecutedBundle[]): Promise<void> {
+  private async commit(bundles: ExecutedBundle[], final: boolean): Promise<void> {
+    const checkpoint = final || this.sinceCheckpoint + 1 >= (this.policy.checkpointCommits ?? 1) || Date.now() - this.checkpointAt >= (this.policy.checkpointMs ?? 0);
+    if (bundles.length === 0) {
+      // The end of a run whose last commit was not a checkpoint: one without rows.
+      if (this.sinceCheckpoint > 0) await this.checkpointOnly();
+      return;
+    }
     await this.skipRepeats(bundles);
     const tables = new Map<string, Row[]>();
     for (const bundle of bundles) {
@@ -147,9 +163,11 @@ export class Committer {
       pipeline: this.settings.pipeline,
       units: bundles.flatMap((b) => b.chunks.flatMap((c) => [...unitsOf(c)])),
       watermarkMicros: bundles[bundles.length - 1].watermarkAfter,
+      checkpoint: checkpoint,
     };
     const started = Date.now();
     const written = await this.sink.write(tables, progress);
+    this.checkpointed(checkpoint);
     await this.source.acknowledge(bundles.flatMap((b) => b.chunks.flatMap((c) => [...ackIdsOf(c)])));
     const committedAt = Date.now();
     const totals = this.totals;
@@ -159,10 +177,7 @@ export class Committer {
       for (const [name, value] of Object.entries(bundle.result.counters)) counters[name] = (counters[name] ?? 0) + value;
     }
     for (const [name, value] of Object.entries(counters)) totals.counters[name] = (totals.counters[name] ?? 0) + value;
-    for (const [table, w] of written) {
-      const sum = totals.written.get(table) ?? { stored: 0, duplicates: 0 };
-      totals.written.set(table, { stored: sum.stored + w.stored, duplicates: sum.duplicates + w.duplicates });
-    }
+    this.count(written);
     // A merged table's observers see its merged rows, not the panes.
     for (const [table, rows] of tables) this.observe(table, written.get(table)?.rows ?? rows);
     this.onCommit?.(totals, {
@@ -174,5 +189,25 @@ export class Committer {
       chunks: bundles.flatMap((b) => b.chunks),
       watermarkMicros: progress.watermarkMicros,
     });
+  }
+
+  private checkpointed(checkpoint: boolean): void {
+    this.sinceCheckpoint = checkpoint ? 0 : this.sinceCheckpoint + 1;
+    if (checkpoint) this.checkpointAt = Date.now();
+  }
+
+  /** A checkpoint with no new input: merged tables' rows brought up to date. */
+  private async checkpointOnly(): Promise<void> {
+    const written = await this.sink.write(new Map(), { pipeline: this.settings.pipeline, units: [], watermarkMicros: Number.NEGATIVE_INFINITY, checkpoint: true });
+    this.checkpointed(true);
+    this.count(written);
+    for (const [table, w] of written) if (w.rows !== undefined) this.observe(table, w.rows);
+  }
+
+  private count(written: WriteResult): void {
+    for (const [table, w] of written) {
+      const sum = this.totals.written.get(table) ?? { stored: 0, duplicates: 0 };
+      this.totals.written.set(table, { stored: sum.stored + w.stored, duplicates: sum.duplicates + w.duplicates });
+    }
   }
 }

@@ -128,6 +128,6 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
   }
   if (pending.length > 0) await submit(pending);
   await ordered;
-  await committer.flush();
+  await committer.flush(true);
   return { ...committer.totals, bundles: bundles, skippedUnits: skippedUnits, elapsedMs: Date.now() - started, interrupted: interrupted };
 }

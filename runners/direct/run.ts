@@ -24,6 +24,13 @@ import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
 import { WorkerPool } from "./worker-pool";
 
+/**
+ * Merged tables' rows are brought up to date every 10 commits (500,000 rows
+ * at most) or 10 s: a key is rewritten once per checkpoint, not per commit,
+ * and a view row lags its window by at most this much.
+ */
+const CHECKPOINTS = { checkpointCommits: 10, checkpointMs: 10_000 };
+
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
 const BUNDLE_BYTES = 4 << 20;
 
@@ -168,7 +175,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
-      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000 },
+      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
       onCommit: observers(source instanceof PubSubSource ? liveStatus(source) : undefined, followed?.onCommit),
       signal: stop.signal,
     });

@@ -153,7 +153,7 @@ describe("ott pipeline on the direct runner", () => {
       const sink = new DuckDbSink(warehouse);
       await sink.open(ottPipeline.tables, ottPipeline.merges);
       const source = new GeneratedSource("test", () => lines, chunkBytes);
-      await drive(source, sink, inlineExecutor(ottPipeline, options()), () => undefined, { definition: ottPipeline, bundleBytes: chunkBytes, maxInFlight: 2, commit: { maxRows: 1, maxDelayMs: 0 } });
+      await drive(source, sink, inlineExecutor(ottPipeline, options()), () => undefined, { definition: ottPipeline, bundleBytes: chunkBytes, maxInFlight: 2, commit: { maxRows: 1, maxDelayMs: 0, checkpointCommits: 3, checkpointMs: 60_000 } });
       await sink.close();
     }
 

@@ -59,7 +59,7 @@ async function run(pipeline: string, source: Source, warehouse: string): Promise
   const sink = new DuckDbSink(warehouse);
   await sink.open(definition.tables, definition.merges);
   try {
-    return await drive(source, sink, inlineExecutor(definition, options), () => undefined, { definition, bundleBytes: 1, maxInFlight: 2, commit: { maxRows: 1, maxDelayMs: 0 } });
+    return await drive(source, sink, inlineExecutor(definition, options), () => undefined, { definition, bundleBytes: 1, maxInFlight: 2, commit: { maxRows: 1, maxDelayMs: 0, checkpointCommits: 3, checkpointMs: 60_000 } });
   } finally {
     await sink.close();
   }

@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import { join } from "path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDbSink } from "../../io/sinks/duckdb-sink";
+import { KeyFingerprints } from "../../io/sinks/key-fingerprints";
+import { MergeSpec } from "../../io/sinks/merge";
+import { createTableSql } from "../../schemas/duckdb";
+import { Row, TableSpec } from "../../schemas/table";
+import { query, tempDir } from "../helpers";
+
+const facts: TableSpec = {
+  name: "facts",
+  description: "",
+  fields: [
+    { name: "id", type: "UUID", mode: "REQUIRED", description: "" },
+    { name: "n", type: "INT64", mode: "NULLABLE", description: "" },
+  ],
+  key: ["id"],
+  partitionField: "",
+  clustering: [],
+};
+
+const totals: TableSpec = {
+  name: "totals",
+  description: "",
+  fields: [
+    { name: "k", type: "STRING", mode: "REQUIRED", description: "" },
+    { name: "n", type: "INT64", mode: "REQUIRED", description: "" },
+  ],
+  key: ["k"],
+  partitionField: "",
+  clustering: [],
+};
+
+/** Sums n per key, as the views' tallies do: a pane merged twice would count twice. */
+const summing: MergeSpec = { merge: (panes) => ({ k: panes[0].k, n: panes.reduce((t, p) => t + (p.n as number), 0) }), output: (state) => ({ k: state.k, n: state.n }) };
+
+const uuid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+const progress = (units: string[], checkpoint: boolean) => ({ pipeline: "p", units, watermarkMicros: Number.NEGATIVE_INFINITY, checkpoint });
+
+async function open(warehouse: string): Promise<DuckDbSink> {
+  const sink = new DuckDbSink(warehouse);
+  await sink.open([facts, totals], new Map([[totals.name, summing]]));
+  return sink;
+}
+
+describe("DuckDB sink", () => {
+  const dir = tempDir();
+
+  it("stores a fact once, first write wins, across writes, within one, in upper or lower case, and after reopening", async () => {
+    const warehouse = join(dir, "facts.duckdb");
+    let sink = await open(warehouse);
+    const first = await sink.write(new Map([[facts.name, [{ id: uuid(1), n: 1 }, { id: uuid(2), n: 2 }, { id: uuid(1), n: 3 }]]]));
+    expect(first.get(facts.name)).to.include({ stored: 2, duplicates: 1 });
+    const second = await sink.write(new Map([[facts.name, [{ id: uuid(2).toUpperCase(), n: 4 }, { id: uuid(3), n: 5 }]]]));
+    expect(second.get(facts.name)).to.include({ stored: 1, duplicates: 1 });
+    expect(await sink.storedKeys(facts.name, [uuid(1), uuid(3), uuid(4)])).to.deep.equal(new Set([uuid(1), uuid(3)]));
+    await sink.close();
+    sink = await open(warehouse);
+    expect((await sink.write(new Map([[facts.name, [{ id: uuid(3), n: 6 }]]]))).get(facts.name)).to.include({ stored: 0, duplicates: 1 });
+    await sink.close();
+    expect(await query(warehouse, "SELECT id::VARCHAR AS id, n FROM facts ORDER BY id")).to.deep.equal([
+      { id: uuid(1), n: "1" },
+      { id: uuid(2), n: "2" },
+      { id: uuid(3), n: "5" },
+    ]);
+    expect(await query(warehouse, "SELECT count(*) AS n FROM duckdb_constraints() WHERE table_name = 'facts' AND constraint_type = 'PRIMARY KEY'")).to.deep.equal([{ n: "0" }]);
+  });
+
+  it("keeps writing a table of facts an earlier version created with a primary key", async () => {
+    const warehouse = join(dir, "old.duckdb");
+    const instance = await DuckDBInstance.create(warehouse);
+    const connection = await instance.connect();
+    await connection.run(createTableSql(facts));
+    await connection.run(`INSERT INTO facts VALUES ('${uuid(1)}', 1)`);
+    connection.closeSync();
+    instance.closeSync();
+    const sink = await open(warehouse);
+    expect((await sink.write(new Map([[facts.name, [{ id: uuid(1), n: 2 }, { id: uuid(2), n: 3 }]]]))).get(facts.name)).to.include({ stored: 1, duplicates: 1 });
+    await sink.close();
+    expect(await query(warehouse, "SELECT n FROM facts ORDER BY id")).to.deep.equal([{ n: "1" }, { n: "3" }]);
+  });
+
+  it("rewrites a merged table's rows at checkpoints, and a run stopped between two loses nothing at the next open", async () => {
+    const warehouse = join(dir, "merged.duckdb");
+    let sink = await open(warehouse);
+    const panes = (n: number): Row[] => [{ k: "a", n }, { k: "b", n: 1 }];
+    const first = await sink.write(new Map([[totals.name, panes(1)]]), progress(["u1"], true));
+    expect(first.get(totals.name)!.rows).to.have.length(2);
+    const between = await sink.write(new Map([[totals.name, panes(2)]]), progress(["u2"], false));
+    expect(between.get(totals.name)!.rows).to.deep.equal([]);
+    expect(await sink.rowCount(totals.name)).to.equal(2);
+    await sink.write(new Map([[totals.name, [{ k: "c", n: 7 }]]]), progress(["u3"], false));
+    await sink.close(); // stopped between checkpoints: u2 and u3 are committed, their panes in the changelog
+    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "1" }, { k: "b", n: "1" }]);
+    sink = await open(warehouse);
+    expect(await sink.committedUnits("p", ["u1", "u2", "u3", "u4"])).to.deep.equal(new Set(["u1", "u2", "u3"]));
+    await sink.write(new Map([[totals.name, panes(4)]]), progress(["u4"], false));
+    const last = await sink.write(new Map(), progress([], true));
+    expect(last.get(totals.name)!.rows).to.deep.equal([{ k: "a", n: 7 }, { k: "b", n: 3 }]);
+    await sink.close();
+    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "7" }, { k: "b", n: "3" }, { k: "c", n: "7" }]);
+    expect(await query(warehouse, "SELECT count(*) AS n FROM totals__changes")).to.deep.equal([{ n: "0" }]);
+  });
+});
+
+describe("key fingerprints", () => {
+  it("has every key added and, in practice, none other", () => {
+    const fingerprints = new KeyFingerprints();
+    for (let i = 0; i < 300_000; i++) fingerprints.add(`evt_${i}`);
+    fingerprints.add("evt_7");
+    expect(fingerprints.size).to.equal(300_000);
+    let missing = 0, falseHits = 0;
+    for (let i = 0; i < 300_000; i++) if (!fingerprints.mayHave(`evt_${i}`)) missing++;
+    for (let i = 300_000; i < 600_000; i++) if (fingerprints.mayHave(`evt_${i}`)) falseHits++;
+    expect({ missing, falseHits }).to.deep.equal({ missing: 0, falseHits: 0 });
+  });
+});
