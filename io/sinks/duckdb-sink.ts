@@ -210,7 +210,7 @@ export class DuckDbSink implements Sink, Ledger {
     const key = table.key.join(", ");
     const primaryKey = keys.getRows()[0]?.[0];
     if (primaryKey === key || (facts && primaryKey === undefined)) return primaryKey === key;
-    throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), which keeps re-read rows from being stored twice: use another --warehouse or recreate the table with it`);
+    throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), by which each key's merged row is rewritten: use another --warehouse or recreate the table with it`);
   }
 
   /** Runs `operation` once every operation started before it has finished. */

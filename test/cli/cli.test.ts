@@ -197,19 +197,20 @@ describe("pipeline CLI", () => {
     expect(run.stderr).to.match(/table video_playback_alerts in .* has columns \(event_id BIGINT, note VARCHAR\), expected \(event_id BIGINT, session_id BIGINT/);
   });
 
-  it("refuses a warehouse whose table lacks the expected primary key, in one line naming the table and the fix, exit 1", async () => {
+  it("refuses a warehouse whose merged table lacks its primary key, in one line naming the table and the fix, exit 1", async () => {
     const warehouse = join(dir, "no-key.duckdb");
-    expect(runCli(["alerts", "--sampleEvents", "10", "--warehouse", warehouse]).status).to.equal(0);
+    expect(runCli(["conversations", "--sampleConversations", "5", "--warehouse", warehouse]).status).to.equal(0);
     const instance = await DuckDBInstance.create(warehouse);
     const connection = await instance.connect();
     // CREATE TABLE AS keeps the columns, not the key.
-    await connection.run("CREATE TABLE copied AS SELECT * FROM video_playback_alerts; DROP TABLE video_playback_alerts; ALTER TABLE copied RENAME TO video_playback_alerts");
+    const table = "customer_courier_conversations";
+    await connection.run(`CREATE TABLE copied AS SELECT * FROM ${table}; DROP TABLE ${table}; ALTER TABLE copied RENAME TO ${table}`);
     connection.closeSync();
     instance.closeSync();
-    const run = runCli(["alerts", "--sampleEvents", "10", "--warehouse", warehouse]);
+    const run = runCli(["conversations", "--sampleConversations", "5", "--warehouse", warehouse]);
     expect(run.status).to.equal(1);
     expect(run.stderr.trim().split("\n")).to.deep.equal([
-      `error: table video_playback_alerts in ${warehouse} does not have PRIMARY KEY (event_id), which keeps re-read rows from being stored twice: use another --warehouse or recreate the table with it`,
+      `error: table ${table} in ${warehouse} does not have PRIMARY KEY (order_id), by which each key's merged row is rewritten: use another --warehouse or recreate the table with it`,
     ]);
   });
 });
