@@ -13,12 +13,27 @@ import { utcDay } from "../../schemas/timestamp";
 import { addEvent, built, mergeTallies, newBuilder, Tally, TallyBuilder } from "./tally";
 import { OTT_VIEWS, OttView } from "./views";
 
-/** A chunk's tally for one key and one slice (a `period` of event time), before windowing. */
-export interface SlicePane {
-  keys: string[];
+/** A chunk's tallies for one slice (a `period` of event time) and the keys of one shard, before windowing. */
+export interface SliceShard {
   /** Start of the slice, epoch microseconds: the element's event time. */
   slice: number;
-  tally: Tally;
+  /** One tally per key: its key columns' values, and them joined (the key). */
+  panes: { key: string; keys: string[]; tally: Tally }[];
+}
+
+/**
+ * Keys are grouped in this many shards, and a shard is one element: Beam's
+ * per-element cost (windowing, GroupByKey) is paid per (slice, shard), not
+ * per (slice, key), which for a view by user was about once per event. A
+ * runner still spreads a view over this many workers.
+ */
+export const SHARDS = 16;
+
+/** The shard of a key: a stable hash of its text (FNV-1a). */
+export function shardOf(key: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return String((h >>> 0) % SHARDS);
 }
 
 /** A pane of a view's table: the window, the key columns, and the tally the sink merges. */
@@ -32,11 +47,12 @@ export interface ViewPane extends Row {
 const keyColumns = (view: OttView): readonly string[] => view.table.key.slice(1);
 
 /**
- * Combiner lifting by hand: one tally per (slice, key) of the chunk. A slice
- * is the view's period, so every event of a slice falls in the same windows,
- * and Beam's window assignment of the slice's start time is exact.
+ * Combiner lifting by hand: one tally per (slice, key) of the chunk, one
+ * element per (slice, shard of keys). A slice is the view's period, so every
+ * event of a slice falls in the same windows, and Beam's window assignment
+ * of the slice's start time is exact.
  */
-export function slicePanes(events: OttEvent[], context: { view: string }): beam.KV<string, SlicePane>[] {
+export function slicePanes(events: OttEvent[], context: { view: string }): beam.KV<string, SliceShard>[] {
   const view = OTT_VIEWS[context.view];
   const periodMicros = view.periodSec * 1e6;
   // By slice, then by key: no per-event string for the slice.
@@ -58,14 +74,24 @@ export function slicePanes(events: OttEvent[], context: { view: string }): beam.
     }
     addEvent(entry.builder, event, view.tally);
   }
-  const out: beam.KV<string, SlicePane>[] = [];
+  const out: beam.KV<string, SliceShard>[] = [];
   for (const [slice, byKey] of slices) {
-    for (const [key, entry] of byKey) out.push({ key: key, value: { keys: entry.keys, slice: slice, tally: built(entry.builder) } });
+    const shards = new Map<string, SliceShard>();
+    for (const [key, entry] of byKey) {
+      const shard = shardOf(key);
+      let element = shards.get(shard);
+      if (element === undefined) {
+        element = { slice: slice, panes: [] };
+        shards.set(shard, element);
+        out.push({ key: shard, value: element });
+      }
+      element.panes.push({ key: key, keys: entry.keys, tally: built(entry.builder) });
+    }
   }
   return out;
 }
 
-export function sliceTime(kv: beam.KV<string, SlicePane>): Long {
+export function sliceTime(kv: beam.KV<string, SliceShard>): Long {
   return Long.fromNumber(kv.value.slice / 1000);
 }
 
@@ -104,26 +130,38 @@ export function countTooLate(events: OttEvent[], context: { periodsMicros: numbe
 }
 
 /**
- * After GroupByKey in a window: the key's slices merged into one pane of that
- * window; nothing once the window has expired (what Beam's GroupByKey does
- * with late data past the allowed lateness).
+ * After GroupByKey in a window: each key's slices in the shard merged into
+ * one pane of that window; nothing once the window has expired (what Beam's
+ * GroupByKey does with late data past the allowed lateness).
  */
-export function windowPane(kv: beam.KV<string, Iterable<SlicePane>>, context: { view: string; allowedLatenessMicros: number; window: ParDoLookupParam<IntervalWindow> }): Row[] {
+export function windowPane(kv: beam.KV<string, Iterable<SliceShard>>, context: { view: string; allowedLatenessMicros: number; window: ParDoLookupParam<IntervalWindow> }): Row[] {
   const view = OTT_VIEWS[context.view];
   const window = context.window.lookup();
   if (windowExpired(window.end.toNumber() * 1000, context.allowedLatenessMicros, currentBundle.watermarkMicros)) return [];
-  const slices = [...kv.value];
-  const start = window.start.toNumber() * 1000;
-  const pane: ViewPane = { window_start: start, window_end: window.end.toNumber() * 1000, window_date: utcDay(start), tally: mergeTallies(slices.map((s) => s.tally)) };
+  const byKey = new Map<string, { keys: string[]; tallies: Tally[] }>();
+  for (const shard of kv.value) {
+    for (const slice of shard.panes) {
+      const entry = byKey.get(slice.key);
+      if (entry === undefined) byKey.set(slice.key, { keys: slice.keys, tallies: [slice.tally] });
+      else entry.tallies.push(slice.tally);
+    }
+  }
+  const start = window.start.toNumber() * 1000, end = window.end.toNumber() * 1000, date = utcDay(start);
   const columns = keyColumns(view);
-  for (let i = 0; i < columns.length; i++) pane[columns[i]] = slices[0].keys[i];
-  return [pane];
+  const panes: Row[] = [];
+  for (const entry of byKey.values()) {
+    const pane: ViewPane = { window_start: start, window_end: end, window_date: date, tally: mergeTallies(entry.tallies) };
+    for (let i = 0; i < columns.length; i++) pane[columns[i]] = entry.keys[i];
+    panes.push(pane);
+  }
+  return panes;
 }
 
 /**
  * PTransform: a view's panes from the valid events of each chunk, on event
  * time: slice tallies stamped with their slice's start (assignTimestamps),
- * windowed (fixed or sliding windows), grouped by key and merged per window.
+ * windowed (fixed or sliding windows), grouped by shard of keys and merged
+ * per key and window.
  * Each bundle yields one pane per window and key that has not expired; the
  * sink merges panes of the same window and key across bundles (mergeSpecOf):
  * accumulating panes, so an event within the allowed lateness updates its
@@ -136,7 +174,7 @@ export function windowedView(events: beam.PCollection<OttEvent[]>, view: OttView
     .flatMap(beam.withName(`Slices(${name})`, slicePanes), { view: name })
     .apply(beam.withName(`SliceTimes(${name})`, assignTimestamps(sliceTime)))
     .apply(beam.withName(`Windows(${name})`, windowInto(windows)))
-    .apply(beam.withName(`GroupByKey(${name})`, groupByKey<string, SlicePane>()))
+    .apply(beam.withName(`GroupByKey(${name})`, groupByKey<string, SliceShard>()))
     .map(beam.withName(`WindowPanes(${name})`, windowPane), { view: name, allowedLatenessMicros, window: windowParam() as ParDoLookupParam<IntervalWindow> });
 }
 
