@@ -82,6 +82,8 @@ export class Committer {
   /** Commits since the last checkpoint, and when it was. */
   private sinceCheckpoint = 0;
   private checkpointAt = Date.now();
+  /** After a commit that was not a checkpoint: the one that follows when no input does (a stream gone quiet). */
+  private checkpointTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly source: Source,
@@ -193,7 +195,10 @@ export class Committer {
 
   private checkpointed(checkpoint: boolean): void {
     this.sinceCheckpoint = checkpoint ? 0 : this.sinceCheckpoint + 1;
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
     if (checkpoint) this.checkpointAt = Date.now();
+    else this.checkpointTimer = setTimeout(() => void this.flush(true).catch(() => undefined), this.policy.checkpointMs ?? 0).unref();
   }
 
   /** A checkpoint with no new input: merged tables' rows brought up to date. */
