@@ -23,7 +23,8 @@ interface Message {
  * Like Pub/Sub, it refuses an ack id it never handed out. With
  * `crashAfterCommits`, the process "dies" between a commit and its
  * acknowledgement: that acknowledge throws, so the committed messages are
- * never acked and a later run gets them again.
+ * never acked and a later run gets them again. With `quiet`, the stream
+ * goes quiet after its last message for as long as `quiet` takes.
  */
 class Subscription implements Source {
   readonly description = "projects/test/subscriptions/double";
@@ -31,7 +32,12 @@ class Subscription implements Source {
   private readonly handedOut = new Set<string>();
   private acks = 0;
 
-  constructor(private readonly messages: readonly Message[], private readonly batch: number, private readonly crashAfterCommits = Infinity) {}
+  constructor(
+    private readonly messages: readonly Message[],
+    private readonly batch: number,
+    private readonly crashAfterCommits = Infinity,
+    private readonly quiet?: () => Promise<void>,
+  ) {}
 
   async *chunks(): AsyncGenerator<MessageChunk> {
     for (let i = 0; i < this.messages.length; i += this.batch) {
@@ -40,6 +46,7 @@ class Subscription implements Source {
       for (const id of ackIds) this.handedOut.add(id);
       yield { kind: "messages", source: this.description, ids: batch.map((m) => m.id), ackIds, payloads: batch.map((m) => m.data), receivedAt: Date.now() * 1000 };
     }
+    await this.quiet?.();
   }
 
   async acknowledge(ackIds: readonly string[]): Promise<void> {
@@ -106,6 +113,27 @@ describe("Pub/Sub redelivery on the direct runner (a subscription double)", () =
       });
     });
   }
+
+  it("a stream gone quiet gets its views' rows at the next checkpoint, without waiting for more messages", async () => {
+    const definition = PIPELINES.ott;
+    const sink = new DuckDbSink(join(dir, "ott-quiet.duckdb"));
+    await sink.open(definition.tables, definition.merges);
+    const messages = SAMPLES.ott().slice(0, 200).map((data, i) => ({ id: String(i), data }));
+    let rowsWhileQuiet = -1;
+    const quiet = async (): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      rowsWhileQuiet = await sink.rowCount("ott_viewers_per_title");
+    };
+    try {
+      // One commit, not a checkpoint unless it comes after 3 s; the checkpoint must follow it within 3 s all the same.
+      const policy = { maxRows: 1, maxDelayMs: 0, checkpointCommits: 100, checkpointMs: 3_000 };
+      const options = { ...defaults(definition), allowedLatenessSec: 86_400 };
+      await drive(new Subscription(messages, 200, Infinity, quiet), sink, inlineExecutor(definition, options), () => undefined, { definition, bundleBytes: 1, maxInFlight: 2, commit: policy });
+    } finally {
+      await sink.close();
+    }
+    expect(rowsWhileQuiet).to.be.greaterThan(0);
+  });
 
   it("ott reports republished events as duplicates counted once, not dead letters", async () => {
     const warehouse = join(dir, "ott-duplicates.duckdb");
