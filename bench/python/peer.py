@@ -14,56 +14,14 @@ import argparse
 import json
 import os
 import resource
-import sys
 import time
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.options.pipeline_options import PipelineOptions
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rules  # noqa: E402
-
-
-class Decode(beam.DoFn):
-    """Decodes a line with `decode`; a line it rejects goes to the dead-letter output."""
-
-    def __init__(self, decode):
-        self.decode = decode
-        self.dead = Metrics.counter("peer", "dead_letters")
-
-    def process(self, line):
-        if line.strip() == "":
-            return
-        try:
-            yield self.decode(line)
-        except rules.Rejected as rejected:
-            self.dead.inc()
-            yield beam.pvalue.TaggedOutput("dead", json.dumps({"code": rejected.code, "payload": line}))
-
-
-class ConversationCombineFn(beam.CombineFn):
-    def create_accumulator(self):
-        return rules.empty_conversation()
-
-    def add_input(self, acc, record):
-        return rules.add_record(acc, record)
-
-    def merge_accumulators(self, accumulators):
-        return rules.merge_conversations(accumulators)
-
-    def extract_output(self, acc):
-        return rules.conversation_row(acc)
-
-
-def counted(name):
-    counter = Metrics.counter("peer", name)
-
-    def count(row):
-        counter.inc()
-        return row
-
-    return count
+# On PYTHONPATH: the multi-process runner's workers import these by name.
+import rules
+from beam_fns import ConversationCombineFn, Decode, count_conversation, counted, order_key, row_of
 
 
 def alerts(lines, out):
@@ -71,7 +29,7 @@ def alerts(lines, out):
     (decoded.events
      | "Alerts" >> beam.Filter(rules.is_alert)
      | "Row" >> beam.Map(rules.alert_row)
-     | "Count" >> beam.Map(counted("alerts"))
+     | "Count" >> beam.Map(counted("rows"))
      | "Json" >> beam.Map(json.dumps)
      | "Write" >> beam.io.WriteToText(os.path.join(out, "alerts")))
     return decoded.dead
@@ -79,19 +37,13 @@ def alerts(lines, out):
 
 def conversations(lines, out):
     decoded = lines | "Decode" >> beam.ParDo(Decode(rules.decode_conversation_record)).with_outputs("dead", main="records")
-    rows = (decoded.records
-            | "ByOrder" >> beam.Map(lambda record: (record[1]["order_id"], record))
-            | "Sessionize" >> beam.CombinePerKey(ConversationCombineFn())
-            | "Rows" >> beam.Filter(lambda kv: kv[1] is not None)
-            | "Row" >> beam.Map(lambda kv: kv[1]))
-    (rows | "Count" >> beam.Map(counted("rows")) | "Json" >> beam.Map(json.dumps) | "Write" >> beam.io.WriteToText(os.path.join(out, "conversations")))
-    (rows
-     | "Messages" >> beam.Map(lambda r: r["num_messages_courier"] + r["num_messages_customer"])
-     | "Sum" >> beam.CombineGlobally(sum)
-     | "CountMessages" >> beam.Map(lambda n: Metrics.counter("peer", "messages").inc(n)))
-    (rows
-     | "Answered" >> beam.Filter(lambda r: r["first_responsetime_delay_seconds"] is not None)
-     | "CountAnswered" >> beam.Map(counted("answered")))
+    (decoded.records
+     | "ByOrder" >> beam.Map(order_key)
+     | "Sessionize" >> beam.CombinePerKey(ConversationCombineFn())
+     | "Rows" >> beam.FlatMap(row_of)
+     | "Count" >> beam.Map(count_conversation)
+     | "Json" >> beam.Map(json.dumps)
+     | "Write" >> beam.io.WriteToText(os.path.join(out, "conversations")))
     return decoded.dead
 
 
