@@ -1,7 +1,7 @@
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { formatCount } from "../pipelines/format";
 import { mkdtempSync, rmSync } from "fs";
-import { tmpdir } from "os";
+import { cpus, loadavg, tmpdir } from "os";
 import { join } from "path";
 import { pubsubClient, subscriberApi } from "../io/pubsub/client";
 import { startEmulator } from "../io/pubsub/emulator";
@@ -9,11 +9,52 @@ import { subscriptionPath } from "../io/pubsub/names";
 import { DuckDbSink } from "../io/sinks/duckdb-sink";
 import { PubSubSource } from "../io/sources/pubsub-source";
 import { alertsPipeline } from "../pipelines/alerts/pipeline";
-import { RowObserver } from "../pipelines/definition";
+import { ottPipeline } from "../pipelines/ott/pipeline";
+import { PipelineDefinition, RowObserver } from "../pipelines/definition";
 import { PlaybackGenerator } from "../samples/playback";
+import { OttGenerator } from "../samples/ott";
 import { drive } from "../runners/direct/driver";
 import { inlineExecutor } from "../runners/direct/inline-executor";
 import { Row } from "../schemas/table";
+import { userEvents } from "../schemas/ott";
+import { videoPlaybackAlerts } from "../schemas/playback";
+
+/**
+ * A pipeline the streaming benchmark drives: its definition and options,
+ * the events it reads, and the table whose rows the latency is measured on
+ * (a row's key is its event's event_id).
+ */
+interface Streamed {
+  name: string;
+  definition: PipelineDefinition<unknown>;
+  options: unknown;
+  /** Generated events, `eps` a second of event time from `startMicros`. */
+  events(seed: number, startMicros: number, eps: number): () => Row;
+  latencyTable: string;
+}
+
+const STREAMED: readonly Streamed[] = [
+  {
+    name: "alerts",
+    definition: alertsPipeline as PipelineDefinition<unknown>,
+    options: { bufferThresholdMs: 4000, sampleEvents: 0 },
+    events: (seed, startMicros, eps) => {
+      const generator = new PlaybackGenerator({ seed, startMicros, meanGapMicros: 1e6 / eps });
+      return () => generator.next();
+    },
+    latencyTable: videoPlaybackAlerts.name,
+  },
+  {
+    name: "ott",
+    definition: ottPipeline as PipelineDefinition<unknown>,
+    options: { allowedLatenessSec: 300, maxFutureSec: 300, sampleMinutes: 5, sampleEps: 100 },
+    events: (seed, startMicros, eps) => {
+      const generator = new OttGenerator({ seed, startMicros, meanGapMicros: 1e6 / eps });
+      return () => generator.next() as unknown as Row;
+    },
+    latencyTable: userEvents.name,
+  },
+];
 
 const PROJECT = "bench-project";
 const fmt = formatCount;
@@ -25,10 +66,10 @@ async function freshSubscription(pubsub: PubSub, name: string): Promise<string> 
   return subscriptionPath(PROJECT, `${name}-sub`);
 }
 
-/** Publishes `count` playback events as fast as the client batches them; returns the publish rate (msg/s). */
-async function publishBacklog(pubsub: PubSub, topicName: string, count: number, seed: number): Promise<number> {
+/** Publishes `count` of the pipeline's events as fast as the client batches them; returns the publish rate (msg/s). */
+async function publishBacklog(pubsub: PubSub, topicName: string, count: number, pipeline: Streamed): Promise<number> {
   const topic = pubsub.topic(topicName, { batching: { maxMessages: 1000, maxMilliseconds: 10 } });
-  const generator = new PlaybackGenerator({ seed });
+  const generator = { next: pipeline.events(1, Date.now() * 1000 - count * 1000, 1000) };
   const started = Date.now();
   let pending: Promise<string>[] = [];
   for (let i = 0; i < count; i++) {
@@ -62,14 +103,14 @@ interface PipelineRun {
   started: number;
 }
 
-/** The alerts pipeline on the direct runner over a subscription, in this process; `observe` sees each committed batch. */
-async function runPipeline(pubsub: PubSub, subscription: string, warehouse: string, streaming: boolean, observe: RowObserver, signal?: AbortSignal): Promise<PipelineRun> {
+/** A pipeline on the direct runner over a subscription, in this process, as the CLI runs it; `observe` sees each committed batch. */
+async function runPipeline(pipeline: Streamed, pubsub: PubSub, subscription: string, warehouse: string, streaming: boolean, observe: RowObserver, signal?: AbortSignal): Promise<PipelineRun> {
   const source = new PubSubSource(await subscriberApi(pubsub), { subscription, maxBatch: 1000, batchWindowMs: 250, streaming, idleMs: 500, ackDeadlineSec: 60 });
   const sink = new DuckDbSink(warehouse);
-  await sink.open(alertsPipeline.tables);
+  await sink.open(pipeline.definition.tables, pipeline.definition.merges);
   const run: PipelineRun = { read: 0, firstCommitAt: 0, lastCommitAt: 0, started: Date.now() };
-  await drive(source, sink, inlineExecutor(alertsPipeline, { bufferThresholdMs: 4000, sampleEvents: 0 }), observe, {
-    definition: alertsPipeline,
+  await drive(source, sink, inlineExecutor(pipeline.definition, pipeline.options), observe, {
+    definition: pipeline.definition,
     bundleBytes: 4 << 20,
     maxInFlight: 2,
     commit: { maxRows: 50_000, maxDelayMs: 250 },
@@ -85,26 +126,26 @@ async function runPipeline(pubsub: PubSub, subscription: string, warehouse: stri
   return run;
 }
 
-/** Publishes at `eps` for `seconds` while a streaming pipeline runs; sorted publish-to-commit latencies of the alert rows. */
-async function latencyRun(pubsub: PubSub, dir: string, eps: number, seconds: number): Promise<number[]> {
+/** Publishes at `eps` for `seconds` while a streaming pipeline runs; sorted publish-to-commit latencies of its latency table's rows. */
+async function latencyRun(pipeline: Streamed, pubsub: PubSub, dir: string, eps: number, seconds: number): Promise<number[]> {
   const live = await freshSubscription(pubsub, "live");
-  const sentAt = new Map<number, number>();
+  const sentAt = new Map<unknown, number>();
   const latencies: number[] = [];
   const stop = new AbortController();
-  const pipeline = runPipeline(pubsub, live, join(dir, "live.duckdb"), true, (table: string, rows: readonly Row[]) => {
-    if (table !== "video_playback_alerts") return;
+  const running = runPipeline(pipeline, pubsub, live, join(dir, `live-${pipeline.name}.duckdb`), true, (table: string, rows: readonly Row[]) => {
+    if (table !== pipeline.latencyTable) return;
     const now = Date.now();
-    for (const row of rows) latencies.push(now - sentAt.get(row.event_id as number)!);
+    for (const row of rows) latencies.push(now - sentAt.get(row.event_id)!);
   }, stop.signal);
   const topic = pubsub.topic("live", { batching: { maxMessages: 100, maxMilliseconds: 5 } });
-  const generator = new PlaybackGenerator({ seed: 3, startMicros: Date.now() * 1000, meanGapMicros: 1e6 / eps });
+  const next = pipeline.events(3, Date.now() * 1000, eps);
   const started = Date.now();
   let sent = 0;
   while (Date.now() - started < seconds * 1000) {
     const due = Math.floor(((Date.now() - started) / 1000) * eps);
     for (; sent < due; sent++) {
-      const event = generator.next();
-      sentAt.set(event.event_id as number, Date.now());
+      const event = next();
+      sentAt.set(event.event_id, Date.now());
       void topic.publishMessage({ data: Buffer.from(JSON.stringify(event)) });
     }
     await sleep(5);
@@ -112,14 +153,13 @@ async function latencyRun(pubsub: PubSub, dir: string, eps: number, seconds: num
   await topic.flush();
   await sleep(3000); // let the last batches commit
   stop.abort();
-  await pipeline;
+  await running;
   latencies.sort((a, b) => a - b);
   return latencies;
 }
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** `npm run bench -- streaming`: emulator ceiling, pipeline throughput, and publish-to-commit latency at a fixed rate. */
 /**
  * Runs `measure` against a fresh emulator: the emulator slows down as it
  * accumulates topics and acked messages, so each figure gets the same start.
@@ -138,33 +178,47 @@ async function onFreshEmulator<T>(measure: (pubsub: PubSub, api: v1.SubscriberCl
   }
 }
 
+/** Drains a backlog of `messages` of the pipeline's events; its rate from the start to the last commit (msg/s). */
+async function drainRate(pipeline: Streamed, dir: string, messages: number): Promise<number> {
+  return onFreshEmulator(async (pubsub) => {
+    const backlog = await freshSubscription(pubsub, "backlog");
+    await publishBacklog(pubsub, "backlog", messages, pipeline);
+    const drained = await runPipeline(pipeline, pubsub, backlog, join(dir, `backlog-${pipeline.name}.duckdb`), false, () => undefined);
+    return (drained.read / (drained.lastCommitAt - drained.started)) * 1000;
+  });
+}
+
 export async function streamingBenchmark(messages: number, eps: number, seconds: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bva-stream-"));
   try {
+    const load = loadavg();
     const rates = await onFreshEmulator(async (pubsub, api) => {
       const raw = await freshSubscription(pubsub, "raw");
-      const publishRate = await publishBacklog(pubsub, "raw", messages, 1);
+      const publishRate = await publishBacklog(pubsub, "raw", messages, STREAMED[0]);
       return { publishRate, ceiling: await rawPullAck(api, raw, messages) };
     });
-    const publishRate = rates.publishRate, ceiling = rates.ceiling;
-    const pipelineRate = await onFreshEmulator(async (pubsub) => {
-      const backlog = await freshSubscription(pubsub, "backlog");
-      await publishBacklog(pubsub, "backlog", messages, 1);
-      const drained = await runPipeline(pubsub, backlog, join(dir, "backlog.duckdb"), false, () => undefined);
-      return (drained.read / (drained.lastCommitAt - drained.started)) * 1000;
-    });
-
-    // Latency: publish at a fixed rate while a streaming pipeline runs; time from publish to the commit of each alert row.
-    const latencies = await onFreshEmulator((pubsub) => latencyRun(pubsub, dir, eps, seconds));
-
+    const measured = [];
+    for (const pipeline of STREAMED) {
+      const rate = await drainRate(pipeline, dir, messages);
+      // Latency: publish at a fixed rate while a streaming pipeline runs; time from publish to the commit of each row.
+      const latencies = await onFreshEmulator((pubsub) => latencyRun(pipeline, pubsub, dir, eps, seconds));
+      measured.push({ pipeline, rate, latencies });
+    }
 
     console.log(`streaming benchmark: Pub/Sub emulator (real), ${fmt(messages)} messages; direct runner in one process`);
+    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "unknown CPU"}, load average ${load.map((l) => l.toFixed(1)).join(" ")} at the start, ${loadavg().map((l) => l.toFixed(1)).join(" ")} at the end`);
     console.log("");
-    console.log(`publish, client batching          ${fmt(publishRate).padStart(8)} msg/s`);
-    console.log(`raw ceiling: sync pull 1000 + ack  ${fmt(ceiling).padStart(8)} msg/s`);
-    console.log(`alerts pipeline, pull->commit->ack ${fmt(pipelineRate).padStart(8)} msg/s  (${((pipelineRate / ceiling) * 100).toFixed(0)}% of the ceiling; target >= 70%)`);
-    console.log(`latency at ${fmt(eps)} events/s for ${seconds} s, publish -> committed row (${fmt(latencies.length)} alert rows):`);
-    console.log(`  p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, max ${fmt(latencies[latencies.length - 1])} ms  (target p99 <= 2,000 ms)`);
+    console.log(`publish, client batching          ${fmt(rates.publishRate).padStart(8)} msg/s`);
+    console.log(`raw ceiling: sync pull 1000 + ack  ${fmt(rates.ceiling).padStart(8)} msg/s`);
+    for (const m of measured) {
+      const name = `${m.pipeline.name} pipeline, pull->commit->ack`.padEnd(34);
+      console.log(`${name} ${fmt(m.rate).padStart(8)} msg/s  (${((m.rate / rates.ceiling) * 100).toFixed(0)}% of the ceiling; target >= 70%)`);
+    }
+    for (const m of measured) {
+      const l = m.latencies;
+      console.log(`${m.pipeline.name}: latency at ${fmt(eps)} events/s for ${seconds} s, publish -> committed ${m.pipeline.latencyTable} row (${fmt(l.length)} rows):`);
+      console.log(`  p50 ${fmt(percentile(l, 50))} ms, p99 ${fmt(percentile(l, 99))} ms, max ${fmt(l[l.length - 1])} ms  (target p99 <= 1,000 ms)`);
+    }
     console.log(`peak RSS of this process: ${fmt(process.resourceUsage().maxRSS / 1024)} MB`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -97,6 +97,8 @@ export class DuckDbSink implements Sink, Ledger {
   /** Per merged table, by key: the panes committed since the last checkpoint, merged. */
   private readonly pending = new Map<string, Map<string, Row>>();
   private readonly staging = new Map<string, StagingColumn[]>();
+  /** Each staging table's CREATE OR REPLACE, which also empties it (see emptyStaging). */
+  private readonly stagingDdl = new Map<string, string>();
   /** Keys of the tables of facts, by table; `primaryKey` when the table was created with one. */
   private readonly keys = new Map<string, { fingerprints: KeyFingerprints; field: FieldSpec; primaryKey: boolean }>();
   /** One operation at a time on the connection: the ledger's lookups share staging tables with commits. */
@@ -127,7 +129,7 @@ export class DuckDbSink implements Sink, Ledger {
     await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR, unit VARCHAR, committed_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline, unit))`);
     await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
     await connection.run(`DELETE FROM ${UNITS_TABLE} WHERE committed_at < now()::TIMESTAMP - INTERVAL ${LEDGER_RETENTION_DAYS} DAY`);
-    await connection.run(`CREATE OR REPLACE TEMP TABLE staging_keys (k VARCHAR)`);
+    await this.createStaging("staging_keys", `CREATE OR REPLACE TEMP TABLE staging_keys (k VARCHAR)`);
     const existing = new Set(await this.existingTables());
     for (const table of tables) {
       const merge = merges.get(table.name);
@@ -138,18 +140,33 @@ export class DuckDbSink implements Sink, Ledger {
         const field = table.fields.find((f) => f.name === table.key[0])!;
         this.keys.set(table.name, { fingerprints: existing.has(table.name) ? await this.loadFingerprints(table) : new KeyFingerprints(), field, primaryKey });
       }
-      await connection.run(createStagingSql(table, `staging_${table.name}`));
+      await this.createStaging(`staging_${table.name}`, createStagingSql(table, `staging_${table.name}`));
       this.tables.set(table.name, table);
       this.staging.set(table.name, stagingColumns(table.fields));
       if (merge) {
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR PRIMARY KEY, state VARCHAR NOT NULL)`);
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(changesTable(table))} (key VARCHAR NOT NULL, pane VARCHAR NOT NULL)`);
-        await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${stateTable(table)}`)} (key VARCHAR, state VARCHAR)`);
+        await this.createStaging(`staging_${stateTable(table)}`, `CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${stateTable(table)}`)} (key VARCHAR, state VARCHAR)`);
         this.merges.set(table.name, merge);
         this.pending.set(table.name, new Map());
         await this.recover(table, merge);
       }
     }
+  }
+
+  private async createStaging(name: string, ddl: string): Promise<void> {
+    this.stagingDdl.set(name, ddl);
+    await this.connection!.run(ddl);
+  }
+
+  /**
+   * Empties a staging table by making it anew: DuckDB never gives back the
+   * memory of rows deleted from a temporary table (DELETE and TRUNCATE alike),
+   * so emptying with DELETE made a run's memory grow with every row it ever
+   * staged (about 75 bytes a row for the alerts).
+   */
+  private async emptyStaging(name: string): Promise<void> {
+    await this.connection!.run(this.stagingDdl.get(name)!);
   }
 
   /** Merges what a stopped run left in a changelog into the states, as its next checkpoint would have. */
@@ -292,7 +309,7 @@ export class DuckDbSink implements Sink, Ledger {
     }
     appender.closeSync();
     await connection.run(`INSERT INTO ${quoteIdent(changesTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
-    await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
+    await this.emptyStaging(staging);
     return panes;
   }
 
@@ -326,7 +343,7 @@ export class DuckDbSink implements Sink, Ledger {
     if (progress.units.length > 0) {
       await this.stageKeys(progress.units);
       await connection.run(`INSERT INTO ${UNITS_TABLE} SELECT $pipeline, k, now()::TIMESTAMP FROM temp.main.staging_keys ON CONFLICT DO NOTHING`, { pipeline: progress.pipeline });
-      await connection.run("DELETE FROM temp.main.staging_keys");
+      await this.emptyStaging("staging_keys");
     }
     if (Number.isFinite(progress.watermarkMicros)) {
       await connection.run(`INSERT OR REPLACE INTO ${WATERMARKS_TABLE} VALUES ($pipeline, $watermark)`, {
@@ -352,7 +369,7 @@ export class DuckDbSink implements Sink, Ledger {
       `SELECT k FROM temp.main.staging_keys WHERE k IN (SELECT CAST(${quoteIdent(column)} AS VARCHAR) FROM ${quoteIdent(table)}${where})`,
       params,
     );
-    await connection.run("DELETE FROM temp.main.staging_keys");
+    await this.emptyStaging("staging_keys");
     return new Set(reader.getRows().map((r) => String(r[0])));
   }
 
@@ -408,7 +425,7 @@ export class DuckDbSink implements Sink, Ledger {
     }
     appender.closeSync();
     const inserted = await connection.run(`INSERT INTO ${quoteIdent(table.name)} SELECT ${selectFromStagingSql(table)} FROM ${staging} ${clause}`);
-    await connection.run(`DELETE FROM ${staging}`);
+    await this.emptyStaging(`staging_${table.name}`);
     return inserted.rowsChanged;
   }
 
@@ -430,7 +447,7 @@ export class DuckDbSink implements Sink, Ledger {
       `SELECT s.key, s.state FROM ${quoteIdent(stateTable(table))} s JOIN temp.main.${quoteIdent(staging)} k USING (key)`,
     );
     const stored = new Map<string, Row>(reader.getRows().map((r) => [String(r[0]), JSON.parse(String(r[1])) as Row]));
-    await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
+    await this.emptyStaging(staging);
     const merged = mergeInto(merge, stored, incoming);
     const states = await connection.createAppender(staging, "main", "temp");
     for (const [key, state] of merged.states) {
@@ -440,7 +457,7 @@ export class DuckDbSink implements Sink, Ledger {
     }
     states.closeSync();
     await connection.run(`INSERT OR REPLACE INTO ${quoteIdent(stateTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
-    await connection.run(`DELETE FROM temp.main.${quoteIdent(staging)}`);
+    await this.emptyStaging(staging);
     const rows = [...merged.rows.values()];
     const upserted = rows.length === 0 ? 0 : await this.insert(table, rows, replaceOnConflict(table));
     return { stored: upserted, rows: rows };
