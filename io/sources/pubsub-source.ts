@@ -1,5 +1,5 @@
 import { v1 } from "@google-cloud/pubsub";
-import { MessageChunk } from "../../transforms/core/chunk";
+import { invalidUtf8At, MessageChunk } from "../../transforms/core/chunk";
 import { pubsubFailure } from "../pubsub/client";
 import { nowMicros, Source, SourceError } from "./source";
 
@@ -91,6 +91,7 @@ export class PubSubSource implements Source {
   private async pullBatch(signal?: AbortSignal): Promise<MessageChunk> {
     const o = this.options;
     const ids: string[] = [], ackIds: string[] = [], payloads: string[] = [];
+    const undecodable: (string | undefined)[] = [];
     let windowEnds = Infinity;
     let publishedAt = Infinity;
     while (ids.length < o.maxBatch && Date.now() < windowEnds && !signal?.aborted) {
@@ -103,7 +104,11 @@ export class PubSubSource implements Source {
       for (const m of received) {
         ids.push(String(m.message?.messageId ?? ""));
         ackIds.push(String(m.ackId));
-        payloads.push(Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? "").toString("utf8"));
+        const data = Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? "");
+        const payload = data.toString("utf8");
+        // Invalid bytes decode to U+FFFD: only such messages are checked byte by byte, and become invalid_utf8 dead letters.
+        undecodable.push(payload.includes("\ufffd") ? invalidUtf8At(data, "message") : undefined);
+        payloads.push(payload);
         this.inFlight.add(String(m.ackId));
         publishedAt = Math.min(publishedAt, publishMicros(m.message?.publishTime));
       }
@@ -115,7 +120,16 @@ export class PubSubSource implements Source {
       }
     }
     if (ids.length === 0 && !signal?.aborted) await sleep(IDLE_PAUSE_MS, signal);
-    return { kind: "messages", source: o.subscription, ids, ackIds, payloads, receivedAt: nowMicros(), publishedAt: Number.isFinite(publishedAt) ? publishedAt : undefined };
+    return {
+      kind: "messages",
+      source: o.subscription,
+      ids,
+      ackIds,
+      payloads,
+      undecodable: undecodable.some((at) => at !== undefined) ? undecodable : undefined,
+      receivedAt: nowMicros(),
+      publishedAt: Number.isFinite(publishedAt) ? publishedAt : undefined,
+    };
   }
 
   private async extendDeadlines(): Promise<void> {

@@ -45,7 +45,7 @@ function chunkBytes(chunk: RawChunk): number {
 function withoutCommitted(chunk: MessageChunk, committed: ReadonlySet<string>): MessageChunk {
   const keep = chunk.ids.map((id) => !committed.has(id));
   const pick = <T>(values: readonly T[]): T[] => values.filter((_, i) => keep[i]);
-  return { ...chunk, ids: pick(chunk.ids), ackIds: pick(chunk.ackIds), payloads: pick(chunk.payloads) };
+  return { ...chunk, ids: pick(chunk.ids), ackIds: pick(chunk.ackIds), payloads: pick(chunk.payloads), undecodable: chunk.undecodable && pick(chunk.undecodable) };
 }
 
 /**

@@ -157,6 +157,20 @@ describe("Pub/Sub on the real emulator", function () {
     expect(summaryLine(drain(subscription, warehouse, 500).stdout, "read")).to.match(/^0 lines/);
   });
 
+  it("dead-letters a message whose data is not valid UTF-8 as invalid_utf8, naming the byte; a real U+FFFD is kept", async () => {
+    const subscription = await freshSubscription("utf8");
+    const topic = pubsub.topic("utf8");
+    const good = publish("utf8", 2, 5);
+    const invalid = Buffer.concat([Buffer.from('{"event_id": 7, "title": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const [invalidId] = await Promise.all([invalid, Buffer.from('{"title": "\ufffd"}')].map((data) => topic.publishMessage({ data })));
+    const warehouse = join(dir, "utf8.duckdb");
+    const run = drain(subscription, warehouse);
+    expect(summaryLine(run.stdout, "dead letters")).to.equal("2 (invalid_utf8 1, missing_field 1)");
+    const rows = await query(warehouse, "SELECT source, reason FROM dead_letter WHERE reason_code = 'invalid_utf8'");
+    expect(rows).to.deep.equal([{ source: `projects/${PROJECT}/subscriptions/${subscription}#${invalidId}`, reason: "not valid UTF-8 at byte 29 of the message (0xe9)" }]);
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(good));
+  });
+
   it("streams conversations from the emulator into the same table as a batch run over the same events", async () => {
     const subscription = await freshSubscription("conversations");
     const recorded = join(dir, "conversations.jsonl");
