@@ -62,7 +62,6 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
   const watermark = new WatermarkEstimator(source.bounded ? Number.NEGATIVE_INFINITY : await (ledger?.watermark(pipeline) ?? Number.NEGATIVE_INFINITY));
   let bundles = 0;
   let skippedUnits = 0;
-  let interrupted = false;
 
   /** The chunks minus what an earlier run committed; those messages are acknowledged at once. */
   const uncommitted = async (chunks: RawChunk[]): Promise<RawChunk[]> => {
@@ -121,13 +120,12 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
       pending = [];
       pendingBytes = 0;
     }
-    if (settings.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
+    if (settings.signal?.aborted) break;
   }
+  // Stopped by the signal, whether or not a chunk came after it.
+  const interrupted = settings.signal?.aborted ?? false;
   if (pending.length > 0) await submit(pending);
   await ordered;
   await committer.flush();
-  return { ...committer.totals, bundles: bundles, skippedUnits: skippedUnits, elapsedMs: Date.now() - started, interrupted: interrupted };
+  return { ...committer.totals, bundles: bundles, skippedUnits: skippedUnits, elapsedMs: Date.now() - started, interrupted };
 }

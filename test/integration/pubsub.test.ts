@@ -5,7 +5,7 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
-import { RunningEmulator } from "../../io/pubsub/emulator";
+import { RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
 import { emulatorSuite } from "../support/emulator-suite";
 import { query, ROOT, runCli, runScript, summaryLine, tempDir, warehouseTables, writeLines } from "../helpers";
 
@@ -208,11 +208,11 @@ describe("Pub/Sub on the real emulator", function () {
   });
 
   /** Starts a streaming pipeline and resolves once it reported its first commit. */
-  async function startStreaming(subscription: string, warehouse: string, pipeline = "alerts", extra: string[] = []): Promise<{ child: ChildProcess; output: () => string }> {
+  async function startStreaming(subscription: string, warehouse: string, pipeline = "alerts", extra: string[] = [], childEnv = env): Promise<{ child: ChildProcess; output: () => string }> {
     const child = spawn(
       process.execPath,
       [join(ROOT, "dist/cli/main.js"), pipeline, "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--streaming", "--maxBatch", "500", ...extra],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
+      { env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
@@ -286,6 +286,125 @@ describe("Pub/Sub on the real emulator", function () {
       expect(await results(streamed)).to.deep.equal(expected);
     });
   }
+
+  describe("a lost connection: noticed at once, retried for --retryTimeoutSec, then one line; Ctrl-C ends within seconds; nothing lost", () => {
+    /** Resolves with the milliseconds it took until `pattern` is in the output; rejects after `timeoutMs`. */
+    const waitFor = (output: () => string, pattern: RegExp, timeoutMs: number): Promise<number> => {
+      const started = Date.now();
+      return new Promise((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (pattern.test(output())) (clearInterval(poll), resolve(Date.now() - started));
+          else if (Date.now() - started > timeoutMs) (clearInterval(poll), reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output()}`)));
+        }, 50);
+      });
+    };
+    /** Runs `body` with the suite's emulator frozen (SIGSTOP), and thaws it whatever happens. */
+    async function frozen<T>(body: () => Promise<T>): Promise<T> {
+      emulator!.signal("SIGSTOP");
+      try {
+        return await body();
+      } finally {
+        emulator!.signal("SIGCONT");
+      }
+    }
+    const LOST = /Pub\/Sub lost since \d\d:\d\d:\d\d UTC \(no answer within 5 s\): retrying until \d\d:\d\d:\d\d UTC, then the run stops \(--retryTimeoutSec\)/;
+
+    it("frozen for a while: the status line says so within 10 s, and once it answers again the run goes on; every message stored once", async () => {
+      const subscription = await freshSubscription("thaw");
+      const lines = publish("thaw", 20_000, 41);
+      const warehouse = join(dir, "thaw.duckdb");
+      const { child, output } = await startStreaming(subscription, warehouse);
+      await frozen(async () => {
+        // Loose for a loaded 2-core machine; the client library's own retries kept the line frozen for 61-140 s.
+        expect(await waitFor(output, LOST, 20_000)).to.be.below(20_000);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+      });
+      await waitFor(output, /Pub\/Sub back after \d+\.\d s/, 20_000);
+      child.kill("SIGTERM");
+      expect(await exited(child), output()).to.equal(0);
+      drain(subscription, warehouse, 12_000);
+      expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    });
+
+    it("frozen longer than --retryTimeoutSec: exit 1 with one line; the next run stores what was not committed, each table as one clean run would", async () => {
+      const subscription = await freshSubscription("frozen");
+      const recorded = join(dir, "frozen.jsonl");
+      const gen = runScript("publisher/cli.js", ["conversations", "--output", "file", "--out", recorded, "--count", "3000", "--eps", "100000", "--seed", "12", "--startTime", START], { env });
+      expect(gen.status, gen.stderr).to.equal(0);
+      const replayed = runScript("publisher/cli.js", ["conversations", "--file", recorded, "--speedup", "1000000", "--topic", "frozen"], { env });
+      expect(replayed.status, replayed.stderr).to.equal(0);
+      const streamed = join(dir, "frozen.duckdb"), batch = join(dir, "frozen-batch.duckdb");
+      const { child, output } = await startStreaming(subscription, streamed, "conversations", ["--retryTimeoutSec", "8"]);
+      const stderr = (): string => output().split("\n").filter((l) => !/^\s|^conversations:/.test(l)).join("\n");
+      const started = Date.now();
+      const code = await frozen(() => exited(child));
+      // 5 s to notice, 8 s of retries, then the exit: well under the 61-140 s of before.
+      expect(Date.now() - started, output()).to.be.below(40_000);
+      expect(code).to.equal(1);
+      expect(stderr()).to.match(LOST);
+      const errors = output().split("\n").filter((l) => l.startsWith("error"));
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(new RegExp(`^error: lost Pub/Sub at ${emulator!.host} \\(PUBSUB_EMULATOR_HOST\\) for \\d+ s \\(no answer within 5 s\\), gave up after --retryTimeoutSec 8: what was committed is kept, the other messages stay in projects/${PROJECT}/subscriptions/frozen-sub for the next run$`));
+      expect(output()).to.not.match(/DEADLINE_EXCEEDED|    at /);
+      // Messages it pulled but never acked come back after the 10 s ack deadline.
+      const rest = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "12000"], ROOT, env);
+      expect(rest.status, rest.stderr).to.equal(0);
+      expect(runCli(["conversations", "--input", recorded, "--warehouse", batch]).status).to.equal(0);
+      const expected = await results(batch);
+      expect(Object.values(expected).reduce((n, rows) => n + rows.length, 0)).to.be.greaterThan(500);
+      expect(await results(streamed)).to.deep.equal(expected);
+    });
+
+    it("Ctrl-C while Pub/Sub is frozen ends within seconds with exit 0 and the summary; what was not acknowledged comes back to the next run", async () => {
+      const subscription = await freshSubscription("frozen-sigint");
+      const lines = publish("frozen-sigint", 20_000, 43);
+      const warehouse = join(dir, "frozen-sigint.duckdb");
+      const { child, output } = await startStreaming(subscription, warehouse);
+      const elapsed = await frozen(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 500)); // a pull or an acknowledgement now waits for an answer
+        const started = Date.now();
+        child.kill("SIGINT");
+        const code = await exited(child);
+        expect(code, output()).to.equal(0);
+        return Date.now() - started;
+      });
+      // Within 5 s on a quiet machine; loose for a loaded one. Before: 55 s and a raw DEADLINE_EXCEEDED.
+      expect(elapsed, output()).to.be.below(10_000);
+      expect(output()).to.include("alerts: interrupted, committed what was read");
+      expect(output(), output()).to.not.match(/DEADLINE_EXCEEDED|^error|    at /m);
+      drain(subscription, warehouse, 12_000);
+      expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    });
+
+    it("the emulator killed mid-stream: said within 10 s, exit 1 with one line after --retryTimeoutSec; what was stored is stored once", async () => {
+      const own = await startEmulator(PROJECT);
+      try {
+        const ownEnv = { ...env, PUBSUB_EMULATOR_HOST: own.host };
+        const resources = runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", join(dir, "killed-ensure.duckdb")], { env: ownEnv });
+        expect(resources.status, resources.stderr).to.equal(0);
+        const args = ["playback", "--count", "20000", "--seed", "44", "--startTime", START, "--eps", "50000"];
+        expect(runScript("publisher/cli.js", args, { env: ownEnv }).status).to.equal(0);
+        const lines = runScript("publisher/cli.js", [...args, "--dry-run"], { env }).stdout.trim().split("\n");
+        const warehouse = join(dir, "killed.duckdb");
+        const { child, output } = await startStreaming("video-playback-events-sub", warehouse, "alerts", ["--retryTimeoutSec", "5"], ownEnv);
+        await own.stop();
+        const started = Date.now();
+        expect(await waitFor(output, /Pub\/Sub lost since .* \(connection refused or dropped\)/, 20_000)).to.be.below(10_000);
+        expect(await exited(child), output()).to.equal(1);
+        expect(Date.now() - started).to.be.below(30_000);
+        const errors = output().split("\n").filter((l) => l.startsWith("error"));
+        expect(errors).to.deep.equal([
+          `error: lost Pub/Sub at ${own.host} (PUBSUB_EMULATOR_HOST) for ${/for (\d+) s/.exec(errors[0])?.[1]} s (connection refused or dropped), gave up after --retryTimeoutSec 5: what was committed is kept, the other messages stay in projects/${PROJECT}/subscriptions/video-playback-events-sub for the next run`,
+        ]);
+        const stored = await storedIds(warehouse);
+        expect(stored.length).to.be.greaterThan(0);
+        expect(new Set(stored).size).to.equal(stored.length);
+        expect(alertIds(lines)).to.include.members(stored);
+      } finally {
+        await own.stop();
+      }
+    });
+  });
 
   describe("ott event time on a stream: the watermark follows the bulk of events", () => {
     const S = OTT_START_MICROS;
