@@ -7,6 +7,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
 import { RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
 import { emulatorSuite } from "../support/emulator-suite";
+import { spawnAsync } from "../support/run-async";
 import { query, ROOT, runCli, runScript, summaryLine, tempDir, warehouseTables, writeLines } from "../helpers";
 
 const PROJECT = "test-project";
@@ -374,6 +375,19 @@ describe("Pub/Sub on the real emulator", function () {
       expect(output(), output()).to.not.match(/DEADLINE_EXCEEDED|^error|    at /m);
       drain(subscription, warehouse, 12_000);
       expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    });
+
+    it("started while Pub/Sub is frozen: says so within seconds and stops after --retryTimeoutSec with one line", async () => {
+      const subscription = await freshSubscription("frozen-start");
+      const started = Date.now();
+      const run = await frozen(() =>
+        spawnAsync(process.execPath, [join(ROOT, "dist/cli/main.js"), "alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", join(dir, "frozen-start.duckdb"), "--retryTimeoutSec", "5"], { env }),
+      );
+      // Counting the dead letters gives up after 5 s, the first pull after 5 more, then 5 s of retries.
+      expect(Date.now() - started, run.stderr).to.be.below(40_000);
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.match(LOST);
+      expect(run.stderr.split("\n").filter((l) => l.startsWith("error"))).to.have.length(1);
     });
 
     it("the emulator killed mid-stream: said within 10 s, exit 1 with one line after --retryTimeoutSec; what was stored is stored once", async () => {
