@@ -25,6 +25,8 @@ import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
 import { WorkerPool } from "./worker-pool";
 
+/** After a stop signal, the run ends within this even when a commit hangs. */
+const STOP_GRACE_MS = 4000;
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
 const BUNDLE_BYTES = 4 << 20;
 
@@ -75,9 +77,9 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
 /**
- * The status line of a Pub/Sub run: after commits, rewritten in place on a
- * terminal, a log line every 10 s otherwise; a lost or regained connection
- * is said at once, on a line of its own.
+ * The status of a run: for Pub/Sub, a line after commits, rewritten in place
+ * on a terminal, a log line every 10 s otherwise; a service lost, slow or
+ * back (Pub/Sub, BigQuery) is said at once, on a line of its own.
  */
 class LiveStatus {
   private readonly started = Date.now();
@@ -98,9 +100,15 @@ class LiveStatus {
   };
 
   connection(state: ConnectionState): void {
-    const line = state.lost
-      ? `Pub/Sub lost since ${clock(state.since)} UTC (${state.reason}): retrying until ${clock(state.retryUntil)} UTC, then the run stops (--retryTimeoutSec)`
-      : `Pub/Sub back after ${(state.downMs / 1000).toFixed(1)} s`;
+    this.notice(
+      state.lost
+        ? `Pub/Sub lost since ${clock(state.since)} UTC (${state.reason}): retrying until ${clock(state.retryUntil)} UTC, then the run stops (--retryTimeoutSec)`
+        : `Pub/Sub back after ${(state.downMs / 1000).toFixed(1)} s`,
+    );
+  }
+
+  /** A line of its own, at once: a service lost, slow or back. */
+  notice(line: string): void {
     process.stderr.write(`${this.inPlace ? "\n" : ""}${new Date().toISOString()} ${line}\n`);
     this.inPlace = false;
   }
@@ -165,7 +173,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
   const source = await openSource(pipeline, options, settings, status);
   if (source instanceof PubSubSource) status.source = source;
   await dashboard?.releaseWarehouse(pipeline.name); // this process is about to write the file its pages read
-  const sink = createSink(pipeline.name, settings);
+  const sink = createSink(pipeline.name, settings, (line) => status.notice(line));
   await sink.open(pipeline.tables, pipeline.merges);
   const project = settings.project;
   const followed =
@@ -181,6 +189,11 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     if (stop.signal.aborted) process.exit(130); // second signal: give up at once
     stop.abort();
     process.stderr.write("stopping: committing what was read (signal again to abort)\n");
+    // A sink that does not answer must not hold the stop: a commit cut short is not acknowledged (as after kill -9).
+    setTimeout(() => {
+      process.stderr.write(`error: still committing ${STOP_GRACE_MS / 1000} s after the stop signal: exiting; what was not committed is not acknowledged, and the next run reads it again\n`);
+      process.exit(130);
+    }, STOP_GRACE_MS).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
