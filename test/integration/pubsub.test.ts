@@ -163,7 +163,7 @@ describe("Pub/Sub on the real emulator", function () {
     const topic = pubsub.topic("utf8");
     const good = publish("utf8", 2, 5);
     const invalid = Buffer.concat([Buffer.from('{"event_id": 7, "title": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
-    const [invalidId] = await Promise.all([invalid, Buffer.from('{"title": "\ufffd"}')].map((data) => topic.publishMessage({ data })));
+    const invalidId = (await Promise.all([invalid, Buffer.from('{"title": "\ufffd"}')].map((data) => topic.publishMessage({ data }))))[0];
     const warehouse = join(dir, "utf8.duckdb");
     const run = drain(subscription, warehouse);
     expect(summaryLine(run.stdout, "dead letters")).to.equal("2 (invalid_utf8 1, missing_field 1)");
