@@ -57,6 +57,16 @@ describe("Pub/Sub on the real emulator", function () {
     return dry.stdout.trim().split("\n");
   }
 
+  /** `count` events of `pipeline` recorded to a file and replayed to `topic` at once: returns the file, for a batch run to compare with. */
+  function publishRecorded(pipeline: string, topic: string, count: number, seed: number): string {
+    const recorded = join(dir, `${topic}.jsonl`);
+    const gen = runScript("publisher/cli.js", [pipeline, "--output", "file", "--out", recorded, "--count", String(count), "--eps", "100000", "--seed", String(seed), "--startTime", START], { env });
+    expect(gen.status, gen.stderr).to.equal(0);
+    const replayed = runScript("publisher/cli.js", [pipeline, "--file", recorded, "--speedup", "1000000", "--topic", topic], { env });
+    expect(replayed.status, replayed.stderr).to.equal(0);
+    return recorded;
+  }
+
   function drain(subscription: string, warehouse: string, idleMs = 1500): ReturnType<typeof runCli> {
     const run = runCli(["alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--idleMs", String(idleMs)], ROOT, env);
     expect(run.status, run.stderr).to.equal(0);
@@ -174,11 +184,7 @@ describe("Pub/Sub on the real emulator", function () {
 
   it("streams conversations from the emulator into the same table as a batch run over the same events", async () => {
     const subscription = await freshSubscription("conversations");
-    const recorded = join(dir, "conversations.jsonl");
-    const gen = runScript("publisher/cli.js", ["conversations", "--output", "file", "--out", recorded, "--count", "4000", "--eps", "100000", "--seed", "8", "--startTime", START], { env });
-    expect(gen.status, gen.stderr).to.equal(0);
-    const replayed = runScript("publisher/cli.js", ["conversations", "--file", recorded, "--speedup", "1000000", "--topic", "conversations"], { env });
-    expect(replayed.status, replayed.stderr).to.equal(0);
+    const recorded = publishRecorded("conversations", "conversations", 4000, 8);
     const streamed = join(dir, "conversations-stream.duckdb"), batch = join(dir, "conversations-batch.duckdb");
     const run = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300"], ROOT, env);
     expect(run.status, run.stderr).to.equal(0);
@@ -267,11 +273,7 @@ describe("Pub/Sub on the real emulator", function () {
   for (const pipeline of ["ott", "conversations"]) {
     it(`${pipeline}: killed with SIGKILL mid-stream, restarted and drained, every table equals a batch run over the same events`, async () => {
       const subscription = await freshSubscription(`${pipeline}-sigkill`);
-      const recorded = join(dir, `${pipeline}-sigkill.jsonl`);
-      const gen = runScript("publisher/cli.js", [pipeline, "--output", "file", "--out", recorded, "--count", "3000", "--eps", "100000", "--seed", "9", "--startTime", START], { env });
-      expect(gen.status, gen.stderr).to.equal(0);
-      const replayed = runScript("publisher/cli.js", [pipeline, "--file", recorded, "--speedup", "1000000", "--topic", `${pipeline}-sigkill`], { env });
-      expect(replayed.status, replayed.stderr).to.equal(0);
+      const recorded = publishRecorded(pipeline, `${pipeline}-sigkill`, 3000, 9);
       const streamed = join(dir, `${pipeline}-sigkill.duckdb`), batch = join(dir, `${pipeline}-sigkill-batch.duckdb`);
       // A lateness longer than the sample's span: no window expires, whatever the order of redelivery.
       const lateness = pipeline === "ott" ? ["--allowedLatenessSec", "86400"] : [];
@@ -329,11 +331,7 @@ describe("Pub/Sub on the real emulator", function () {
 
     it("frozen longer than --retryTimeoutSec: exit 1 with one line; the next run stores what was not committed, each table as one clean run would", async () => {
       const subscription = await freshSubscription("frozen");
-      const recorded = join(dir, "frozen.jsonl");
-      const gen = runScript("publisher/cli.js", ["conversations", "--output", "file", "--out", recorded, "--count", "3000", "--eps", "100000", "--seed", "12", "--startTime", START], { env });
-      expect(gen.status, gen.stderr).to.equal(0);
-      const replayed = runScript("publisher/cli.js", ["conversations", "--file", recorded, "--speedup", "1000000", "--topic", "frozen"], { env });
-      expect(replayed.status, replayed.stderr).to.equal(0);
+      const recorded = publishRecorded("conversations", "frozen", 3000, 12);
       const streamed = join(dir, "frozen.duckdb"), batch = join(dir, "frozen-batch.duckdb");
       const { child, output } = await startStreaming(subscription, streamed, "conversations", ["--retryTimeoutSec", "8"]);
       const stderr = (): string => output().split("\n").filter((l) => !/^\s|^conversations:/.test(l)).join("\n");
