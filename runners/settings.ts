@@ -7,6 +7,7 @@ import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
 import { DEFAULT_DATASET } from "../io/sinks/bigquery-sink";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
+import { DEFAULT_RETRY_TIMEOUT_SEC } from "../io/pubsub/connection";
 import { optionSpecs, PORTABLE_RUNNERS, Runner, RUNNERS, ValuesOn } from "../pipelines/options";
 
 const DIRECT = ["direct"] as const;
@@ -80,6 +81,16 @@ export const COMMON_OPTIONS = optionSpecs([
   { name: "maxBatch", type: "number", default: 1000, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: at most this many messages." },
   { name: "batchWindowMs", type: "number", default: 250, integer: true, min: 1, runners: DIRECT, description: "Pub/Sub micro-batch: cut this long after its first message." },
   { name: "idleMs", type: "number", default: 2000, integer: true, min: 0, runners: LOCAL_SINKS, description: "Draining (no --streaming): stop after the subscription was empty this long; flink and universal with a local sink: after no row came for this long." },
+  {
+    name: "retryTimeoutSec",
+    type: "number",
+    default: DEFAULT_RETRY_TIMEOUT_SEC,
+    integer: true,
+    min: 1,
+    runners: DIRECT,
+    onlyWith: { option: "source", value: "pubsub" },
+    description: "With --source=pubsub: a lost Pub/Sub connection (noticed within 5 s, said on the status line) is retried with backoff this long, then the run stops with exit 1.",
+  },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, runners: DIRECT, description: "Seed of the generated sample (no --input): same seed, same events." },
   {
     name: "dashboard",

@@ -7,15 +7,19 @@ import { StdoutSink } from "../io/sinks/stdout-sink";
 import { warehouseFileProblem } from "../io/sinks/warehouse-file";
 import { RunSettings, SettingsError } from "./settings";
 
-/** The sink a run's settings name: the direct runner's, and a flink or universal run's with LOOPBACK workers. */
-export function createSink(pipeline: string, settings: RunSettings): Sink {
+/**
+ * The sink a run's settings name: the direct runner's, and a flink or
+ * universal run's with LOOPBACK workers. `notice` is told of calls to a
+ * remote sink (BigQuery) that are slow or retried.
+ */
+export function createSink(pipeline: string, settings: RunSettings, notice?: (line: string) => void): Sink {
   switch (settings.sink) {
     case "jsonl":
       return new JsonlSink(settings.outputDir);
     case "stdout":
       return new StdoutSink();
     case "bigquery":
-      return new BigQuerySink({ project: settings.project, dataset: settings.dataset, pipeline });
+      return new BigQuerySink({ project: settings.project, dataset: settings.dataset, pipeline, notice });
     case "duckdb":
       return new DuckDbSink(settings.warehouse);
   }

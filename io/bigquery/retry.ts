@@ -14,7 +14,12 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** An attempt not answered within this is abandoned and counts as a transient failure. */
   attemptTimeoutMs: number;
+  /** Told, in one line, of an attempt unanswered for NOTICE_MS and of a failed attempt about to be repeated (the run's status line). */
+  notice?: (line: string) => void;
 }
+
+/** An attempt unanswered this long is said (the connection may be lost), though it may still be waited for. */
+export const NOTICE_MS = 8000;
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, initialDelayMs: 500, maxDelayMs: 32_000, attemptTimeoutMs: 60_000 };
 
@@ -88,13 +93,14 @@ class AttemptTimeout extends Error {
  * request is abandoned here; should it still land later, the rows' insertIds
  * make the retry's copy a duplicate BigQuery drops.
  */
-function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+function deadline<T>(promise: Promise<T>, ms: number, slow?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new AttemptTimeout(ms)), ms);
   });
+  const noticed = slow && ms > NOTICE_MS ? setTimeout(slow, NOTICE_MS) : undefined;
   promise.catch(() => undefined); // an abandoned attempt may fail later: nobody waits for it
-  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, expired]).finally(() => (clearTimeout(timer), clearTimeout(noticed)));
 }
 
 /**
@@ -103,13 +109,20 @@ function deadline<T>(promise: Promise<T>, ms: number): Promise<T> {
  * as it is; the last transient one, wrapped in RetriesExhausted.
  */
 export async function withRetries<T>(what: string, policy: RetryPolicy, clock: RetryClock, attempt: (n: number) => Promise<T>): Promise<T> {
+  const notice = policy.notice;
   for (let n = 1; ; n++) {
+    const of = `attempt ${n} of ${policy.maxAttempts}`;
+    const slow = notice && ((): void => notice(`BigQuery: no answer to ${what} for ${NOTICE_MS / 1000} s (${of}, abandoned after ${policy.attemptTimeoutMs / 1000} s)`));
     try {
-      return await deadline(attempt(n), policy.attemptTimeoutMs);
+      const result = await deadline(attempt(n), policy.attemptTimeoutMs, slow);
+      if (n > 1) notice?.(`BigQuery: ${what} succeeded (${of})`);
+      return result;
     } catch (error) {
       if (!isTransient(error)) throw error;
       if (n >= policy.maxAttempts) throw new RetriesExhausted(what, n, error);
-      await clock.sleep(backoffMs(policy, n, clock.random));
+      const wait = backoffMs(policy, n, clock.random);
+      notice?.(`BigQuery: ${what} failed (${describeError(error)}), ${of}: next in ${(wait / 1000).toFixed(1)} s`);
+      await clock.sleep(wait);
     }
   }
 }

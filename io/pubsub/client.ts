@@ -33,6 +33,7 @@ export function explainPubSubError(error: unknown, resource: string): string {
 /** Wraps a Pub/Sub error as `Wrapper` with `explainPubSubError`'s message. */
 export function pubsubFailure<E extends Error>(Wrapper: new (message: string) => E, resource: string): (error: unknown) => never {
   return (error) => {
+    if (error instanceof Wrapper) throw error; // explained already
     throw new Wrapper(explainPubSubError(error, resource));
   };
 }

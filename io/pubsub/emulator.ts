@@ -28,6 +28,8 @@ export interface RunningEmulator {
   /** `127.0.0.1:PORT`, the value of PUBSUB_EMULATOR_HOST. */
   readonly host: string;
   readonly project: string;
+  /** Sends `signal` to the emulator's processes (tests freeze it with SIGSTOP and thaw it with SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startEmulator(project: string, timeoutMs = 60_000): Promis
   return {
     host: `127.0.0.1:${port}`,
     project,
+    signal: (signal) => process.kill(-child.pid!, signal),
     stop: async () => {
       if (child.exitCode !== null) return;
       try {

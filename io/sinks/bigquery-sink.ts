@@ -26,6 +26,8 @@ export interface BigQuerySinkSettings {
   client?: BigQuery;
   retry?: RetryPolicy;
   clock?: RetryClock;
+  /** Told of slow and failed calls as they are retried (RetryPolicy.notice). */
+  notice?: (line: string) => void;
   limits?: BatchLimits;
   /** Epoch microseconds: receipt time of refused rows' dead letters, and merge versions. */
   now?: () => number;
@@ -68,7 +70,7 @@ export class BigQuerySink implements Sink {
   constructor(readonly settings: BigQuerySinkSettings) {
     this.client = settings.client ?? bigQueryClient({ project: settings.project });
     this.dataset = this.client.dataset(settings.dataset, { projectId: settings.project });
-    this.retry = settings.retry ?? DEFAULT_RETRY;
+    this.retry = { ...(settings.retry ?? DEFAULT_RETRY), notice: settings.notice };
     this.clock = settings.clock ?? REAL_CLOCK;
     this.limits = settings.limits ?? DEFAULT_LIMITS;
     this.now = settings.now ?? nowMicros;

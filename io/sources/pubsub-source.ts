@@ -1,6 +1,7 @@
 import { v1 } from "@google-cloud/pubsub";
-import { MessageChunk } from "../../transforms/core/chunk";
+import { invalidUtf8At, MessageChunk } from "../../transforms/core/chunk";
 import { pubsubFailure } from "../pubsub/client";
+import { ConnectionState, DEFAULT_RETRY_TIMEOUT_SEC, PubSubConnection, STOPPING_TIMEOUT_MS } from "../pubsub/connection";
 import { nowMicros, Source, SourceError } from "./source";
 
 export interface PubSubSourceOptions {
@@ -15,6 +16,10 @@ export interface PubSubSourceOptions {
   idleMs: number;
   /** Deadline kept on messages in flight; extended every third of it until they are acked. */
   ackDeadlineSec: number;
+  /** A lost connection is retried this long, then the run fails (see PubSubConnection); default DEFAULT_RETRY_TIMEOUT_SEC. */
+  retryTimeoutMs?: number;
+  /** Told at once when the connection is lost, and when it is back. */
+  onConnection?: (state: ConnectionState) => void;
 }
 
 /** Pull-request size: the API's maximum. */
@@ -54,23 +59,32 @@ function publishMicros(time: { seconds?: unknown; nanos?: number | null } | null
  * then their ack deadline is extended, so a slow commit does not cause a
  * redelivery. A message the process never acks (crash, kill -9) is redelivered
  * by Pub/Sub after its deadline, and the keyed sink drops what was already stored.
+ * A lost connection is retried for a bounded time (PubSubConnection); once
+ * stopped, nothing waits for Pub/Sub for more than a moment.
  */
 export class PubSubSource implements Source {
   readonly description: string;
   readonly bounded = false;
   private readonly inFlight = new Set<string>();
   private extender?: NodeJS.Timeout;
+  private readonly connection: PubSubConnection;
+  /** Aborted once the run stops: calls are then brief, and skipped while the connection is lost. */
+  private stop?: AbortSignal;
   /** Messages pulled and acknowledged, for the live status. */
   pulled = 0;
   acked = 0;
 
   constructor(private readonly api: v1.SubscriberClient, private readonly options: PubSubSourceOptions) {
     this.description = `Pub/Sub ${options.subscription}${options.streaming ? " (streaming)" : " (drain)"}`;
+    this.connection = new PubSubConnection(options.subscription, options.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_SEC * 1000, (state) => {
+      if (!this.stop?.aborted) options.onConnection?.(state); // once stopping, nothing is retried: nothing to say
+    });
   }
 
   async *chunks(signal?: AbortSignal): AsyncGenerator<MessageChunk> {
     const o = this.options;
-    this.extender = setInterval(() => void this.extendDeadlines().catch(() => undefined), (o.ackDeadlineSec * 1000) / 3);
+    this.stop = signal;
+    this.extender = setInterval(() => void this.extendDeadlines(), (o.ackDeadlineSec * 1000) / 3);
     try {
       let lastMessageAt = Date.now();
       while (!signal?.aborted) {
@@ -91,19 +105,22 @@ export class PubSubSource implements Source {
   private async pullBatch(signal?: AbortSignal): Promise<MessageChunk> {
     const o = this.options;
     const ids: string[] = [], ackIds: string[] = [], payloads: string[] = [];
+    const undecodable: (string | undefined)[] = [];
     let windowEnds = Infinity;
     let publishedAt = Infinity;
     while (ids.length < o.maxBatch && Date.now() < windowEnds && !signal?.aborted) {
-      const response = (
-        await this.api
-          .pull({ subscription: o.subscription, maxMessages: Math.min(MAX_PULL, o.maxBatch - ids.length), returnImmediately: true })
-          .catch(pubsubFailure(SourceError, `subscription ${o.subscription}`))
-      )[0];
-      const received = response.receivedMessages ?? [];
+      const pulled = await this.connection
+        .retried((call) => this.api.pull({ subscription: o.subscription, maxMessages: Math.min(MAX_PULL, o.maxBatch - ids.length), returnImmediately: true }, call), signal)
+        .catch(pubsubFailure(SourceError, `subscription ${o.subscription}`));
+      const received = pulled?.[0].receivedMessages ?? [];
       for (const m of received) {
         ids.push(String(m.message?.messageId ?? ""));
         ackIds.push(String(m.ackId));
-        payloads.push(Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? "").toString("utf8"));
+        const data = Buffer.from((m.message?.data as Uint8Array | string | undefined) ?? "");
+        const payload = data.toString("utf8");
+        // Invalid bytes decode to U+FFFD: only such messages are checked byte by byte, and become invalid_utf8 dead letters.
+        undecodable.push(payload.includes("\ufffd") ? invalidUtf8At(data, "message") : undefined);
+        payloads.push(payload);
         this.inFlight.add(String(m.ackId));
         publishedAt = Math.min(publishedAt, publishMicros(m.message?.publishTime));
       }
@@ -115,20 +132,40 @@ export class PubSubSource implements Source {
       }
     }
     if (ids.length === 0 && !signal?.aborted) await sleep(IDLE_PAUSE_MS, signal);
-    return { kind: "messages", source: o.subscription, ids, ackIds, payloads, receivedAt: nowMicros(), publishedAt: Number.isFinite(publishedAt) ? publishedAt : undefined };
+    return {
+      kind: "messages",
+      source: o.subscription,
+      ids,
+      ackIds,
+      payloads,
+      undecodable: undecodable.some((at) => at !== undefined) ? undecodable : undefined,
+      receivedAt: nowMicros(),
+      publishedAt: Number.isFinite(publishedAt) ? publishedAt : undefined,
+    };
   }
 
+  /** Extends the deadlines of what is in flight; a failed extension is made up for by the next. */
   private async extendDeadlines(): Promise<void> {
     const ids = [...this.inFlight];
     await inGroups(ids, (group) =>
-      this.api.modifyAckDeadline({ subscription: this.options.subscription, ackIds: group, ackDeadlineSeconds: this.options.ackDeadlineSec }),
+      this.connection.once((call) => this.api.modifyAckDeadline({ subscription: this.options.subscription, ackIds: group, ackDeadlineSeconds: this.options.ackDeadlineSec }, call)),
     );
   }
 
+  /**
+   * Acknowledges committed messages, retrying while the connection is lost.
+   * Once stopped, what cannot be acknowledged at once stays unacknowledged:
+   * Pub/Sub redelivers it and the next run skips it (the sink's ledger).
+   */
   async acknowledge(ackIds: readonly string[]): Promise<void> {
-    await inGroups(ackIds, (group) => this.api.acknowledge({ subscription: this.options.subscription, ackIds: group }));
-    for (const id of ackIds) this.inFlight.delete(id);
-    this.acked += ackIds.length;
+    await inGroups(ackIds, async (group) => {
+      const done = await this.connection
+        .retried((call) => this.api.acknowledge({ subscription: this.options.subscription, ackIds: group }, call), this.stop)
+        .catch(pubsubFailure(SourceError, `subscription ${this.options.subscription}`));
+      if (done === undefined) return;
+      for (const id of group) this.inFlight.delete(id);
+      this.acked += group.length;
+    });
   }
 
   /** Messages pulled but not acknowledged (in flight). */
@@ -136,12 +173,12 @@ export class PubSubSource implements Source {
     return this.inFlight.size;
   }
 
-  /** Hands back what was pulled and never committed, for immediate redelivery, and closes the client. */
+  /** Hands back what was pulled and never acknowledged, for immediate redelivery (not while the connection is lost), and closes the client. */
   async close(): Promise<void> {
     clearInterval(this.extender);
-    const ids = [...this.inFlight];
-    await inGroups(ids, (group) => this.api.modifyAckDeadline({ subscription: this.options.subscription, ackIds: group, ackDeadlineSeconds: 0 })).catch(
-      () => undefined,
+    const ids = this.connection.lost ? [] : [...this.inFlight];
+    await inGroups(ids, (group) =>
+      this.connection.once((call) => this.api.modifyAckDeadline({ subscription: this.options.subscription, ackIds: group, ackDeadlineSeconds: 0 }, call), STOPPING_TIMEOUT_MS),
     );
     await this.api.close();
   }

@@ -45,7 +45,7 @@ function chunkBytes(chunk: RawChunk): number {
 function withoutCommitted(chunk: MessageChunk, committed: ReadonlySet<string>): MessageChunk {
   const keep = chunk.ids.map((id) => !committed.has(id));
   const pick = <T>(values: readonly T[]): T[] => values.filter((_, i) => keep[i]);
-  return { ...chunk, ids: pick(chunk.ids), ackIds: pick(chunk.ackIds), payloads: pick(chunk.payloads) };
+  return { ...chunk, ids: pick(chunk.ids), ackIds: pick(chunk.ackIds), payloads: pick(chunk.payloads), undecodable: chunk.undecodable && pick(chunk.undecodable) };
 }
 
 /**
@@ -62,7 +62,6 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
   const watermark = new WatermarkEstimator(source.bounded ? Number.NEGATIVE_INFINITY : await (ledger?.watermark(pipeline) ?? Number.NEGATIVE_INFINITY));
   let bundles = 0;
   let skippedUnits = 0;
-  let interrupted = false;
 
   /** The chunks minus what an earlier run committed; those messages are acknowledged at once. */
   const uncommitted = async (chunks: RawChunk[]): Promise<RawChunk[]> => {
@@ -121,11 +120,10 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
       pending = [];
       pendingBytes = 0;
     }
-    if (settings.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
+    if (settings.signal?.aborted) break;
   }
+  // Stopped by the signal, whether or not a chunk came after it.
+  const interrupted = settings.signal?.aborted ?? false;
   if (pending.length > 0) await submit(pending);
   await ordered;
   await committer.flush(true);

@@ -6,6 +6,7 @@ import { subscriptionOf, subscriptionPath, TOPICS } from "../../io/pubsub/names"
 import { COUNT_LIMIT, countWaiting } from "../../io/pubsub/dead-letters";
 import { v1 } from "@google-cloud/pubsub";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
+import { ConnectionState } from "../../io/pubsub/connection";
 import { Source, SourceError } from "../../io/sources/source";
 import { SinkError } from "../../io/sinks/sink";
 import { bigQueryAccessProblem } from "../../io/bigquery/project";
@@ -31,6 +32,8 @@ import { WorkerPool } from "./worker-pool";
  */
 const CHECKPOINTS = { checkpointCommits: 10, checkpointMs: 10_000 };
 
+/** After a stop signal, the run ends within this even when a commit hangs. */
+const STOP_GRACE_MS = 4000;
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
 const BUNDLE_BYTES = 4 << 20;
 
@@ -54,7 +57,7 @@ async function reportDeadLetters(api: v1.SubscriberClient, pipeline: string, pro
   );
 }
 
-async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<Source> {
+async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, status: LiveStatus): Promise<Source> {
   if (settings.source === "pubsub") {
     const api = await subscriberApi(pubsubClient(settings.project));
     await reportDeadLetters(api, pipeline.name, settings.project);
@@ -65,6 +68,8 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
       streaming: settings.streaming,
       idleMs: settings.idleMs,
       ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
+      retryTimeoutMs: settings.retryTimeoutSec * 1000,
+      onConnection: (state) => status.connection(state),
     });
   }
   if (settings.input === undefined) return pipeline.sampleSource(settings.seed, options);
@@ -76,20 +81,50 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
   }
 }
 
-/** A status line for streaming runs: rewritten in place on a terminal, a log line every 10 s otherwise. */
-function liveStatus(source: PubSubSource): (totals: CommitTotals) => void {
-  const started = Date.now();
-  let lastLine = 0;
-  return (totals) => {
+const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+/**
+ * The status of a run: for Pub/Sub, a line after commits, rewritten in place
+ * on a terminal, a log line every 10 s otherwise; a service lost, slow or
+ * back (Pub/Sub, BigQuery) is said at once, on a line of its own.
+ */
+class LiveStatus {
+  private readonly started = Date.now();
+  private lastLine = 0;
+  private inPlace = false;
+  source?: PubSubSource;
+
+  readonly commit = (totals: CommitTotals): void => {
     const now = Date.now();
-    if (!process.stderr.isTTY && now - lastLine < 10_000) return;
-    lastLine = now;
+    if (!process.stderr.isTTY && now - this.lastLine < 10_000) return;
+    this.lastLine = now;
     const read = totals.counters[COUNTERS.recordsRead] ?? 0;
     const line =
-      `commits ${totals.commits}, read ${formatCount(read)} (${formatCount(read / ((now - started) / 1000))}/s), ` +
-      `in flight ${source.backlog}, dead letters ${formatCount(totals.counters[COUNTERS.deadLetters] ?? 0)}`;
+      `commits ${totals.commits}, read ${formatCount(read)} (${formatCount(read / ((now - this.started) / 1000))}/s), ` +
+      `in flight ${this.source?.backlog ?? 0}, dead letters ${formatCount(totals.counters[COUNTERS.deadLetters] ?? 0)}`;
+    this.inPlace = process.stderr.isTTY;
     process.stderr.write(process.stderr.isTTY ? `\r${line}   ` : `${new Date(now).toISOString()} ${line}\n`);
   };
+
+  connection(state: ConnectionState): void {
+    this.notice(
+      state.lost
+        ? `Pub/Sub lost since ${clock(state.since)} UTC (${state.reason}): retrying until ${clock(state.retryUntil)} UTC, then the run stops (--retryTimeoutSec)`
+        : `Pub/Sub back after ${(state.downMs / 1000).toFixed(1)} s`,
+    );
+  }
+
+  /** A line of its own, at once: a service lost, slow or back. */
+  notice(line: string): void {
+    process.stderr.write(`${this.inPlace ? "\n" : ""}${new Date().toISOString()} ${line}\n`);
+    this.inPlace = false;
+  }
+
+  /** Ends a line rewritten in place. */
+  end(): void {
+    if (this.inPlace) process.stderr.write("\n");
+    this.inPlace = false;
+  }
 }
 
 /** One commit observer out of the ones given, or none. */
@@ -141,9 +176,11 @@ export interface DirectRunResult {
  */
 export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, dashboard?: DashboardServer): Promise<DirectRunResult> {
   await checkSettings(settings);
-  const source = await openSource(pipeline, options, settings);
+  const status = new LiveStatus();
+  const source = await openSource(pipeline, options, settings, status);
+  if (source instanceof PubSubSource) status.source = source;
   await dashboard?.releaseWarehouse(pipeline.name); // this process is about to write the file its pages read
-  const sink = createSink(pipeline.name, settings);
+  const sink = createSink(pipeline.name, settings, (line) => status.notice(line));
   await sink.open(pipeline.tables, pipeline.merges);
   const project = settings.project;
   const followed =
@@ -159,6 +196,11 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     if (stop.signal.aborted) process.exit(130); // second signal: give up at once
     stop.abort();
     process.stderr.write("stopping: committing what was read (signal again to abort)\n");
+    // A sink that does not answer must not hold the stop: a commit cut short is not acknowledged (as after kill -9).
+    setTimeout(() => {
+      process.stderr.write(`error: still committing ${STOP_GRACE_MS / 1000} s after the stop signal: exiting; what was not committed is not acknowledged, and the next run reads it again\n`);
+      process.exit(130);
+    }, STOP_GRACE_MS).unref();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
@@ -176,10 +218,9 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
       commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
-      onCommit: observers(source instanceof PubSubSource ? liveStatus(source) : undefined, followed?.onCommit),
+      onCommit: observers(source instanceof PubSubSource ? status.commit : undefined, followed?.onCommit),
       signal: stop.signal,
     });
-    if (source instanceof PubSubSource && process.stderr.isTTY) process.stderr.write("\n"); // end the status line
     // A merged table's rows are rewritten as panes arrive: what counts is how many it holds now.
     const mergedRows = new Map<string, number>();
     for (const table of pipeline.merges?.keys() ?? []) {
@@ -197,6 +238,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       unread: source instanceof FileSource ? source.damaged : [],
     };
   } finally {
+    status.end();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     await pool?.close();

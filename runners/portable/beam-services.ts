@@ -1,8 +1,11 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
+import { get as httpGet, IncomingMessage } from "http";
+import { get as httpsGet } from "https";
+import { pipeline } from "stream/promises";
 import { connect } from "net";
-import { join } from "path";
-import { Service } from "apache-beam/utils/service";
+import { basename, join } from "path";
+import { JavaJarService, Service } from "apache-beam/utils/service";
 import { freePort } from "../../io/pubsub/emulator";
 import { ROOT } from "./environment";
 
@@ -50,6 +53,62 @@ export function installServices(log: (line: string) => void = () => undefined): 
   renameSync(staging, libDir());
   writeFileSync(marker(), `${readdirSync(libDir()).sort().join("\n")}\n`);
   return libDir();
+}
+
+/** A download that got no bytes for this long is given up. */
+const DOWNLOAD_IDLE_MS = 60_000;
+
+/**
+ * Downloads `url` into `cacheDir` under its own name, unless it is there:
+ * into a temporary file beside it, renamed once every byte announced has
+ * arrived. A failed or interrupted download leaves nothing that looks like
+ * the file (the SDK's own downloader could leave an empty or partial jar, or
+ * an error page under the jar's name). Returns the file's path.
+ */
+export async function cachedDownload(url: string, cacheDir: string, log: (line: string) => void = () => undefined): Promise<string> {
+  const dest = join(cacheDir, basename(new URL(url).pathname));
+  if (existsSync(dest)) return dest;
+  mkdirSync(cacheDir, { recursive: true });
+  const partial = `${dest}.partial-${process.pid}`;
+  log(`downloading ${url} into ${cacheDir} (once)`);
+  try {
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = (url.startsWith("https:") ? httpsGet : httpGet)(url, resolve);
+      request.setTimeout(DOWNLOAD_IDLE_MS, () => request.destroy(new Error(`no data for ${DOWNLOAD_IDLE_MS / 1000} s`)));
+      request.on("error", reject);
+    });
+    if (response.statusCode !== 200) {
+      response.resume();
+      throw new Error(`HTTP ${response.statusCode}`);
+    }
+    await pipeline(response, createWriteStream(partial));
+    const expected = Number(response.headers["content-length"] ?? NaN);
+    const received = statSync(partial).size;
+    if (!Number.isNaN(expected) && received !== expected) throw new Error(`got ${received} of ${expected} bytes`);
+    renameSync(partial, dest);
+    return dest;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw new BeamServicesError(`cannot download ${url}: ${(error as Error).message}`);
+  }
+}
+
+/** A Maven repository to download Beam's jars from instead of Maven Central (a mirror), e.g. `https://maven.example.com/maven2`. */
+export const MAVEN_REPOSITORY_ENV = "BEAM_MAVEN_REPOSITORY";
+
+/**
+ * The jar of a Beam Java service the SDK would start from its Gradle target
+ * (the GCP expansion service for Pub/Sub and BigQuery IO), from Maven Central
+ * or $BEAM_MAVEN_REPOSITORY, in the SDK's own cache (~/.apache_beam/cache/jars),
+ * downloaded by cachedDownload.
+ */
+export async function beamJar(gradleTarget: string, log: (line: string) => void = () => undefined): Promise<string> {
+  const url = await JavaJarService.gradleToJar(gradleTarget);
+  const mirror = process.env[MAVEN_REPOSITORY_ENV];
+  const from = mirror === undefined ? url : url.replace(JavaJarService.APACHE_REPOSITORY, mirror.replace(/\/+$/, ""));
+  return cachedDownload(from, JavaJarService.JAR_CACHE, log).catch((error: Error) => {
+    throw new BeamServicesError(`${error.message} (without a network: --expansionService names a running one; $${MAVEN_REPOSITORY_ENV} a Maven mirror)`);
+  });
 }
 
 /** JDK 17 closes the JDK internals Flink 1.15 and Beam's coders reflect on. */

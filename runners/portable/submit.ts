@@ -13,7 +13,7 @@ import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
 import { delimiter, join } from "path";
 import { checkLocalSink, createSink } from "../sink";
-import { flinkJobServer, gcpExpansionService } from "./beam-services";
+import { beamJar, flinkJobServer, gcpExpansionService } from "./beam-services";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 import { latestPanes, takeCaptured } from "./local-sink";
@@ -106,12 +106,18 @@ function portableIo(pipeline: string, settings: PortableSettings): PortableIo {
   };
 }
 
+/** The SDK's BEAM_SERVICE_OVERRIDES: service key -> address or jar. */
+const serviceOverrides = (env: NodeJS.ProcessEnv): Record<string, string> => (env.BEAM_SERVICE_OVERRIDES ? (JSON.parse(env.BEAM_SERVICE_OVERRIDES) as Record<string, string>) : {});
+
 /** Points the SDK at a given expansion service (address or jar) through its BEAM_SERVICE_OVERRIDES. */
 function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env): void {
-  const overrides = env.BEAM_SERVICE_OVERRIDES ? (JSON.parse(env.BEAM_SERVICE_OVERRIDES) as Record<string, string>) : {};
+  const overrides = serviceOverrides(env);
   overrides[GCP_EXPANSION_SERVICE] = where;
   env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
 }
+
+/** Whether BEAM_SERVICE_OVERRIDES already names the GCP expansion service (an address, or a jar). */
+const expansionServiceOverridden = (env: NodeJS.ProcessEnv = process.env): boolean => GCP_EXPANSION_SERVICE in serviceOverrides(env);
 
 /** How long a job service started here may take to listen: Python importing apache_beam[gcp] takes 5-15 s on a busy 2-core machine. */
 const SERVICE_START_MS = 120_000;
@@ -284,6 +290,10 @@ export async function runPortable<O extends OptionValues>(pipeline: PipelineDefi
       const expansion = gcpExpansionService();
       stops.push(() => expansion.stop());
       useExpansionService(await step("starting Beam's expansion service", () => expansion.start()));
+    } else if (!expansionServiceOverridden()) {
+      // The SDK would download the jar itself, and leave a partial one in its cache when the download fails.
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      useExpansionService(await step("downloading Beam's expansion service", () => beamJar(GCP_EXPANSION_SERVICE, log)));
     }
     const sdk = sdkOptions(pipeline.name, options, settings);
     const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings)));

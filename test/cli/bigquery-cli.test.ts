@@ -8,7 +8,8 @@ import { conversationsPipeline } from "../../pipelines/conversations/pipeline";
 import { ConversationGenerator } from "../../samples/conversations";
 import { PlaybackGenerator } from "../../samples/playback";
 import { bigQuerySchema } from "../../schemas/bigquery";
-import { runCli, summaryLine, tempDir, writeLines } from "../helpers";
+import { spawn } from "child_process";
+import { ROOT, runCli, summaryLine, tempDir, writeLines } from "../helpers";
 import { BigQueryServer, RecordedRequest } from "../support/bigquery-server";
 import { runCliAsync } from "../support/run-async";
 
@@ -110,6 +111,28 @@ describe("npm run pipeline -- <pipeline> --sink=bigquery, against the local BigQ
     expect(run.stderr.trim().split("\n")).to.deep.equal([
       `error: BigQuery: insertAll into ${PROJECT}:${DATASET}.video_playback_alerts failed: HTTP 403 Access Denied: BigQuery BigQuery: Permission denied while writing data.`,
     ]);
+  });
+
+  it("alerts: a BigQuery that stops answering is said within 10 s; Ctrl-C then ends the run within seconds, and a re-run stores every row once", async () => {
+    server.inject(insertAll("video_playback_alerts"), 1, { hang: true });
+    const child = spawn(process.execPath, [join(ROOT, "dist/cli/main.js"), "alerts", "--input", input, ...BQ_FLAGS], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const started = Date.now();
+    while (!/BigQuery: no answer to insertAll/.test(stderr) && Date.now() - started < 30_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Said 8 s into the attempt; loose for a loaded machine. Before: nothing for 60 s per attempt.
+    expect(Date.now() - started, stderr).to.be.below(20_000);
+    expect(stderr).to.match(new RegExp(`^\\S+ BigQuery: no answer to insertAll into ${PROJECT}:${DATASET}.video_playback_alerts for 8 s \\(attempt 1 of 8, abandoned after 60 s\\)$`, "m"));
+    const stopped = Date.now();
+    child.kill("SIGINT");
+    expect(await exited, stderr).to.equal(130);
+    expect(Date.now() - stopped, stderr).to.be.below(8000);
+    expect(stderr.trim().split("\n").filter((l) => l.startsWith("error"))).to.deep.equal([
+      "error: still committing 4 s after the stop signal: exiting; what was not committed is not acknowledged, and the next run reads it again",
+    ]);
+    await alerts();
+    expect(sortedNumbers(server.rows(PROJECT, DATASET, "video_playback_alerts").map((r) => r.event_id))).to.deep.equal(alertIds(lines));
   });
 
   it("conversations: the view's rows (latest version per key) equal the JSONL sink's table, across split re-runs", async () => {

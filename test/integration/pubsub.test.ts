@@ -5,8 +5,9 @@ import { ChildProcess, spawn, spawnSync } from "child_process";
 import { join } from "path";
 import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
-import { RunningEmulator } from "../../io/pubsub/emulator";
+import { RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
 import { emulatorSuite } from "../support/emulator-suite";
+import { spawnAsync } from "../support/run-async";
 import { query, ROOT, runCli, runScript, summaryLine, tempDir, warehouseTables, writeLines } from "../helpers";
 
 const PROJECT = "test-project";
@@ -54,6 +55,16 @@ describe("Pub/Sub on the real emulator", function () {
     expect(sent.status, sent.stderr).to.equal(0);
     const dry = runScript("publisher/cli.js", [...args, "--dry-run"], { env });
     return dry.stdout.trim().split("\n");
+  }
+
+  /** `count` events of `pipeline` recorded to a file and replayed to `topic` at once: returns the file, for a batch run to compare with. */
+  function publishRecorded(pipeline: string, topic: string, count: number, seed: number): string {
+    const recorded = join(dir, `${topic}.jsonl`);
+    const gen = runScript("publisher/cli.js", [pipeline, "--output", "file", "--out", recorded, "--count", String(count), "--eps", "100000", "--seed", String(seed), "--startTime", START], { env });
+    expect(gen.status, gen.stderr).to.equal(0);
+    const replayed = runScript("publisher/cli.js", [pipeline, "--file", recorded, "--speedup", "1000000", "--topic", topic], { env });
+    expect(replayed.status, replayed.stderr).to.equal(0);
+    return recorded;
   }
 
   function drain(subscription: string, warehouse: string, idleMs = 1500): ReturnType<typeof runCli> {
@@ -157,13 +168,23 @@ describe("Pub/Sub on the real emulator", function () {
     expect(summaryLine(drain(subscription, warehouse, 500).stdout, "read")).to.match(/^0 lines/);
   });
 
+  it("dead-letters a message whose data is not valid UTF-8 as invalid_utf8, naming the byte; a real U+FFFD is kept", async () => {
+    const subscription = await freshSubscription("utf8");
+    const topic = pubsub.topic("utf8");
+    const good = publish("utf8", 2, 5);
+    const invalid = Buffer.concat([Buffer.from('{"event_id": 7, "title": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
+    const invalidId = (await Promise.all([invalid, Buffer.from('{"title": "\ufffd"}')].map((data) => topic.publishMessage({ data }))))[0];
+    const warehouse = join(dir, "utf8.duckdb");
+    const run = drain(subscription, warehouse);
+    expect(summaryLine(run.stdout, "dead letters")).to.equal("2 (invalid_utf8 1, missing_field 1)");
+    const rows = await query(warehouse, "SELECT source, reason FROM dead_letter WHERE reason_code = 'invalid_utf8'");
+    expect(rows).to.deep.equal([{ source: `projects/${PROJECT}/subscriptions/${subscription}#${invalidId}`, reason: "not valid UTF-8 at byte 29 of the message (0xe9)" }]);
+    expect(await storedIds(warehouse)).to.deep.equal(alertIds(good));
+  });
+
   it("streams conversations from the emulator into the same table as a batch run over the same events", async () => {
     const subscription = await freshSubscription("conversations");
-    const recorded = join(dir, "conversations.jsonl");
-    const gen = runScript("publisher/cli.js", ["conversations", "--output", "file", "--out", recorded, "--count", "4000", "--eps", "100000", "--seed", "8", "--startTime", START], { env });
-    expect(gen.status, gen.stderr).to.equal(0);
-    const replayed = runScript("publisher/cli.js", ["conversations", "--file", recorded, "--speedup", "1000000", "--topic", "conversations"], { env });
-    expect(replayed.status, replayed.stderr).to.equal(0);
+    const recorded = publishRecorded("conversations", "conversations", 4000, 8);
     const streamed = join(dir, "conversations-stream.duckdb"), batch = join(dir, "conversations-batch.duckdb");
     const run = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300"], ROOT, env);
     expect(run.status, run.stderr).to.equal(0);
@@ -194,11 +215,11 @@ describe("Pub/Sub on the real emulator", function () {
   });
 
   /** Starts a streaming pipeline and resolves once it reported its first commit. */
-  async function startStreaming(subscription: string, warehouse: string, pipeline = "alerts", extra: string[] = []): Promise<{ child: ChildProcess; output: () => string }> {
+  async function startStreaming(subscription: string, warehouse: string, pipeline = "alerts", extra: string[] = [], childEnv = env): Promise<{ child: ChildProcess; output: () => string }> {
     const child = spawn(
       process.execPath,
       [join(ROOT, "dist/cli/main.js"), pipeline, "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--streaming", "--maxBatch", "500", ...extra],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
+      { env: childEnv, stdio: ["ignore", "pipe", "pipe"] },
     );
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
@@ -252,11 +273,7 @@ describe("Pub/Sub on the real emulator", function () {
   for (const pipeline of ["ott", "conversations"]) {
     it(`${pipeline}: killed with SIGKILL mid-stream, restarted and drained, every table equals a batch run over the same events`, async () => {
       const subscription = await freshSubscription(`${pipeline}-sigkill`);
-      const recorded = join(dir, `${pipeline}-sigkill.jsonl`);
-      const gen = runScript("publisher/cli.js", [pipeline, "--output", "file", "--out", recorded, "--count", "3000", "--eps", "100000", "--seed", "9", "--startTime", START], { env });
-      expect(gen.status, gen.stderr).to.equal(0);
-      const replayed = runScript("publisher/cli.js", [pipeline, "--file", recorded, "--speedup", "1000000", "--topic", `${pipeline}-sigkill`], { env });
-      expect(replayed.status, replayed.stderr).to.equal(0);
+      const recorded = publishRecorded(pipeline, `${pipeline}-sigkill`, 3000, 9);
       const streamed = join(dir, `${pipeline}-sigkill.duckdb`), batch = join(dir, `${pipeline}-sigkill-batch.duckdb`);
       // A lateness longer than the sample's span: no window expires, whatever the order of redelivery.
       const lateness = pipeline === "ott" ? ["--allowedLatenessSec", "86400"] : [];
@@ -272,6 +289,134 @@ describe("Pub/Sub on the real emulator", function () {
       expect(await results(streamed)).to.deep.equal(expected);
     });
   }
+
+  describe("a lost connection: noticed at once, retried for --retryTimeoutSec, then one line; Ctrl-C ends within seconds; nothing lost", () => {
+    /** Resolves with the milliseconds it took until `pattern` is in the output; rejects after `timeoutMs`. */
+    const waitFor = (output: () => string, pattern: RegExp, timeoutMs: number): Promise<number> => {
+      const started = Date.now();
+      return new Promise((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (pattern.test(output())) (clearInterval(poll), resolve(Date.now() - started));
+          else if (Date.now() - started > timeoutMs) (clearInterval(poll), reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output()}`)));
+        }, 50);
+      });
+    };
+    /** Runs `body` with the suite's emulator frozen (SIGSTOP), and thaws it whatever happens. */
+    async function frozen<T>(body: () => Promise<T>): Promise<T> {
+      emulator!.signal("SIGSTOP");
+      try {
+        return await body();
+      } finally {
+        emulator!.signal("SIGCONT");
+      }
+    }
+    const LOST = /Pub\/Sub lost since \d\d:\d\d:\d\d UTC \(no answer within 5 s\): retrying until \d\d:\d\d:\d\d UTC, then the run stops \(--retryTimeoutSec\)/;
+
+    it("frozen for a while: the status line says so within 10 s, and once it answers again the run goes on; every message stored once", async () => {
+      const subscription = await freshSubscription("thaw");
+      const lines = publish("thaw", 20_000, 41);
+      const warehouse = join(dir, "thaw.duckdb");
+      const { child, output } = await startStreaming(subscription, warehouse);
+      await frozen(async () => {
+        // Loose for a loaded 2-core machine; the client library's own retries kept the line frozen for 61-140 s.
+        expect(await waitFor(output, LOST, 20_000)).to.be.below(20_000);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+      });
+      await waitFor(output, /Pub\/Sub back after \d+\.\d s/, 20_000);
+      child.kill("SIGTERM");
+      expect(await exited(child), output()).to.equal(0);
+      drain(subscription, warehouse, 12_000);
+      expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    });
+
+    it("frozen longer than --retryTimeoutSec: exit 1 with one line; the next run stores what was not committed, each table as one clean run would", async () => {
+      const subscription = await freshSubscription("frozen");
+      const recorded = publishRecorded("conversations", "frozen", 3000, 12);
+      const streamed = join(dir, "frozen.duckdb"), batch = join(dir, "frozen-batch.duckdb");
+      const { child, output } = await startStreaming(subscription, streamed, "conversations", ["--retryTimeoutSec", "8"]);
+      const stderr = (): string => output().split("\n").filter((l) => !/^\s|^conversations:/.test(l)).join("\n");
+      const started = Date.now();
+      const code = await frozen(() => exited(child));
+      // 5 s to notice, 8 s of retries, then the exit: well under the 61-140 s of before.
+      expect(Date.now() - started, output()).to.be.below(40_000);
+      expect(code).to.equal(1);
+      expect(stderr()).to.match(LOST);
+      const errors = output().split("\n").filter((l) => l.startsWith("error"));
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(new RegExp(`^error: lost Pub/Sub at ${emulator!.host} \\(PUBSUB_EMULATOR_HOST\\) for \\d+ s \\(no answer within 5 s\\), gave up after --retryTimeoutSec 8: what was committed is kept, the other messages stay in projects/${PROJECT}/subscriptions/frozen-sub for the next run$`));
+      expect(output()).to.not.match(/DEADLINE_EXCEEDED|    at /);
+      // Messages it pulled but never acked come back after the 10 s ack deadline.
+      const rest = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "12000"], ROOT, env);
+      expect(rest.status, rest.stderr).to.equal(0);
+      expect(runCli(["conversations", "--input", recorded, "--warehouse", batch]).status).to.equal(0);
+      const expected = await results(batch);
+      expect(Object.values(expected).reduce((n, rows) => n + rows.length, 0)).to.be.greaterThan(500);
+      expect(await results(streamed)).to.deep.equal(expected);
+    });
+
+    it("Ctrl-C while Pub/Sub is frozen ends within seconds with exit 0 and the summary; what was not acknowledged comes back to the next run", async () => {
+      const subscription = await freshSubscription("frozen-sigint");
+      const lines = publish("frozen-sigint", 20_000, 43);
+      const warehouse = join(dir, "frozen-sigint.duckdb");
+      const { child, output } = await startStreaming(subscription, warehouse);
+      const elapsed = await frozen(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 500)); // a pull or an acknowledgement now waits for an answer
+        const started = Date.now();
+        child.kill("SIGINT");
+        const code = await exited(child);
+        expect(code, output()).to.equal(0);
+        return Date.now() - started;
+      });
+      // Within 5 s on a quiet machine; loose for a loaded one. Before: 55 s and a raw DEADLINE_EXCEEDED.
+      expect(elapsed, output()).to.be.below(10_000);
+      expect(output()).to.include("alerts: interrupted, committed what was read");
+      expect(output(), output()).to.not.match(/DEADLINE_EXCEEDED|^error|    at /m);
+      drain(subscription, warehouse, 12_000);
+      expect(await storedIds(warehouse)).to.deep.equal(alertIds(lines));
+    });
+
+    it("started while Pub/Sub is frozen: says so within seconds and stops after --retryTimeoutSec with one line", async () => {
+      const subscription = await freshSubscription("frozen-start");
+      const started = Date.now();
+      const run = await frozen(() =>
+        spawnAsync(process.execPath, [join(ROOT, "dist/cli/main.js"), "alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", join(dir, "frozen-start.duckdb"), "--retryTimeoutSec", "5"], { env }),
+      );
+      // Counting the dead letters gives up after 5 s, the first pull after 5 more, then 5 s of retries.
+      expect(Date.now() - started, run.stderr).to.be.below(40_000);
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stderr).to.match(LOST);
+      expect(run.stderr.split("\n").filter((l) => l.startsWith("error"))).to.have.length(1);
+    });
+
+    it("the emulator killed mid-stream: said within 10 s, exit 1 with one line after --retryTimeoutSec; what was stored is stored once", async () => {
+      const own = await startEmulator(PROJECT);
+      try {
+        const ownEnv = { ...env, PUBSUB_EMULATOR_HOST: own.host };
+        const resources = runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", join(dir, "killed-ensure.duckdb")], { env: ownEnv });
+        expect(resources.status, resources.stderr).to.equal(0);
+        const args = ["playback", "--count", "20000", "--seed", "44", "--startTime", START, "--eps", "50000"];
+        expect(runScript("publisher/cli.js", args, { env: ownEnv }).status).to.equal(0);
+        const lines = runScript("publisher/cli.js", [...args, "--dry-run"], { env }).stdout.trim().split("\n");
+        const warehouse = join(dir, "killed.duckdb");
+        const { child, output } = await startStreaming("video-playback-events-sub", warehouse, "alerts", ["--retryTimeoutSec", "5"], ownEnv);
+        await own.stop();
+        const started = Date.now();
+        expect(await waitFor(output, /Pub\/Sub lost since .* \(connection refused or dropped\)/, 20_000)).to.be.below(10_000);
+        expect(await exited(child), output()).to.equal(1);
+        expect(Date.now() - started).to.be.below(30_000);
+        const errors = output().split("\n").filter((l) => l.startsWith("error"));
+        expect(errors).to.deep.equal([
+          `error: lost Pub/Sub at ${own.host} (PUBSUB_EMULATOR_HOST) for ${/for (\d+) s/.exec(errors[0])?.[1]} s (connection refused or dropped), gave up after --retryTimeoutSec 5: what was committed is kept, the other messages stay in projects/${PROJECT}/subscriptions/video-playback-events-sub for the next run`,
+        ]);
+        const stored = await storedIds(warehouse);
+        expect(stored.length).to.be.greaterThan(0);
+        expect(new Set(stored).size).to.equal(stored.length);
+        expect(alertIds(lines)).to.include.members(stored);
+      } finally {
+        await own.stop();
+      }
+    });
+  });
 
   describe("ott event time on a stream: the watermark follows the bulk of events", () => {
     const S = OTT_START_MICROS;

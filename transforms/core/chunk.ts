@@ -26,6 +26,8 @@ export interface MessageChunk {
   /** What the source needs to acknowledge the messages once their results are durable. */
   readonly ackIds: readonly string[];
   readonly payloads: readonly string[];
+  /** Per message, where its data stops being valid UTF-8 (its payload has U+FFFD there); absent when every message is valid. */
+  readonly undecodable?: readonly (string | undefined)[];
   readonly receivedAt: number;
   /** Epoch microseconds when the chunk's oldest message was published (for the publish-to-commit latency), when the broker says. */
   readonly publishedAt?: number;
@@ -69,8 +71,8 @@ function isUtf8(bytes: Uint8Array, prefix: boolean): boolean {
   }
 }
 
-/** Where `line`'s first byte that is not valid UTF-8 is, for a dead letter's reason, or undefined when it is valid. */
-function invalidUtf8At(line: Uint8Array): string | undefined {
+/** Where the first byte of `line` (a line, or a message's data) that is not valid UTF-8 is, for a dead letter's reason, or undefined when it is valid. */
+export function invalidUtf8At(line: Uint8Array, what: "line" | "message"): string | undefined {
   if (isUtf8(line, false)) return undefined;
   // The longest prefix that starts valid UTF-8 ends at the first bad byte (a binary search: being such a prefix is monotone).
   let low = 0;
@@ -83,7 +85,7 @@ function invalidUtf8At(line: Uint8Array): string | undefined {
   // Past that prefix's complete characters: an unfinished sequence at its end is where the fault starts.
   let at = Math.min(low, line.length - 1);
   if (!isUtf8(line.subarray(0, low), false)) while (at > 0 && (line[at] & 0xc0) !== 0xc0) at--;
-  return `byte ${at} of the line (0x${line[at].toString(16).padStart(2, "0")})`;
+  return `byte ${at} of the ${what} (0x${line[at].toString(16).padStart(2, "0")})`;
 }
 
 function lineRecords(chunk: LineChunk): ChunkRecords {
@@ -107,7 +109,7 @@ function lineRecords(chunk: LineChunk): ChunkRecords {
     if (line.trim() === "") {
       blank++;
     } else {
-      const invalidAt = lossy && line.includes("\ufffd") ? invalidUtf8At(chunk.data.subarray(lineStart, lineEnd)) : undefined;
+      const invalidAt = lossy && line.includes("\ufffd") ? invalidUtf8At(chunk.data.subarray(lineStart, lineEnd), "line") : undefined;
       if (invalidAt !== undefined) undecodable.set(payloads.length, invalidAt);
       payloads.push(line);
       positions.push(chunk.firstLine + i);
@@ -125,7 +127,13 @@ function indexOrEnd(data: Uint8Array, from: number): number {
 
 export function recordsOf(chunk: RawChunk): ChunkRecords {
   if (chunk.kind === "lines") return lineRecords(chunk);
-  return { source: chunk.source, payloads: chunk.payloads, positions: chunk.ids, separator: "#", blank: 0 };
+  const undecodable = new Map<number, string>();
+  const faults = chunk.undecodable ?? [];
+  for (let i = 0; i < faults.length; i++) {
+    const at = faults[i];
+    if (at !== undefined) undecodable.set(i, at);
+  }
+  return { source: chunk.source, payloads: chunk.payloads, positions: chunk.ids, separator: "#", blank: 0, undecodable };
 }
 
 /** Where record `index` came from, for dead letters: `file:line` or `subscription#messageId`. */
