@@ -119,7 +119,7 @@ export const COMMON_OPTIONS = optionSpecs([
     integer: true,
     min: 1,
     runners: PORTABLE_RUNNERS,
-    description: "Portable runners: a grouping in the global window (the conversations) emits an accumulating pane per key this many seconds of processing time after new input.",
+    description: "Portable runners: every grouping (the conversations per order, the OTT views per window and key) emits an accumulating pane this many seconds of processing time after new input.",
   },
   { name: "region", type: "string", runners: DATAFLOW, requiredBy: DATAFLOW, template: "environment", pattern: { regex: "^[a-z]+-[a-z]+[0-9]+$", rule: "a region such as europe-west1" }, description: "Dataflow: the job's region." },
   { name: "tempLocation", type: "string", runners: PORTABLE_RUNNERS, requiredBy: DATAFLOW, template: "environment", pattern: GCS_PATH, description: "Dataflow: gs:// path for temporary files (also BigQuery's)." },

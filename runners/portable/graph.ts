@@ -34,7 +34,7 @@ export interface PortableIo {
    * process, whose LOOPBACK workers hand them to a local sink (local-sink.ts).
    */
   readonly sink: { kind: "bigquery"; project: string; dataset: string } | { kind: "local" };
-  /** Processing time between the accumulating panes of a grouping in the global window (seconds). */
+  /** Processing time between the accumulating panes of a grouping (seconds): the conversations' global window, the views' event-time windows. */
   readonly paneDelaySec: number;
 }
 
@@ -54,6 +54,16 @@ function readMessages(io: PortableIo) {
   return rawExternalTransform<beam.Root, beam.PCollection<Uint8Array>>("beam:transform:org.apache.beam:pubsub_read:v1", payload, serviceProviderFromJavaGradleTarget(GCP_IO));
 }
 
+/** Fires once `delaySec` of processing time after the first element it sees (Beam's AfterProcessingTime.pastFirstElementInPane().plusDelayOf). */
+function afterProcessingDelay(delaySec: number): Trigger {
+  return {
+    trigger: {
+      oneofKind: "afterProcessingTime",
+      afterProcessingTime: { timestampTransforms: [{ timestampTransform: { oneofKind: "delay", delay: { delayMillis: BigInt(delaySec * 1000) } } }] },
+    },
+  };
+}
+
 /**
  * The global window with a pane every `delaySec` of processing time after new
  * input, ACCUMULATING: each pane of a key holds everything seen for it, so
@@ -61,16 +71,10 @@ function readMessages(io: PortableIo) {
  * it spans (docs/runners.md says why not session windows).
  */
 function accumulatingGlobalWindow(environmentId: string, delaySec: number): WindowingStrategy {
-  const afterDelay: Trigger = {
-    trigger: {
-      oneofKind: "afterProcessingTime",
-      afterProcessingTime: { timestampTransforms: [{ timestampTransform: { oneofKind: "delay", delay: { delayMillis: BigInt(delaySec * 1000) } } }] },
-    },
-  };
   return {
     windowCoderId: "",
     mergeStatus: 0,
-    trigger: { trigger: { oneofKind: "repeat", repeat: { subtrigger: afterDelay } } },
+    trigger: { trigger: { oneofKind: "repeat", repeat: { subtrigger: afterProcessingDelay(delaySec) } } },
     accumulationMode: AccumulationMode_Enum.ACCUMULATING,
     outputTime: OutputTime_Enum.END_OF_WINDOW,
     closingBehavior: ClosingBehavior_Enum.EMIT_IF_NONEMPTY,
@@ -85,16 +89,21 @@ const EVENT_TIME_WINDOWS = ["beam:window_fn:fixed_windows:v1", "beam:window_fn:s
 
 /**
  * The event-time windows of the graph (the OTT views) on a portable runner:
- * a pane when the watermark passes the window's end, then a late pane for
- * each late element up to `allowedLatenessSec` behind the watermark, all
- * ACCUMULATING, so a late event updates its window's row; later ones are
- * dropped by the runner. The views' transforms are the direct runner's; only
- * their windowing strategy is set here, where the runner is known.
+ * early panes `paneDelaySec` of processing time after new input, a pane when
+ * the watermark passes the window's end, then late panes the same way for
+ * events up to `allowedLatenessSec` behind the watermark, all ACCUMULATING,
+ * so each pane of a window holds everything seen for it and a late event
+ * updates its window's row; later ones are dropped by the runner. Without the
+ * early panes a window's row would wait for the source's watermark, which
+ * Beam Java's Pub/Sub read holds at its minimum while any of its readers has
+ * received nothing (docs/runners.md). The views' transforms are the direct
+ * runner's; only their windowing strategy is set here, where the runner is
+ * known.
  */
-function lateFirings(proto: PipelineProto, allowedLatenessSec: number): void {
+function eventTimePanes(proto: PipelineProto, allowedLatenessSec: number, paneDelaySec: number): void {
   for (const strategy of Object.values(proto.components!.windowingStrategies)) {
     if (!EVENT_TIME_WINDOWS.includes(strategy.windowFn?.urn ?? "")) continue;
-    strategy.trigger = { trigger: { oneofKind: "afterEndOfWindow", afterEndOfWindow: { lateFirings: { trigger: { oneofKind: "elementCount", elementCount: { elementCount: 1 } } } } } };
+    strategy.trigger = { trigger: { oneofKind: "afterEndOfWindow", afterEndOfWindow: { earlyFirings: afterProcessingDelay(paneDelaySec), lateFirings: afterProcessingDelay(paneDelaySec) } } };
     strategy.accumulationMode = AccumulationMode_Enum.ACCUMULATING;
     strategy.allowedLateness = BigInt(allowedLatenessSec * 1000);
     strategy.closingBehavior = ClosingBehavior_Enum.EMIT_IF_NONEMPTY;
@@ -150,6 +159,6 @@ export async function portablePipelineProto<O>(definition: PipelineDefinition<O>
   const pipeline = new Pipeline();
   await expandPortable(new beam.Root(pipeline), definition, options, io);
   const proto = pipeline.getProto();
-  lateFirings(proto, definition.allowedLatenessSec?.(options) ?? 0);
+  eventTimePanes(proto, definition.allowedLatenessSec?.(options) ?? 0, io.paneDelaySec);
   return proto;
 }

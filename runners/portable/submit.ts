@@ -83,6 +83,8 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   if (isLoopback(settings)) out.environmentType = "LOOPBACK";
   // Beam Java's Pub/Sub read is a REST client: the emulator, when the Node clients use one.
   if (process.env.PUBSUB_EMULATOR_HOST && settings.runner !== "dataflow") out.pubsubRootUrl = `http://${process.env.PUBSUB_EMULATOR_HOST}`;
+  // Flink buffers what a bundle finished during a checkpoint emits until the step's next bundle or watermark: the last bundle before the input pauses would stay there.
+  if (settings.runner === "flink") out.finishBundleBeforeCheckpointing = true;
   if (isEmbeddedFlink(settings)) {
     // The Pub/Sub read acknowledges messages when Flink completes a checkpoint; its checkpoint outgrows Flink's in-memory limit (5 MB).
     Object.assign(out, { checkpointingInterval: 5000, stateBackend: "filesystem", stateBackendStoragePath: `file://${mkdtempSync(join(tmpdir(), "flink-state-"))}`, parallelism: 1 });

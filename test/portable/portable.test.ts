@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DockerPayload, IsBounded_Enum, Pipeline } from "apache-beam/proto/beam_runner_api";
+import { AccumulationMode_Enum, DockerPayload, IsBounded_Enum, Pipeline, Trigger, WindowingStrategy } from "apache-beam/proto/beam_runner_api";
 import { parseArgs, ParsedArgs } from "../../cli/args";
 import { PORTABLE_RUNNERS } from "../../pipelines/options";
 import { PortableSettings } from "../../runners/settings";
@@ -44,6 +44,18 @@ function typescriptEnvironment(pipeline: Pipeline): string {
   const pardo = Object.values(pipeline.components!.transforms).find((t) => t.spec?.urn === "beam:transform:pardo:v1" && t.uniqueName.includes("ToChunks"));
   return pardo!.environmentId;
 }
+
+/** The windowing strategy of every GroupByKey's input, by the GroupByKey's name. */
+function groupingStrategies(pipeline: Pipeline): Map<string, WindowingStrategy> {
+  const components = pipeline.components!;
+  const groupings = Object.values(components.transforms).filter((t) => t.spec?.urn === "beam:transform:group_by_key:v1");
+  return new Map(groupings.map((t) => [t.uniqueName, components.windowingStrategies[components.pcollections[Object.values(t.inputs)[0]].windowingStrategyId]] as const));
+}
+
+/** Beam's AfterProcessingTime.pastFirstElementInPane().plusDelayOf(seconds), as the proto spells it. */
+const afterDelay = (seconds: number): Trigger => ({
+  trigger: { oneofKind: "afterProcessingTime", afterProcessingTime: { timestampTransforms: [{ timestampTransform: { oneofKind: "delay", delay: { delayMillis: BigInt(seconds * 1000) } } }] } },
+});
 
 describe("portable runners (expansion service and job service doubles)", function () {
   let expansion: ExpansionDouble;
@@ -131,6 +143,22 @@ describe("portable runners (expansion service and job service doubles)", functio
         for (const spec of args.pipeline.options) expect(options[spec.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)], spec.name).to.equal(args.options[spec.name]);
         expect(options.registered_node_modules).to.include.members([`${PACKAGE_NAME}/runners/portable/rows`, `${PACKAGE_NAME}/transforms/core/parse-records`]);
         expect(options).to.not.have.any.keys("runner", "source", "sink", "expansion_service");
+        // Flink would hold back what a bundle finished during a checkpoint emits until more input comes.
+        if (runner === "flink") expect(options.finish_bundle_before_checkpointing).to.equal(true);
+        else expect(options).to.not.have.property("finish_bundle_before_checkpointing");
+
+        // Every grouping fires accumulating panes on processing time, whatever the source's watermark does:
+        // the global window (conversations) repeatedly; event-time windows (OTT views) early, on time, then late within the allowed lateness.
+        const paneDelay = afterDelay(portableSettings(args).paneDelaySec);
+        for (const [grouping, strategy] of groupingStrategies(pipeline)) {
+          expect(strategy.accumulationMode, grouping).to.equal(AccumulationMode_Enum.ACCUMULATING);
+          if (strategy.windowFn!.urn === "beam:window_fn:global_windows:v1") {
+            expect(strategy.trigger, grouping).to.deep.equal({ trigger: { oneofKind: "repeat", repeat: { subtrigger: paneDelay } } });
+          } else {
+            expect(strategy.trigger, grouping).to.deep.equal({ trigger: { oneofKind: "afterEndOfWindow", afterEndOfWindow: { earlyFirings: paneDelay, lateFirings: paneDelay } } });
+            expect(strategy.allowedLateness, grouping).to.equal(BigInt((args.options as { allowedLatenessSec: number }).allowedLatenessSec * 1000));
+          }
+        }
         if (runner === "dataflow") {
           expect(options).to.include({ region: "europe-west1", temp_location: "gs://test-bucket/temp", max_num_workers: 3 });
           expect(options.experiments).to.include("use_sibling_sdk_workers");
