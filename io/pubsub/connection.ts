@@ -25,13 +25,18 @@ export type ConnectionState =
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> => untilAborted(new Promise((resolve) => setTimeout(resolve, ms)), signal).then(() => undefined);
 
-/** `promise`, or undefined as soon as `signal` aborts (a call in flight then ends on its own deadline; nobody waits for it). */
-function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+/**
+ * `promise`, or undefined once `signal` has aborted and `graceMs` more have
+ * passed (a call in flight then ends on its own deadline; nobody waits for it).
+ * The grace lets a pull already answered deliver its messages, so they are
+ * handed back for redelivery at once instead of after their ack deadline.
+ */
+function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal, graceMs = 0): Promise<T | undefined> {
   if (signal === undefined) return promise;
   promise.catch(() => undefined);
   if (signal.aborted) return Promise.resolve(undefined);
   return new Promise((resolve, reject) => {
-    const abort = (): void => resolve(undefined);
+    const abort = (): void => void setTimeout(() => resolve(undefined), graceMs).unref();
     signal.addEventListener("abort", abort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
   });
@@ -84,7 +89,7 @@ export class PubSubConnection {
       if (stop?.aborted) return this.lost ? undefined : this.once(call, STOPPING_TIMEOUT_MS);
       const started = Date.now();
       try {
-        const result = await untilAborted(call({ timeout: CALL_TIMEOUT_MS, retry: null }), stop);
+        const result = await untilAborted(call({ timeout: CALL_TIMEOUT_MS, retry: null }), stop, STOPPING_TIMEOUT_MS);
         if (result === undefined) return undefined; // stopped while waiting
         this.reached();
         return result;
