@@ -12,6 +12,7 @@ const DUCKDB_TYPES: Record<Exclude<FieldSpec["type"], "RECORD">, string> = {
 
 /** The DuckDB type of a field; a RECORD is a STRUCT of its fields' types. */
 export function duckdbType(field: FieldSpec): string {
+  if (field.mode === "REPEATED") return `${duckdbType({ ...field, mode: "NULLABLE" })}[]`;
   if (field.type !== "RECORD") return DUCKDB_TYPES[field.type];
   return `STRUCT(${field.fields!.map((f) => `${quoteIdent(f.name)} ${duckdbType(f)}`).join(", ")})`;
 }
@@ -22,7 +23,7 @@ export function quoteIdent(name: string): string {
 
 /** CREATE TABLE for a spec; the key becomes the primary key that makes writes idempotent. */
 export function createTableSql(table: TableSpec): string {
-  const columns = table.fields.map((f) => `  ${quoteIdent(f.name)} ${duckdbType(f)}${f.mode === "REQUIRED" ? " NOT NULL" : ""}`);
+  const columns = table.fields.map((f) => `  ${quoteIdent(f.name)} ${duckdbType(f)}${f.mode === "NULLABLE" ? "" : " NOT NULL"}`);
   columns.push(`  PRIMARY KEY (${table.key.map(quoteIdent).join(", ")})`);
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(table.name)} (\n${columns.join(",\n")}\n)`;
 }

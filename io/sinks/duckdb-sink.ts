@@ -1,8 +1,9 @@
 import { mkdir } from "fs/promises";
 import { dirname } from "path";
-import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue, LIST, VARCHAR } from "@duckdb/node-api";
 import { createStagingSql, createTableSql, duckdbType, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
+import { duckdbViewSql, ViewSpec } from "../../schemas/views";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
@@ -18,6 +19,7 @@ const stateTable = (table: TableSpec): string => `${table.name}__state`;
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
 const INT32_LIMIT = 2 ** 31;
+const STRING_LIST = LIST(VARCHAR);
 
 /** The ledger's tables: input units committed per pipeline, and each pipeline's watermark. */
 const UNITS_TABLE = "__committed_units";
@@ -35,6 +37,8 @@ function stagedValue(row: Row, column: StagingColumn): Value {
 
 function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): void {
   if (value === null || value === undefined) return appender.appendNull();
+  // Only REPEATED STRING exists (title_basics.genres).
+  if (field.mode === "REPEATED") return appender.appendList(value as readonly string[], STRING_LIST);
   switch (field.type) {
     case "INT64":
       return Math.abs(value as number) < INT32_LIMIT ? appender.appendInteger(value as number) : appender.appendBigInt(BigInt(value as number));
@@ -91,7 +95,7 @@ export class DuckDbSink implements Sink, Ledger {
     return reader.getRows().map((r) => String(r[0]));
   }
 
-  async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map()): Promise<void> {
+  async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map(), views: readonly ViewSpec[] = []): Promise<void> {
     const connection = await this.connect();
     await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR, unit VARCHAR, committed_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline, unit))`);
     await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
@@ -110,6 +114,7 @@ export class DuckDbSink implements Sink, Ledger {
         this.merges.set(table.name, merge);
       }
     }
+    for (const view of views) await connection.run(`CREATE OR REPLACE VIEW ${quoteIdent(view.name)} AS\n${duckdbViewSql(view)}`);
   }
 
   /** A warehouse written by an older schema is reported, not silently mixed. */

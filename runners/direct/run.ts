@@ -22,6 +22,7 @@ import { followRun } from "../dashboard/follow";
 import { DashboardServer } from "../dashboard/server";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
+import { planSnapshots } from "./snapshots";
 import { WorkerPool } from "./worker-pool";
 
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
@@ -134,10 +135,13 @@ export interface DirectRunResult {
  */
 export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, dashboard?: DashboardServer): Promise<DirectRunResult> {
   await checkSettings(settings);
-  const source = await openSource(pipeline, options, settings);
+  const opened = pipeline.snapshots ? undefined : await openSource(pipeline, options, settings);
   await dashboard?.releaseWarehouse(pipeline.name); // this process is about to write the file its pages read
+  // Snapshot files (the catalog) are fingerprinted and their tables prepared once the warehouse is ours, before the sink opens.
+  const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
+  const source = snapshots?.source ?? opened!;
   const sink = createSink(pipeline.name, settings);
-  await sink.open(pipeline.tables, pipeline.merges);
+  await sink.open(pipeline.tables, pipeline.merges, pipeline.views);
   const project = settings.project;
   const followed =
     dashboard && sink instanceof DuckDbSink
@@ -162,6 +166,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     const observe = (table: string, rows: readonly Row[]): void => {
       report.observe(table, rows);
       deadLetters.observe(table, rows);
+      snapshots?.observe(table, rows);
     };
     const stats = await drive(source, sink, execute, observe, {
       definition: pipeline,
@@ -173,6 +178,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       signal: stop.signal,
     });
     if (source instanceof PubSubSource && process.stderr.isTTY) process.stderr.write("\n"); // end the status line
+    if (snapshots) report.observe(pipeline.snapshots!.log.name, await snapshots.finish(sink, stats));
     // A merged table's rows are rewritten as panes arrive: what counts is how many it holds now.
     const mergedRows = new Map<string, number>();
     for (const table of pipeline.merges?.keys() ?? []) {
@@ -187,7 +193,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       report,
       deadLetters,
       location: sink.location(),
-      unread: source instanceof FileSource ? source.damaged : [],
+      unread: source instanceof FileSource ? source.damaged : snapshots?.unread() ?? [],
     };
   } finally {
     process.off("SIGINT", onSignal);
