@@ -1,7 +1,7 @@
 import { mkdir } from "fs/promises";
 import { dirname } from "path";
-import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue, LIST, VARCHAR } from "@duckdb/node-api";
-import { createStagingSql, createTableSql, duckdbType, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
+import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { createStagingSql, createTableSql, duckdbType, LIST_SEPARATOR, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { duckdbViewSql, ViewSpec } from "../../schemas/views";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
@@ -19,7 +19,6 @@ const stateTable = (table: TableSpec): string => `${table.name}__state`;
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
 const INT32_LIMIT = 2 ** 31;
-const STRING_LIST = LIST(VARCHAR);
 
 /** The ledger's tables: input units committed per pipeline, and each pipeline's watermark. */
 const UNITS_TABLE = "__committed_units";
@@ -32,13 +31,12 @@ function stagedValue(row: Row, column: StagingColumn): Value {
     value = value === null || value === undefined ? null : (value as Row)[name];
   }
   if (column.present) return value !== null && value !== undefined;
+  if (column.joined) return ((value ?? []) as readonly string[]).join(LIST_SEPARATOR);
   return value === undefined ? null : value;
 }
 
 function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): void {
   if (value === null || value === undefined) return appender.appendNull();
-  // Only REPEATED STRING exists (title_basics.genres).
-  if (field.mode === "REPEATED") return appender.appendList(value as readonly string[], STRING_LIST);
   switch (field.type) {
     case "INT64":
       return Math.abs(value as number) < INT32_LIMIT ? appender.appendInteger(value as number) : appender.appendBigInt(BigInt(value as number));
