@@ -67,8 +67,8 @@ export interface SnapshotSpec {
 /** What a run on the direct runner adds to the graph: its input when none is given, and its summary. */
 export interface LocalRun<Options> {
   /** The deterministic sample it runs over when no `--input` is given (its size is one of the options). */
-  sampleSource(seed: number, options: Options): Source;
-  /** For a pipeline of snapshots: its sample written as files (deterministic, so a second run finds them unchanged). */
+  sampleSource?(seed: number, options: Options): Source;
+  /** Instead, for a pipeline of snapshots: its sample written as files (deterministic, so a second run finds them unchanged). */
   sampleFiles?(seed: number, options: Options): Promise<string[]>;
   /** A query worth running on the results, for the summary. */
   readonly exampleQuery: string;

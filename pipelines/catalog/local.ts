@@ -3,8 +3,6 @@ import { mkdir } from "fs/promises";
 import { tmpdir } from "os";
 import { join } from "path";
 import { once } from "events";
-import { FileSource } from "../../io/sources/file-source";
-import { LineChunk } from "../../transforms/core/chunk";
 import { catalogLines } from "../../samples/catalog";
 import { LocalRun } from "../definition";
 import { CatalogOptions } from "./pipeline";
@@ -29,16 +27,6 @@ export async function writeCatalogSample(seed: number, titles: number, dir = joi
 /** catalog on the direct runner: a generated catalog without --input (the OTT sample's titles and filler); what each file became in the summary. */
 export const catalogLocalRun: LocalRun<CatalogOptions> = {
   sampleFiles: (seed, options) => writeCatalogSample(seed, options.sampleTitles),
-  sampleSource(seed, options) {
-    return {
-      description: `sample:catalog(seed=${seed})`,
-      bounded: true,
-      async *chunks(): AsyncGenerator<LineChunk> {
-        yield* new FileSource(await writeCatalogSample(seed, options.sampleTitles)).chunks();
-      },
-      acknowledge: async () => undefined,
-    };
-  },
   exampleQuery: "SELECT * FROM content_performance WHERE averageRating IS NOT NULL ORDER BY numVotes DESC LIMIT 10",
   newReport: () => new CatalogReport(),
 };

@@ -61,7 +61,8 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
       ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
     });
   }
-  if (settings.input === undefined) return pipeline.sampleSource(settings.seed, options);
+  // Every pipeline but those of snapshots (planSnapshots) has a sample source.
+  if (settings.input === undefined) return pipeline.sampleSource!(settings.seed, options);
   try {
     return new FileSource(await resolveInputs(settings.input));
   } catch (error) {

@@ -4,6 +4,7 @@ import { catalogLines } from "../../samples/catalog";
 import { TITLES } from "../../samples/ott";
 import { catalogKindOf, decodeBasics, decodeRatings, headerOf, parseCatalogChunk } from "../../transforms/catalog/imdb";
 import { isRejection } from "../../transforms/core/validate";
+import { PIPELINES } from "../../pipelines/registry";
 
 const DAY = 19876;
 const tsv = (...columns: string[]): string => columns.join("\t");
@@ -118,5 +119,10 @@ describe("IMDb title files", () => {
       const broken = basics.slice(1).filter((l) => isRejection(decodeBasics(l, DAY)));
       expect(broken.length).to.be.within(1, 40);
     });
+  });
+
+  it("is the one pipeline of snapshots, with its sample as files where the others have a sample source", () => {
+    const kinds = Object.values(PIPELINES).map((p) => `${p.name} ${p.snapshots ? "snapshots" : "records"} ${p.sampleFiles ? "files" : ""}${p.sampleSource ? "source" : ""}`);
+    expect(kinds).to.deep.equal(["alerts records source", "conversations records source", "ott records source", "catalog snapshots files"]);
   });
 });
