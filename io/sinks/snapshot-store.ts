@@ -1,6 +1,11 @@
+import { createReadStream, existsSync } from "fs";
+import { truncate } from "fs/promises";
+import { join } from "path";
+import { createInterface } from "readline";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent } from "../../schemas/duckdb";
 import { TableSpec } from "../../schemas/table";
+import { parseTimestamp } from "../../schemas/timestamp";
 import { SinkError } from "./sink";
 
 /**
@@ -50,6 +55,34 @@ export class DuckDbSnapshotStore implements SnapshotStore {
     return this.withConnection(async (run, has) => {
       for (const table of tables) if (await has(table)) await run(`DELETE FROM ${quoteIdent(table)}`);
     });
+  }
+}
+
+/**
+ * A JSONL directory (io/sinks/jsonl-sink.ts), before the sink opens it. An
+ * emptied table file is shorter than its journal's last length, which the
+ * sink accepts (it only cuts files that are longer).
+ */
+export class JsonlSnapshotStore implements SnapshotStore {
+  constructor(private readonly directory: string) {}
+
+  private file = (table: string): string => join(this.directory, `${table}.jsonl`);
+
+  async lastIngested(log: TableSpec): Promise<Map<string, string>> {
+    const latest = new Map<string, { md5: string; finished: number }>();
+    if (!existsSync(this.file(log.name))) return new Map();
+    for await (const line of createInterface({ input: createReadStream(this.file(log.name)), crlfDelay: Infinity })) {
+      if (line.trim() === "") continue;
+      const row = JSON.parse(line) as { file_name: string; md5: string; finished_at: string };
+      const finished = parseTimestamp(row.finished_at) as number;
+      const seen = latest.get(row.file_name);
+      if (seen === undefined || finished > seen.finished) latest.set(row.file_name, { md5: row.md5, finished });
+    }
+    return new Map([...latest].map(([name, entry]) => [name, entry.md5]));
+  }
+
+  async clear(tables: readonly string[]): Promise<void> {
+    for (const table of tables) if (existsSync(this.file(table))) await truncate(this.file(table), 0);
   }
 }
 

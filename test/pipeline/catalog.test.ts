@@ -169,6 +169,29 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
     expect(unmatched).to.deep.equal([{ n: "0" }]);
   });
 
+  it("detects changes in a JSONL output directory too: skips the unchanged file, replaces the changed one", () => {
+    const input = join(dir, "jsonl-in"), out = join(dir, "jsonl-out");
+    require("fs").mkdirSync(input, { recursive: true });
+    gz(join(input, "title.basics.tsv.gz"), BASICS);
+    gz(join(input, "title.ratings.tsv.gz"), RATINGS);
+    const run = (): string => {
+      const result = runCli(["catalog", "--input", join(input, "title.*.tsv.gz"), "--sink", "jsonl", "--outputDir", out]);
+      expect(result.status, result.stderr).to.equal(0);
+      return result.stdout;
+    };
+    run();
+    gz(join(input, "title.basics.tsv.gz"), [BASICS[0], BASICS[2]]);
+    const second = run();
+    expect(summaryLine(second, "title.ratings.tsv.gz")).to.match(/^unchanged/);
+    expect(summaryLine(second, "title.basics.tsv.gz")).to.match(/1 lines -> 1 rows of title_basics/);
+    const rows = (table: string) => readFileSync(join(out, `${table}.jsonl`), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(rows("title_basics").map((r) => `${r.tconst} ${JSON.stringify(r.genres)}`)).to.deep.equal(['title_002 ["Drama","History"]']);
+    expect(rows("title_ratings").map((r) => r.tconst)).to.deep.equal(["title_001"]);
+    expect(rows("ingestion_log").map((r) => `${r.file_name} ${r.skipped_unchanged}`)).to.deep.equal([
+      "title.basics.tsv.gz false", "title.ratings.tsv.gz false", "title.basics.tsv.gz false", "title.ratings.tsv.gz true",
+    ]);
+  });
+
   it("resources ensure --pipeline catalog creates its tables and views, without Pub/Sub", async () => {
     const warehouse = join(dir, "ensure.duckdb");
     const result = runScript("cli/resources.js", ["ensure", "--pipeline", "catalog", "--warehouse", warehouse]);
@@ -180,11 +203,11 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
     ]);
   });
 
-  it("refuses a file it does not read, two files of one table, and a sink it cannot replace tables in, with one line and exit 2", () => {
+  it("refuses a file it does not read, and two files of one table, with one line and exit 2", () => {
     const other = join(dir, "names.tsv");
     writeFileSync(other, "x\n");
     copyFileSync(other, join(dir, "title.basics.tsv"));
-    for (const args of [["--input", other], ["--input", join(dir, "**", "title.basics.tsv*")], ["--sink", "jsonl"]]) {
+    for (const args of [["--input", other], ["--input", join(dir, "**", "title.basics.tsv*")]]) {
       const result = runCli(["catalog", ...args, "--warehouse", join(dir, "refused.duckdb")]);
       expect(result.status, result.stderr).to.equal(2);
       expect(result.stderr.trim().split("\n")).to.have.length(1);
