@@ -6,7 +6,7 @@ import { titleBasics, titleRatings } from "../../schemas/catalog";
 import { deadLetter } from "../../schemas/dead-letter";
 import { Row } from "../../schemas/table";
 import { headerOf } from "../../transforms/catalog/imdb";
-import { registerModule } from "../../transforms/core/registry";
+import { requireForSerialization } from "apache-beam/serialization";
 import { directRunner } from "apache-beam/runners/direct_runner";
 import { TableOutputs } from "../../pipelines/definition";
 
@@ -18,8 +18,8 @@ interface FileText {
 
 const file = (path: string, lines: string[]): FileText => ({ path, text: lines.map((l) => `${l}\n`).join("") });
 export const chunkOf = (f: FileText) => lineChunk(f.path, 0, 1, Buffer.from(f.text), true);
-// Passed by reference, as the runner's own read step is: Buffer cannot be serialized.
-registerModule("test/pipeline/catalog-graph", module.exports);
+// Passed by reference, as the runner's own read step is: Buffer cannot be serialized. Not under the package's name: no remote worker requires it.
+requireForSerialization("catalog-graph-test", { chunkOf });
 
 /** The catalog graph over whole files, each one chunk as the file source cuts it, on a direct-runner root. */
 async function runCatalog(files: FileText[], assert: (outputs: TableOutputs) => void): Promise<void> {

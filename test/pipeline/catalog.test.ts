@@ -206,11 +206,16 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
   it("refuses a file it does not read, and two files of one table, with one line and exit 2", () => {
     const other = join(dir, "names.tsv");
     writeFileSync(other, "x\n");
-    copyFileSync(other, join(dir, "title.basics.tsv"));
-    for (const args of [["--input", other], ["--input", join(dir, "**", "title.basics.tsv*")]]) {
+    require("fs").mkdirSync(join(dir, "two"), { recursive: true });
+    copyFileSync(other, join(dir, "two", "title.basics.tsv"));
+    copyFileSync(other, join(dir, "two", "title.basics.tsv.gz"));
+    for (const args of [["--input", other], ["--input", join(dir, "two", "title.basics.tsv*")]]) {
       const result = runCli(["catalog", ...args, "--warehouse", join(dir, "refused.duckdb")]);
       expect(result.status, result.stderr).to.equal(2);
       expect(result.stderr.trim().split("\n")).to.have.length(1);
     }
+    const dataflow = runCli(["catalog", "--runner", "dataflow", "--project", "my-proj", "--region", "us-central1", "--tempLocation", "gs://my-bucket/temp", "--sdkContainerImage", "img"]);
+    expect(dataflow.status).to.equal(2);
+    expect(dataflow.stderr).to.match(/^error: catalog runs on the direct runner only for now/);
   });
 });
