@@ -6,6 +6,7 @@ import { once } from "events";
 import { catalogLines } from "../../samples/catalog";
 import { LocalRun } from "../definition";
 import { CatalogOptions } from "./pipeline";
+import { CATALOG_PANELS } from "./dashboard";
 import { CatalogReport } from "./report";
 
 /**
@@ -29,4 +30,5 @@ export const catalogLocalRun: LocalRun<CatalogOptions> = {
   sampleFiles: (seed, options) => writeCatalogSample(seed, options.sampleTitles),
   exampleQuery: "SELECT * FROM content_performance WHERE averageRating IS NOT NULL ORDER BY numVotes DESC LIMIT 10",
   newReport: () => new CatalogReport(),
+  panels: CATALOG_PANELS,
 };
