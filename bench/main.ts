@@ -12,6 +12,7 @@ import { beamPython } from "../runners/portable/python-beam";
 import { ROOT } from "../runners/portable/environment";
 import { videoPlaybackAlerts } from "../schemas/playback";
 import { customerCourierConversations } from "../schemas/conversations";
+import { catalogBenchmark } from "./catalog";
 import { CONVERSATIONS_START_MICROS, ConversationGenerator } from "../samples/conversations";
 import { OTT_START_MICROS, OttGenerator } from "../samples/ott";
 
@@ -297,10 +298,12 @@ async function main(): Promise<void> {
     .command("alerts", "alerts pipeline vs a plain-Node loop doing the same parse, filter and DuckDB writes")
     .command("conversations", "conversations pipeline vs a plain-Node loop with the same decoder and CombineFn")
     .command("ott", "OTT ingest and every windowed view vs a plain-Node loop with the same decoder and tallies")
+    .command("catalog", "catalog pipeline over a generated title.basics.tsv.gz vs DuckDB's own read_csv of it")
     .command("streaming", "Pub/Sub emulator ceiling, pipeline throughput and publish-to-commit latency")
     .demandCommand(1)
     .option("events", { type: "number", default: 1_000_000, describe: "alerts, ott: events in the generated input" })
     .option("messages", { type: "number", describe: "streaming: messages for the throughput runs (100,000); conversations: input lines (1,000,000)" })
+    .option("lines", { type: "number", default: 11_000_000, describe: "catalog: lines of the generated title.basics (IMDb's has about 11 million)" })
     .option("eps", { type: "number", default: 2000, describe: "streaming: publish rate of the latency run" })
     .option("seconds", { type: "number", default: 20, describe: "streaming: length of the latency run" })
     .option("large", { type: "boolean", default: false, describe: "ott: also run over four times the input (memory against input size)" })
@@ -309,6 +312,7 @@ async function main(): Promise<void> {
   if (argv._[0] === "streaming") await streamingBenchmark(argv.messages ?? 100_000, argv.eps, argv.seconds);
   else if (argv._[0] === "conversations") await conversationsBenchmark(argv.messages ?? 1_000_000);
   else if (argv._[0] === "ott") await ottBenchmark(argv.events, argv.large);
+  else if (argv._[0] === "catalog") await catalogBenchmark(argv.lines);
   else await alertsBenchmark(argv.events);
 }
 

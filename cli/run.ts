@@ -6,7 +6,7 @@ import { formatCount } from "../pipelines/format";
 import { runDirect } from "../runners/direct/run";
 import { DashboardError, DashboardServer } from "../runners/dashboard/server";
 import { PortableRunError, runPortable } from "../runners/portable/submit";
-import { DirectSettings } from "../runners/settings";
+import { DirectSettings, SettingsError } from "../runners/settings";
 import { ParsedArgs } from "./args";
 import { renderSummary } from "./summary";
 
@@ -21,6 +21,7 @@ function queryHint(exampleQuery: string, settings: DirectSettings): string | und
 export async function runPipeline(args: ParsedArgs, dashboard?: DashboardServer): Promise<"done" | "interrupted"> {
   const { pipeline, options, settings } = args;
   if (settings.runner !== "direct") {
+    if (pipeline.snapshots) throw new SettingsError(`${pipeline.name} runs on the direct runner only for now: its batch job for Dataflow is designed in docs/catalog.md, not built`);
     const job = await runPortable(pipeline, options, settings);
     const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
     // With --sink=stdout the rows own stdout.

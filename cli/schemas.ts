@@ -4,6 +4,7 @@ import { PIPELINES } from "../pipelines/registry";
 import { latestViewSql, stateTable, versionsTable } from "../io/bigquery/tables";
 import { BIGQUERY_MANIFEST_FILE, BigQueryObject, bigQueryManifestFile, bigQuerySchemaFile, bigQuerySchemaFileName, VIEW_PLACEHOLDERS } from "../schemas/bigquery";
 import { TableSpec } from "../schemas/table";
+import { bigQueryViewSql, viewColumns, ViewSpec } from "../schemas/views";
 import { exitWithError } from "./errors";
 import { fileProblems, GeneratedFile, writeGeneratedFiles } from "./generated-files";
 
@@ -46,8 +47,18 @@ export function bigQueryObjects(tables: readonly TableSpec[], merged: ReadonlySe
   return objects;
 }
 
-/** What `npm run schemas` writes from: every pipeline's tables, the merged ones as the sink stores them. */
-export const schemaSource = (): BigQueryObject[] => bigQueryObjects(allTables(), mergedTableNames());
+/** Every pipeline's analytical views, once each, by name. */
+export function allViews(): ViewSpec[] {
+  const views = new Map<string, ViewSpec>();
+  for (const pipeline of Object.values(PIPELINES)) for (const view of pipeline.views ?? []) views.set(view.name, view);
+  return [...views.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** An analytical view as BigQuery holds it: its query with VIEW_PLACEHOLDERS for the project and dataset. */
+export const bigQueryView = (view: ViewSpec): BigQueryObject => ({ kind: "view", table: viewColumns(view), query: bigQueryViewSql(view, VIEW_PLACEHOLDERS.project, VIEW_PLACEHOLDERS.dataset) });
+
+/** What `npm run schemas` writes from: every pipeline's tables, the merged ones as the sink stores them, then the analytical views. */
+export const schemaSource = (): BigQueryObject[] => [...bigQueryObjects(allTables(), mergedTableNames()), ...allViews().map(bigQueryView)];
 
 /**
  * Every file of BIGQUERY_SCHEMA_DIR: one schema per table and view (a view's

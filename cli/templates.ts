@@ -84,9 +84,9 @@ function templateMetadata(pipeline: PipelineDefinition<unknown>): TemplateMetada
 
 export const templateFileName = (pipeline: string): string => `${pipeline}.json`;
 
-/** Every metadata file of templates/: what `npm run templates` writes and the staleness test compares. */
+/** Every metadata file of templates/: what `npm run templates` writes and the staleness test compares. The catalog's batch job is not built yet (docs/catalog.md). */
 export function generatedTemplateFiles(): GeneratedFile[] {
-  return Object.values(PIPELINES).map((p) => ({ name: templateFileName(p.name), text: `${JSON.stringify(templateMetadata(p), null, 2)}\n` }));
+  return Object.values(PIPELINES).filter((p) => p.snapshots === undefined).map((p) => ({ name: templateFileName(p.name), text: `${JSON.stringify(templateMetadata(p), null, 2)}\n` }));
 }
 
 /** Missing, stale or orphaned metadata files among `present` (the .json files of templates/), against `expected` (all by default). */

@@ -3,6 +3,7 @@ import { Row, TableSpec } from "../schemas/table";
 import { RawChunk } from "../transforms/core/chunk";
 import { Source } from "../io/sources/source";
 import { MergeSpecs } from "../io/sinks/merge";
+import { ViewSpec } from "../schemas/views";
 import { OptionSpec } from "./options";
 import { Panel } from "./dashboard";
 
@@ -43,12 +44,32 @@ export interface PipelineDefinition<Options> {
    * graph skip it (currentBundle.skipKeys), so merged tables count it once.
    */
   readonly countedOnceBy?: string;
+  /** Views over its tables, created with them by the sinks, `resources ensure` and Terraform. */
+  readonly views?: readonly ViewSpec[];
+  /** Its input files each replace a table whole, and are skipped when unchanged (the catalog; docs/catalog.md). */
+  readonly snapshots?: SnapshotSpec;
+}
+
+/**
+ * A batch pipeline whose input files are snapshots (IMDb publishes each
+ * dataset whole): a file whose MD5 equals its last logged ingestion's is not
+ * read; a changed one replaces its table's rows; every file and run gets a
+ * row in `log` (schemas/catalog.ts, ingestionLog).
+ */
+export interface SnapshotSpec {
+  readonly log: TableSpec;
+  /** The table a file replaces, by its path; undefined when it is not an input of the pipeline. */
+  tableOf(path: string): string | undefined;
+  /** The file names it takes, for the message that refuses another. */
+  readonly accepts: string;
 }
 
 /** What a run on the direct runner adds to the graph: its input when none is given, and its summary. */
 export interface LocalRun<Options> {
   /** The deterministic sample it runs over when no `--input` is given (its size is one of the options). */
-  sampleSource(seed: number, options: Options): Source;
+  sampleSource?(seed: number, options: Options): Source;
+  /** Instead, for a pipeline of snapshots: its sample written as files (deterministic, so a second run finds them unchanged). */
+  sampleFiles?(seed: number, options: Options): Promise<string[]>;
   /** A query worth running on the results, for the summary. */
   readonly exampleQuery: string;
   /** What the end-of-run summary says beyond the common counts. */

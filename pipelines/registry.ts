@@ -1,5 +1,7 @@
 import { alertsLocalRun } from "./alerts/local";
 import { alertsPipeline } from "./alerts/pipeline";
+import { catalogLocalRun } from "./catalog/local";
+import { catalogPipeline } from "./catalog/pipeline";
 import { conversationsLocalRun } from "./conversations/local";
 import { conversationsPipeline } from "./conversations/pipeline";
 import { RunnablePipeline } from "./definition";
@@ -16,4 +18,5 @@ export const PIPELINES: Record<string, RunnablePipeline<OptionValues>> = {
   alerts: { ...alertsPipeline, ...alertsLocalRun },
   conversations: { ...conversationsPipeline, ...conversationsLocalRun },
   ott: { ...ottPipeline, ...ottLocalRun },
+  catalog: { ...catalogPipeline, ...catalogLocalRun },
 };

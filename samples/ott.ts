@@ -1,8 +1,8 @@
 import { formatTimestamp } from "../schemas/timestamp";
 import { Random } from "./random";
 
-/** The catalog: 20 titles across movies, episodes, documentaries and specials, each with its genre and maturity rating. */
-const TITLES: readonly { id: string; title: string; kind: string; genre: string; maturity: string; minutes: number }[] = [
+/** The catalog: 20 titles across movies, episodes, documentaries and specials, each with its genre and maturity rating (samples/catalog.ts writes them in IMDb's layout). */
+export const TITLES: readonly { id: string; title: string; kind: string; genre: string; maturity: string; minutes: number }[] = [
   ["Stranger Lights", "series_episode", "Sci-Fi", "TV-14", 50], ["The Crown Road", "series_episode", "Drama", "TV-MA", 58],
   ["Money Heist Redux", "series_episode", "Thriller", "TV-MA", 45], ["Ocean Deep", "documentary", "Documentary", "TV-G", 90],
   ["Red Notice 2", "movie", "Action", "PG-13", 118], ["Glass Onion Tales", "movie", "Mystery", "PG-13", 139],

@@ -12,7 +12,8 @@
  * rows as a plain object.
  */
 export type FieldType = "INT64" | "FLOAT64" | "STRING" | "BOOL" | "TIMESTAMP" | "DATE" | "UUID" | "RECORD";
-export type FieldMode = "REQUIRED" | "NULLABLE";
+/** BigQuery's modes; a REPEATED field is an array of its type (a DuckDB LIST), never null: empty when absent. */
+export type FieldMode = "REQUIRED" | "NULLABLE" | "REPEATED";
 
 export interface FieldSpec {
   readonly name: string;
@@ -58,7 +59,7 @@ type JsValue<F extends FieldSpec> = F["type"] extends "RECORD"
   : number;
 
 export type RowOf<Fs extends readonly FieldSpec[]> = {
-  [F in Fs[number] as F["name"]]: F["mode"] extends "REQUIRED" ? JsValue<F> : JsValue<F> | null;
+  [F in Fs[number] as F["name"]]: F["mode"] extends "REQUIRED" ? JsValue<F> : F["mode"] extends "REPEATED" ? JsValue<F>[] : JsValue<F> | null;
 };
 
 /**

@@ -1,8 +1,9 @@
 import { mkdir } from "fs/promises";
 import { dirname } from "path";
 import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
-import { createStagingSql, createTableSql, duckdbType, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
+import { createStagingSql, createTableSql, duckdbType, LIST_SEPARATOR, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
+import { duckdbViewSql, ViewSpec } from "../../schemas/views";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { KeyFingerprints } from "./key-fingerprints";
 import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
@@ -33,6 +34,7 @@ function stagedValue(row: Row, column: StagingColumn): Value {
     value = value === null || value === undefined ? null : (value as Row)[name];
   }
   if (column.present) return value !== null && value !== undefined;
+  if (column.joined) return ((value ?? []) as readonly string[]).join(LIST_SEPARATOR);
   return value === undefined ? null : value;
 }
 
@@ -124,7 +126,7 @@ export class DuckDbSink implements Sink, Ledger {
     return reader.getRows().map((r) => String(r[0]));
   }
 
-  async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map()): Promise<void> {
+  async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map(), views: readonly ViewSpec[] = []): Promise<void> {
     const connection = await this.connect();
     await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR, unit VARCHAR, committed_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline, unit))`);
     await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
@@ -152,6 +154,7 @@ export class DuckDbSink implements Sink, Ledger {
         await this.recover(table, merge);
       }
     }
+    for (const view of views) await connection.run(`CREATE OR REPLACE VIEW ${quoteIdent(view.name)} AS\n${duckdbViewSql(view)}`);
   }
 
   private async createStaging(name: string, ddl: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Row, TableSpec } from "../../schemas/table";
+import { ViewSpec } from "../../schemas/views";
 import { MergeSpecs } from "./merge";
 
 /** One commit's worth of rows, by table name. */
@@ -37,8 +38,8 @@ export interface Progress {
  * acknowledges the input of a batch after that, never before.
  */
 export interface Sink {
-  /** Prepares the tables; those in `merges` receive panes to merge, not rows (see merge.ts). */
-  open(tables: readonly TableSpec[], merges?: MergeSpecs): Promise<void>;
+  /** Prepares the tables; those in `merges` receive panes to merge, not rows (see merge.ts); `views` over them, where the sink can query. */
+  open(tables: readonly TableSpec[], merges?: MergeSpecs, views?: readonly ViewSpec[]): Promise<void>;
   write(batch: TableBatch, progress?: Progress): Promise<WriteResult>;
   close(): Promise<void>;
   /** For the summary: where the rows are and how to look at them. */

@@ -23,6 +23,7 @@ import { followRun } from "../dashboard/follow";
 import { DashboardServer } from "../dashboard/server";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
+import { planSnapshots } from "./snapshots";
 import { WorkerPool } from "./worker-pool";
 
 /**
@@ -72,7 +73,8 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
       onConnection: (state) => status.connection(state),
     });
   }
-  if (settings.input === undefined) return pipeline.sampleSource(settings.seed, options);
+  // Every pipeline but those of snapshots (planSnapshots) has a sample source.
+  if (settings.input === undefined) return pipeline.sampleSource!(settings.seed, options);
   try {
     return new FileSource(await resolveInputs(settings.input));
   } catch (error) {
@@ -177,11 +179,14 @@ export interface DirectRunResult {
 export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, dashboard?: DashboardServer): Promise<DirectRunResult> {
   await checkSettings(settings);
   const status = new LiveStatus();
-  const source = await openSource(pipeline, options, settings, status);
-  if (source instanceof PubSubSource) status.source = source;
+  const opened = pipeline.snapshots ? undefined : await openSource(pipeline, options, settings, status);
   await dashboard?.releaseWarehouse(pipeline.name); // this process is about to write the file its pages read
+  // Snapshot files (the catalog) are fingerprinted and their tables prepared once the warehouse is ours, before the sink opens.
+  const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
+  const source = snapshots?.source ?? opened!;
+  if (source instanceof PubSubSource) status.source = source;
   const sink = createSink(pipeline.name, settings, (line) => status.notice(line));
-  await sink.open(pipeline.tables, pipeline.merges);
+  await sink.open(pipeline.tables, pipeline.merges, pipeline.views);
   const project = settings.project;
   const followed =
     dashboard && sink instanceof DuckDbSink
@@ -211,6 +216,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     const observe = (table: string, rows: readonly Row[]): void => {
       report.observe(table, rows);
       deadLetters.observe(table, rows);
+      snapshots?.observe(table, rows);
     };
     const stats = await drive(source, sink, execute, observe, {
       definition: pipeline,
@@ -221,6 +227,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       onCommit: observers(source instanceof PubSubSource ? status.commit : undefined, followed?.onCommit),
       signal: stop.signal,
     });
+    if (snapshots) report.observe(pipeline.snapshots!.log.name, await snapshots.finish(sink, stats));
     // A merged table's rows are rewritten as panes arrive: what counts is how many it holds now.
     const mergedRows = new Map<string, number>();
     for (const table of pipeline.merges?.keys() ?? []) {
@@ -235,7 +242,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       report,
       deadLetters,
       location: sink.location(),
-      unread: source instanceof FileSource ? source.damaged : [],
+      unread: source instanceof FileSource ? source.damaged : snapshots?.unread() ?? [],
     };
   } finally {
     status.end();

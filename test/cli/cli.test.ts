@@ -26,7 +26,7 @@ describe("pipeline CLI", () => {
       [["--runner", "universal", "--jobEndpoint", "127.0.0.1:1"], /name the pipeline to submit to --runner=universal: alerts, conversations, ott/],
       [["--input", "x.jsonl"], /--input is one pipeline's input: name the pipeline/],
       [["--source", "pubsub", "--streaming"], /--streaming runs until stopped: name the pipeline/],
-      [["nosuch"], /unknown pipeline: nosuch \(pipelines: alerts, conversations, ott\)/],
+      [["nosuch"], /unknown pipeline: nosuch \(pipelines: alerts, conversations, ott, catalog\)/],
       [["alerts", "--bogus"], /Unknown argument: bogus/],
       [["alerts", "extra"], /Unknown argument: extra/],
       [["alerts", "--bufferThresholdMs", "abc"], /--bufferThresholdMs must be a number, got "abc"/],

@@ -82,7 +82,8 @@ describe("portable runners (expansion service and job service doubles)", functio
     await jobs.close();
   });
 
-  for (const name of Object.keys(PIPELINES)) {
+  // The catalog (snapshot files) runs on the direct runner only (docs/catalog.md).
+  for (const name of Object.keys(PIPELINES).filter((n) => PIPELINES[n].snapshots === undefined)) {
     for (const runner of PORTABLE_RUNNERS) {
       it(`${name} on ${runner}: the submitted graph reads Pub/Sub and writes BigQuery cross-language, in a docker environment, as a streaming job`, async () => {
         const before = { prepared: jobs.prepared.length, staged: jobs.staged.length, runs: jobs.runs.length };

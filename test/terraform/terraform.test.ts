@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { spawnSync } from "child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from "fs";
 import { join } from "path";
-import { allTables, BIGQUERY_SCHEMA_DIR, mergedTableNames, schemaSource } from "../../cli/schemas";
+import { allTables, allViews, BIGQUERY_SCHEMA_DIR, mergedTableNames, schemaSource } from "../../cli/schemas";
+import { bigQueryViewSql } from "../../schemas/views";
 import { OptionSpec } from "../../pipelines/options";
 import { COMMON_OPTIONS } from "../../runners/settings";
 import { latestViewSql, stateTableName, versionsTableName } from "../../io/bigquery/tables";
@@ -94,7 +95,12 @@ describe("Terraform (terraform/) against the code", () => {
     const expected = { tables: new Map<string, object>(), views: new Map<string, object>() };
     objects.forEach((o, i) => {
       if (o.kind === "table") expected.tables.set(o.table.name, { ...entries[i], schema: bigQuerySchema(o.table) });
-      else expected.views.set(o.table.name, { ...entries[i], query: latestViewSql(where.project, where.dataset, o.table) });
+      else {
+        // A merged table's latest-row view, or an analytical view (schemas/views.ts).
+        const analytical = allViews().find((v) => v.name === o.table.name);
+        const query = analytical ? bigQueryViewSql(analytical, where.project, where.dataset) : latestViewSql(where.project, where.dataset, o.table);
+        expected.views.set(o.table.name, { ...entries[i], query });
+      }
     });
     expect(declared.tables).to.deep.equal(Object.fromEntries(expected.tables));
     expect(declared.views).to.deep.equal(Object.fromEntries(expected.views));
@@ -109,7 +115,7 @@ describe("Terraform (terraform/) against the code", () => {
       for (const name of [versionsTableName(table), stateTableName(table)]) expect(declared.tables.get(name), name).to.equal("google_bigquery_table.tables");
     }
     const merged = new Set(CODE.mergedTables.map((t) => t.name));
-    expect([...declared.views.keys()].sort()).to.deep.equal([...merged].sort());
+    expect([...declared.views.keys()].sort()).to.deep.equal([...merged, ...allViews().map((v) => v.name)].sort());
     expect(allTables().filter((t) => !merged.has(t.name)).every((t) => declared.tables.has(t.name))).to.equal(true);
   });
 

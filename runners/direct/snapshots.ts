@@ -1,0 +1,163 @@
+import { createHash } from "crypto";
+import { createReadStream } from "fs";
+import { stat } from "fs/promises";
+import { basename } from "path";
+import { FileSource, resolveInputs } from "../../io/sources/file-source";
+import { Source, SourceError } from "../../io/sources/source";
+import { DuckDbSnapshotStore, FORGETFUL_STORE, JsonlSnapshotStore, SnapshotStore } from "../../io/sinks/snapshot-store";
+import { Sink } from "../../io/sinks/sink";
+import { RunnablePipeline, SnapshotSpec } from "../../pipelines/definition";
+import { IngestionLogRow } from "../../schemas/catalog";
+import { deadLetter, DeadLetter } from "../../schemas/dead-letter";
+import { Row } from "../../schemas/table";
+import { formatTimestamp, utcDay } from "../../schemas/timestamp";
+import { LineChunk } from "../../transforms/core/chunk";
+import { DirectSettings, SettingsError } from "../settings";
+import { RunStats } from "./driver";
+
+/** A snapshot file as the run found it. */
+interface SnapshotFile {
+  path: string;
+  name: string;
+  table: string;
+  md5: string;
+  size: number;
+  unchanged: boolean;
+}
+
+/** MD5 and size of a file's bytes as stored (as GCS reports a blob's md5Hash), read as a stream. */
+async function fingerprint(path: string): Promise<{ md5: string; size: number }> {
+  const hash = createHash("md5");
+  for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
+  return { md5: hash.digest("hex"), size: (await stat(path)).size };
+}
+
+function storeFor(settings: DirectSettings): SnapshotStore {
+  switch (settings.sink) {
+    case "duckdb":
+      return new DuckDbSnapshotStore(settings.warehouse);
+    case "jsonl":
+      return new JsonlSnapshotStore(settings.outputDir);
+    case "stdout":
+      return FORGETFUL_STORE;
+    case "bigquery":
+      throw new SettingsError("--sink bigquery: the catalog replaces a changed file's table, which the BigQuery sink cannot do yet (rows streamed in the last half hour cannot be deleted; docs/catalog.md); use --sink duckdb or jsonl");
+  }
+}
+
+async function inputPaths<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<string[]> {
+  if (settings.input === undefined) return pipeline.sampleFiles!(settings.seed, options);
+  try {
+    return await resolveInputs(settings.input);
+  } catch (error) {
+    if (error instanceof SourceError) throw new SettingsError(error.message);
+    throw error;
+  }
+}
+
+/** Each path's table; a file of no table, or two files of one table, are refused before anything is read. */
+function tablesOf(spec: SnapshotSpec, paths: readonly string[]): string[] {
+  const seen = new Map<string, string>();
+  return paths.map((path) => {
+    const table = spec.tableOf(path);
+    if (table === undefined) throw new SettingsError(`--input ${path}: not a file this pipeline reads (it reads ${spec.accepts})`);
+    const other = seen.get(table);
+    if (other !== undefined) throw new SettingsError(`--input: ${other} and ${path} both hold ${table}, which one file replaces whole: give one of them`);
+    seen.set(table, path);
+    return table;
+  });
+}
+
+/** The changed files' chunks, their ledger units marked with the run, so an interrupted earlier attempt's commits are not taken for this one's. */
+function attemptSource(files: readonly SnapshotFile[], attempt: string): { source: Source; unread: () => string[] } {
+  const paths = files.filter((f) => !f.unchanged).map((f) => f.path);
+  const inner = new FileSource(paths);
+  const source: Source = {
+    description: paths.length === 0 ? "no changed file" : inner.description,
+    bounded: true,
+    async *chunks(): AsyncGenerator<LineChunk> {
+      if (paths.length === 0) return;
+      for await (const chunk of inner.chunks()) yield { ...chunk, unit: `${chunk.unit}#${attempt}` };
+    },
+    acknowledge: async () => undefined,
+  };
+  return { source, unread: () => inner.damaged };
+}
+
+/** What a run of snapshot files adds around the ordinary run: the source of the changed files, per-file counts, the log. */
+export interface SnapshotRun {
+  readonly source: Source;
+  observe(table: string, rows: readonly Row[]): void;
+  /** Files not read to their end (damaged gzip): not logged, so the next run reads them again. */
+  unread(): string[];
+  /** Writes one log row per file that was skipped or read whole, and returns them. */
+  finish(sink: Sink, stats: RunStats): Promise<Row[]>;
+}
+
+/**
+ * Plans a run of snapshot files: finds each file's table, MD5 and size,
+ * compares the MD5 with the last logged ingestion of a file of that name,
+ * and empties the tables of the files that changed. Unchanged files are not
+ * read. A run that stops before a file's log row is written (a crash, Ctrl-C)
+ * leaves it unlogged: the next run finds it changed and replaces its table
+ * again, so the tables end as one clean run left them.
+ */
+export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<SnapshotRun> {
+  const spec = pipeline.snapshots!;
+  if (settings.source === "pubsub") throw new SettingsError(`${pipeline.name} reads snapshot files (--input, or its sample), not Pub/Sub`);
+  const store = storeFor(settings);
+  const startedAt = Date.now() * 1000;
+  const paths = await inputPaths(pipeline, options, settings);
+  const tables = tablesOf(spec, paths);
+  const last = await store.lastIngested(spec.log);
+  const files: SnapshotFile[] = [];
+  for (let i = 0; i < paths.length; i++) {
+    const name = basename(paths[i]);
+    const print = await fingerprint(paths[i]);
+    files.push({ path: paths[i], name, table: tables[i], md5: print.md5, size: print.size, unchanged: last.get(name) === print.md5 });
+  }
+  await store.clear(files.filter((f) => !f.unchanged).map((f) => f.table));
+  const attempt = attemptSource(files, formatTimestamp(startedAt));
+  const observed = new Map<string, number>();
+  const deadByFile = new Map<string, number>();
+  return {
+    source: attempt.source,
+    unread: attempt.unread,
+    observe(table, rows) {
+      if (table !== deadLetter.name) {
+        observed.set(table, (observed.get(table) ?? 0) + rows.length);
+        return;
+      }
+      for (const row of rows as readonly DeadLetter[]) {
+        const file = row.source.slice(0, row.source.lastIndexOf(":"));
+        deadByFile.set(file, (deadByFile.get(file) ?? 0) + 1);
+      }
+    },
+    async finish(sink, stats) {
+      const unread = new Set(attempt.unread().map((message) => files.find((f) => message.startsWith(`${f.path}:`))?.path));
+      const finishedAt = Date.now() * 1000;
+      const rows: IngestionLogRow[] = files
+        .filter((f) => f.unchanged || (!stats.interrupted && !unread.has(f.path)))
+        .map((f) => {
+          const dead = f.unchanged ? 0 : deadByFile.get(f.path) ?? 0;
+          return {
+            ingestion_id: `${formatTimestamp(startedAt)}/${f.name}`,
+            file_name: f.name,
+            file_path: f.path,
+            table_name: f.table,
+            md5: f.md5,
+            size_bytes: f.size,
+            skipped_unchanged: f.unchanged,
+            rows_read: f.unchanged ? 0 : (observed.get(f.table) ?? 0) + dead,
+            rows_stored: f.unchanged ? 0 : stats.written.get(f.table)?.stored ?? 0,
+            rows_dead_lettered: dead,
+            started_at: startedAt,
+            finished_at: finishedAt,
+            run_date: utcDay(startedAt),
+          };
+        });
+      if (rows.length > 0) await sink.write(new Map([[spec.log.name, rows]]));
+      return rows;
+    },
+  };
+}
