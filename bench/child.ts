@@ -1,7 +1,7 @@
 import { createReadStream } from "fs";
 import { createInterface } from "readline";
 import { parseArgs } from "../cli/args";
-import { runPipeline } from "../cli/run";
+import { runPipeline, startDashboard } from "../cli/run";
 import { DuckDbSink } from "../io/sinks/duckdb-sink";
 import { deadLetter } from "../schemas/dead-letter";
 import { videoPlaybackAlerts } from "../schemas/playback";
@@ -185,7 +185,13 @@ async function main(): Promise<void> {
   } else {
     const args = parseArgs(process.argv.slice(3));
     if (args === "help") return;
-    await runPipeline(args);
+    // With --dashboard the pages and /metrics are served (not viewed) while it runs, as the CLI does.
+    const dashboard = await startDashboard([args]);
+    try {
+      await runPipeline(args, dashboard);
+    } finally {
+      await dashboard?.close();
+    }
   }
   // The views of duckdb-ott are timed apart from its ingest.
   const ms = Date.now() - started - (extra.viewsMs ?? 0);

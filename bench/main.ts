@@ -142,6 +142,7 @@ async function alertsBenchmark(events: number): Promise<void> {
       duckdb,
       main,
       await pipeline("workers", "alerts pipeline, 2 worker threads", events, input, ["--directNumWorkers", "2"]),
+      await pipeline("dashboard", "alerts pipeline, --dashboard (served)", events, input, ["--dashboard", "0"]),
       ...PEER_MODES.map((mode, i) => measurePeer(mode[0], events, "alerts", input, join(dir, `peer-${i}`), mode[1])),
     ];
     const memory = [
@@ -155,6 +156,8 @@ async function alertsBenchmark(events: number): Promise<void> {
     printTable("events/s", results, baseline, duckdb, main, ["rows", "dead_letters"]);
     console.log("");
     console.log(`targets: no slower than the plain loop: ${rate(main) >= rate(baseline) ? "met" : "MISSED"} (${(rate(main) / rate(baseline)).toFixed(2)}x); DuckDB alone is ${(rate(duckdb) / rate(main)).toFixed(1)}x the pipeline`);
+    const served = results.find((r) => r.label.includes("--dashboard"))!;
+    console.log(`--dashboard: ${(rate(served) / rate(main)).toFixed(2)}x the run without it (target: within 5%, that is at least 0.95x)`);
     console.log("");
     console.log("memory against input size (same pipeline):");
     for (const r of memory) console.log(`  ${fmt(r.events).padStart(10)} events  ${fmt(rate(r)).padStart(8)} events/s  peak RSS ${fmt(r.maxRssMb)} MB`);

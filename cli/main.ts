@@ -1,19 +1,7 @@
 #!/usr/bin/env node
 import { parseCommand } from "./args";
 import { exitQuietlyOnBrokenPipe, exitWithError } from "./errors";
-import { isExpectedError, runPipeline } from "./run";
-import { PIPELINES } from "../pipelines/registry";
-import { DashboardServer } from "../runners/dashboard/server";
-import { ParsedArgs } from "./args";
-
-/** The dashboard of `--dashboard`: one server for every run of the command (they share the warehouse). */
-async function startDashboard(runs: readonly ParsedArgs[]): Promise<DashboardServer | undefined> {
-  const settings = runs[0].settings;
-  if (settings.runner !== "direct" || settings.sink !== "duckdb" || settings.dashboard === undefined) return undefined;
-  const dashboard = await DashboardServer.start({ port: settings.dashboard, warehouse: settings.warehouse, pipelines: Object.values(PIPELINES) });
-  process.stderr.write(`dashboard: ${dashboard.url}${runs.length === 1 ? runs[0].pipeline.name : ""} (Prometheus metrics: ${dashboard.url}metrics)\n`);
-  return dashboard;
-}
+import { isExpectedError, runPipeline, startDashboard } from "./run";
 
 /** Resolves at the first SIGINT or SIGTERM. */
 const untilStopped = (): Promise<void> =>

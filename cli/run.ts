@@ -3,6 +3,7 @@ import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { SinkError } from "../io/sinks/sink";
 import { SourceError } from "../io/sources/source";
 import { formatCount } from "../pipelines/format";
+import { PIPELINES } from "../pipelines/registry";
 import { runDirect } from "../runners/direct/run";
 import { DashboardError, DashboardServer } from "../runners/dashboard/server";
 import { PortableRunError, runPortable } from "../runners/portable/submit";
@@ -15,6 +16,15 @@ function queryHint(exampleQuery: string, settings: DirectSettings): string | und
   if (settings.sink !== "duckdb") return undefined;
   const warehouse = settings.warehouse === DEFAULT_WAREHOUSE ? "" : ` --warehouse ${settings.warehouse}`;
   return `npm run query --${warehouse} "${exampleQuery}"`;
+}
+
+/** The dashboard of `--dashboard`: one server for every run of the command (they share the warehouse). */
+export async function startDashboard(runs: readonly ParsedArgs[]): Promise<DashboardServer | undefined> {
+  const settings = runs[0].settings;
+  if (settings.runner !== "direct" || settings.sink !== "duckdb" || settings.dashboard === undefined) return undefined;
+  const dashboard = await DashboardServer.start({ port: settings.dashboard, warehouse: settings.warehouse, pipelines: Object.values(PIPELINES) });
+  process.stderr.write(`dashboard: ${dashboard.url}${runs.length === 1 ? runs[0].pipeline.name : ""} (Prometheus metrics: ${dashboard.url}metrics)\n`);
+  return dashboard;
 }
 
 /** Runs a parsed command line on its runner, and prints what became of it: the summary, or the submitted job. */
