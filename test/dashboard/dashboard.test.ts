@@ -2,13 +2,11 @@ import { expect } from "chai";
 import { appendFileSync } from "fs";
 import { get } from "http";
 import { join } from "path";
-import { PubSub } from "@google-cloud/pubsub";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { Browser, Page } from "playwright-core";
 import { PIPELINES } from "../../pipelines/registry";
-import { RunningEmulator } from "../../io/pubsub/emulator";
 import { query, runScript, tempDir } from "../helpers";
-import { emulatorSuite } from "../support/emulator-suite";
+import { useEmulator } from "../support/emulator-suite";
 import {
   chartLabels,
   chartPoints,
@@ -141,35 +139,20 @@ describe("dashboard in a real browser (Chromium, playwright-core)", function () 
   }
 
   describe("a streaming alerts run on the Pub/Sub emulator with --dashboard", () => {
-    let emulator: RunningEmulator | undefined;
-    let env: NodeJS.ProcessEnv;
-    let pubsub: PubSub;
-
-    before(async function () {
-      const suite = await emulatorSuite(this, PROJECT, { PUBSUB_PROJECT_ID: PROJECT });
-      emulator = suite.emulator;
-      env = suite.env;
-      pubsub = suite.pubsub;
-    });
-
-    after(async () => {
-      await pubsub?.close();
-      delete process.env.PUBSUB_EMULATOR_HOST;
-      await emulator?.stop();
-    });
+    const emu = useEmulator(PROJECT, { PUBSUB_PROJECT_ID: PROJECT });
 
     const publish = (count: number, seed: number): void => {
-      const sent = runScript("publisher/cli.js", ["playback", "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000"], { env });
+      const sent = runScript("publisher/cli.js", ["playback", "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000"], { env: emu.env });
       expect(sent.status, sent.stderr).to.equal(0);
     };
 
     it("draws every panel from the live run, shows a commit made after load without reloading, and exports the run's metrics", async () => {
       const warehouse = join(dir, "alerts.duckdb");
-      const ensured = runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", warehouse], { env });
+      const ensured = runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", warehouse], { env: emu.env });
       expect(ensured.status, ensured.stderr).to.equal(0);
       publish(2000, 1);
-      await Promise.all(["{not json", '{"event_id": 5}', "[1,2]"].map((payload) => pubsub.topic("video-playback-events").publishMessage({ data: Buffer.from(payload) })));
-      const served = await serve("cli/main.js", ["alerts", "--source", "pubsub", "--streaming", "--warehouse", warehouse, "--dashboard", "0"], /dashboard: http/, env);
+      await Promise.all(["{not json", '{"event_id": 5}', "[1,2]"].map((payload) => emu.pubsub.topic("video-playback-events").publishMessage({ data: Buffer.from(payload) })));
+      const served = await serve("cli/main.js", ["alerts", "--source", "pubsub", "--streaming", "--warehouse", warehouse, "--dashboard", "0"], /dashboard: http/, emu.env);
       const readSoFar = async (): Promise<number> => {
         const metrics = await fetchText(`${served.url}metrics`).catch((error: Error) => {
           throw new Error(`${error.message}; exit ${served.child.exitCode}, output:\n${served.output()}`);

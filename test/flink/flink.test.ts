@@ -1,9 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "child_process";
 import { join } from "path";
-import { PubSub } from "@google-cloud/pubsub";
-import { RunningEmulator } from "../../io/pubsub/emulator";
-import { emulatorSuite } from "../support/emulator-suite";
+import { useEmulator } from "../support/emulator-suite";
 import { installServices } from "../../runners/portable/beam-services";
 import { PIPELINES } from "../../pipelines/registry";
 import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
@@ -32,38 +30,25 @@ const READ_TIME = new Set(["received_at", "run_date"]);
 describe("Flink runner: the pipelines on Beam's Flink job server, reading the Pub/Sub emulator", function () {
   this.timeout(600_000);
   const dir = tempDir();
-  let emulator: RunningEmulator | undefined;
-  let env: NodeJS.ProcessEnv;
-  let pubsub: PubSub;
-
-  before(async function () {
-    const suite = await emulatorSuite(this, PROJECT);
-    emulator = suite.emulator;
-    env = suite.env;
-    pubsub = suite.pubsub;
+  const emu = useEmulator(PROJECT);
+  before(() => {
     installServices((line) => console.log(`    ${line}`));
-  });
-
-  after(async () => {
-    await pubsub?.close();
-    delete process.env.PUBSUB_EMULATOR_HOST;
-    await emulator?.stop();
   });
 
   /** A topic with one subscription per runner, and the seeded events published to it. */
   async function published(name: string, kind: string, count: number, seed: number): Promise<void> {
-    const topic = (await pubsub.createTopic(name))[0];
+    const topic = (await emu.pubsub.createTopic(name))[0];
     // The pipelines' own ack deadline: with the client's default (10 s) the emulator redelivers what Beam's read acknowledges only after a checkpoint.
     const settings = { ackDeadlineSeconds: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds };
     await topic.createSubscription(`${name}-direct`, settings);
     await topic.createSubscription(`${name}-flink`, settings);
-    const sent = runScript("publisher/cli.js", [kind, "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000", "--topic", name, "--project", PROJECT], { env });
+    const sent = runScript("publisher/cli.js", [kind, "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000", "--topic", name, "--project", PROJECT], { env: emu.env });
     expect(sent.status, sent.stderr).to.equal(0);
   }
 
   /** Runs the CLI, parsing its "wrote <table> <n>, ..." lines; SIGTERM once `enough` says the rows are in and none came for QUIET_MS. */
   function runUntilWritten(args: string[], enough: (written: Map<string, number>) => boolean): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), ...args], { env: emu.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "", stderr = "", last = Date.now(), stopping = false;
     const written = new Map<string, number>();
     child.stdout.on("data", (d: Buffer) => void (stdout += d.toString()));
@@ -90,7 +75,7 @@ describe("Flink runner: the pipelines on Beam's Flink job server, reading the Pu
   async function runBoth(pipeline: string, name: string, flags: string[] = []): Promise<{ direct: string; flink: string }> {
     const direct = join(dir, `${name}-direct.duckdb`), flink = join(dir, `${name}-flink.duckdb`);
     const common = [pipeline, "--source", "pubsub", "--project", PROJECT, "--sink", "duckdb", ...flags];
-    const d = runCli([...common, "--subscription", `${name}-direct`, "--warehouse", direct], undefined, env);
+    const d = runCli([...common, "--subscription", `${name}-direct`, "--warehouse", direct], undefined, emu.env);
     expect(d.status, d.stderr).to.equal(0);
     const plain = PIPELINES[pipeline].tables.filter((t) => !PIPELINES[pipeline].merges?.has(t.name));
     const expected = new Map<string, number>();

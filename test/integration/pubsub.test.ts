@@ -3,10 +3,9 @@ import { OTT_VIEW_TABLES } from "../../schemas/ott";
 import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { join } from "path";
-import { PubSub } from "@google-cloud/pubsub";
 import { subscriberApi } from "../../io/pubsub/client";
-import { RunningEmulator, startEmulator } from "../../io/pubsub/emulator";
-import { emulatorSuite } from "../support/emulator-suite";
+import { startEmulator } from "../../io/pubsub/emulator";
+import { useEmulator } from "../support/emulator-suite";
 import { spawnAsync } from "../support/run-async";
 import { query, ROOT, runCli, runScript, summaryLine, tempDir, warehouseTables, writeLines } from "../helpers";
 
@@ -25,50 +24,35 @@ function alertIds(lines: readonly string[]): number[] {
 describe("Pub/Sub on the real emulator", function () {
   this.timeout(180_000);
   const dir = tempDir();
-  let emulator: RunningEmulator | undefined;
-  let env: NodeJS.ProcessEnv;
-  let pubsub: PubSub;
-
-  before(async function () {
-    const suite = await emulatorSuite(this, PROJECT, { PUBSUB_PROJECT_ID: PROJECT });
-    emulator = suite.emulator;
-    env = suite.env;
-    pubsub = suite.pubsub;
-  });
-
-  after(async () => {
-    await pubsub?.close();
-    delete process.env.PUBSUB_EMULATOR_HOST;
-    await emulator?.stop();
-  });
+  const emu = useEmulator(PROJECT, { PUBSUB_PROJECT_ID: PROJECT });
 
   /** A fresh topic and subscription (ack deadline 10 s, the minimum, so redeliveries come quickly). */
   async function freshSubscription(name: string): Promise<string> {
-    const topic = (await pubsub.createTopic(name))[0];
+    const topic = (await emu.pubsub.createTopic(name))[0];
     await topic.createSubscription(`${name}-sub`, { ackDeadlineSeconds: 10 });
     return `${name}-sub`;
   }
 
   function publish(topic: string, count: number, seed: number, extra: string[] = []): string[] {
     const args = ["playback", "--count", String(count), "--seed", String(seed), "--startTime", START, "--eps", "50000", ...extra];
-    const sent = runScript("publisher/cli.js", [...args, "--topic", topic], { env });
+    const sent = runScript("publisher/cli.js", [...args, "--topic", topic], { env: emu.env });
     expect(sent.status, sent.stderr).to.equal(0);
-    const dry = runScript("publisher/cli.js", [...args, "--dry-run"], { env });
+    const dry = runScript("publisher/cli.js", [...args, "--dry-run"], { env: emu.env });
     return dry.stdout.trim().split("\n");
   }
 
   /** `count` events of `pipeline` recorded to a file and replayed to `topic` at once: returns the file, for a batch run to compare with. */
   function publishRecorded(pipeline: string, topic: string, count: number, seed: number): string {
     const recorded = join(dir, `${topic}.jsonl`);
-    const gen = runScript("publisher/cli.js", [pipeline, "--output", "file", "--out", recorded, "--count", String(count), "--eps", "100000", "--seed", String(seed), "--startTime", START], { env });
+    const gen = runScript("publisher/cli.js", [pipeline, "--output", "file", "--out", recorded, "--count", String(count), "--eps", "100000", "--seed", String(seed), "--startTime", START], { env: emu.env });
     expect(gen.status, gen.stderr).to.equal(0);
-    const replayed = runScript("publisher/cli.js", [pipeline, "--file", recorded, "--speedup", "1000000", "--topic", topic], { env });
+    const replayed = runScript("publisher/cli.js", [pipeline, "--file", recorded, "--speedup", "1000000", "--topic", topic], { env: emu.env });
     expect(replayed.status, replayed.stderr).to.equal(0);
     return recorded;
   }
 
   function drain(subscription: string, warehouse: string, idleMs = 1500): ReturnType<typeof runCli> {
-    const run = runCli(["alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--idleMs", String(idleMs)], ROOT, env);
+    const run = runCli(["alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--idleMs", String(idleMs)], ROOT, emu.env);
     expect(run.status, run.stderr).to.equal(0);
     return run;
   }
@@ -78,15 +62,15 @@ describe("Pub/Sub on the real emulator", function () {
 
   it("resources ensure creates topics, subscriptions and tables, and a second run changes nothing", async () => {
     const warehouse = join(dir, "ensure.duckdb");
-    const first = runScript("cli/resources.js", ["ensure", "--warehouse", warehouse], { env });
+    const first = runScript("cli/resources.js", ["ensure", "--warehouse", warehouse], { env: emu.env });
     expect(first.status, first.stderr).to.equal(0);
     expect(first.stdout).to.match(/created\s+subscription projects\/test-project\/subscriptions\/video-playback-events-sub/);
     expect(first.stdout).to.match(/created\s+table video_playback_alerts/);
-    const metadata = (await pubsub.subscription("video-playback-events-sub").getMetadata())[0];
+    const metadata = (await emu.pubsub.subscription("video-playback-events-sub").getMetadata())[0];
     expect(metadata.ackDeadlineSeconds).to.equal(60);
     expect(metadata.deadLetterPolicy?.deadLetterTopic).to.equal(`projects/${PROJECT}/topics/video-playback-events-dead-letter`);
     expect(metadata.deadLetterPolicy?.maxDeliveryAttempts).to.equal(5);
-    const second = runScript("cli/resources.js", ["ensure", "--warehouse", warehouse], { env });
+    const second = runScript("cli/resources.js", ["ensure", "--warehouse", warehouse], { env: emu.env });
     expect(second.status).to.equal(0);
     const lines = second.stdout.trim().split("\n");
     expect(lines).to.have.length(first.stdout.trim().split("\n").length);
@@ -97,13 +81,13 @@ describe("Pub/Sub on the real emulator", function () {
   it("resources ensure | head ends quietly with exit 0 when head is gone before it prints (no EPIPE stack)", () => {
     // `true` closes the pipe at once, as head does after its lines: every write of the listing then meets a closed pipe.
     const script = `"${process.execPath}" dist/cli/resources.js ensure --warehouse "${join(dir, "piped.duckdb")}" | true; exit \${PIPESTATUS[0]}`;
-    const run = spawnSync("bash", ["-c", script], { cwd: ROOT, env, encoding: "utf8" });
+    const run = spawnSync("bash", ["-c", script], { cwd: ROOT, env: emu.env, encoding: "utf8" });
     expect(run.stderr).to.equal("");
     expect(run.status).to.equal(0);
   });
 
   it("says in one line, exit 1, that a subscription does not exist", () => {
-    const run = runCli(["alerts", "--source", "pubsub", "--subscription", "no-such-sub", "--warehouse", join(dir, "none.duckdb")], ROOT, env);
+    const run = runCli(["alerts", "--source", "pubsub", "--subscription", "no-such-sub", "--warehouse", join(dir, "none.duckdb")], ROOT, emu.env);
     expect(run.status).to.equal(1);
     expect(run.stderr.trim().split("\n")).to.deep.equal([
       `error: subscription projects/${PROJECT}/subscriptions/no-such-sub does not exist (npm run resources -- ensure creates the defaults)`,
@@ -113,7 +97,7 @@ describe("Pub/Sub on the real emulator", function () {
   it("publishes with attributes a Dataflow reader can use as timestampAttribute", async () => {
     const subscription = await freshSubscription("attributes");
     publish("attributes", 3, 1);
-    const api = await subscriberApi(pubsub);
+    const api = await subscriberApi(emu.pubsub);
     const response = (await api.pull({ subscription: `projects/${PROJECT}/subscriptions/${subscription}`, maxMessages: 10 }))[0];
     await api.close();
     const received = response.receivedMessages ?? [];
@@ -134,13 +118,13 @@ describe("Pub/Sub on the real emulator", function () {
   });
 
   it("says at start how many messages wait in the dead-letter subscription; replay-dead-letters moves them back to the input topic, counting them", async () => {
-    expect(runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", join(dir, "replay-ensure.duckdb")], { env }).status).to.equal(0);
+    expect(runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", join(dir, "replay-ensure.duckdb")], { env: emu.env }).status).to.equal(0);
     // As Pub/Sub does after maxDeliveryAttempts failed deliveries: the messages land on the dead-letter topic.
     const lines = publish("video-playback-events-dead-letter", 40, 21);
     const deadLetterSub = `projects/${PROJECT}/subscriptions/video-playback-events-dead-letter-sub`;
     const before = drain(await freshSubscription("replay-other"), join(dir, "replay-before.duckdb"), 500);
     expect(before.stderr).to.include(`dead-letter subscription ${deadLetterSub}: 40 messages waiting (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline alerts)`);
-    const replay = runScript("cli/resources.js", ["replay-dead-letters", "--pipeline", "alerts"], { env });
+    const replay = runScript("cli/resources.js", ["replay-dead-letters", "--pipeline", "alerts"], { env: emu.env });
     expect(replay.status, replay.stderr).to.equal(0);
     expect(replay.stdout).to.equal(`moved 40 messages from ${deadLetterSub} to projects/${PROJECT}/topics/video-playback-events\n`);
     const warehouse = join(dir, "replayed.duckdb");
@@ -151,7 +135,7 @@ describe("Pub/Sub on the real emulator", function () {
 
   it("dead-letters malformed messages with their message id, and acks them so they never loop", async () => {
     const subscription = await freshSubscription("poison");
-    const topic = pubsub.topic("poison");
+    const topic = emu.pubsub.topic("poison");
     const good = publish("poison", 2, 3);
     const bad = ["{not json", '{"event_id": 5}', "[1,2]"];
     const ids = await Promise.all(bad.map((payload) => topic.publishMessage({ data: Buffer.from(payload) })));
@@ -170,7 +154,7 @@ describe("Pub/Sub on the real emulator", function () {
 
   it("dead-letters a message whose data is not valid UTF-8 as invalid_utf8, naming the byte; a real U+FFFD is kept", async () => {
     const subscription = await freshSubscription("utf8");
-    const topic = pubsub.topic("utf8");
+    const topic = emu.pubsub.topic("utf8");
     const good = publish("utf8", 2, 5);
     const invalid = Buffer.concat([Buffer.from('{"event_id": 7, "title": "caf'), Buffer.from([0xe9]), Buffer.from('"}')]);
     const invalidId = (await Promise.all([invalid, Buffer.from('{"title": "\ufffd"}')].map((data) => topic.publishMessage({ data }))))[0];
@@ -186,7 +170,7 @@ describe("Pub/Sub on the real emulator", function () {
     const subscription = await freshSubscription("conversations");
     const recorded = publishRecorded("conversations", "conversations", 4000, 8);
     const streamed = join(dir, "conversations-stream.duckdb"), batch = join(dir, "conversations-batch.duckdb");
-    const run = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300"], ROOT, env);
+    const run = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300"], ROOT, emu.env);
     expect(run.status, run.stderr).to.equal(0);
     expect(runCli(["conversations", "--input", recorded, "--warehouse", batch]).status).to.equal(0);
     const final = "SELECT * FROM customer_courier_conversations ORDER BY order_id";
@@ -198,12 +182,12 @@ describe("Pub/Sub on the real emulator", function () {
   it("streams OTT events from the emulator into the same user_events and views as a batch run", async () => {
     const subscription = await freshSubscription("ott");
     const args = ["ott", "--count", "6000", "--eps", "2000", "--seed", "8", "--startTime", START];
-    const sent = runScript("publisher/cli.js", [...args, "--topic", "ott"], { env });
+    const sent = runScript("publisher/cli.js", [...args, "--topic", "ott"], { env: emu.env });
     expect(sent.status, sent.stderr).to.equal(0);
-    const recorded = writeLines(join(dir, "ott.jsonl"), runScript("publisher/cli.js", [...args, "--dry-run"], { env }).stdout.trim().split("\n"));
+    const recorded = writeLines(join(dir, "ott.jsonl"), runScript("publisher/cli.js", [...args, "--dry-run"], { env: emu.env }).stdout.trim().split("\n"));
     const streamed = join(dir, "ott-stream.duckdb"), batch = join(dir, "ott-batch.duckdb");
     // A lateness longer than the sample's latest arrivals: no window expires before its events arrive, so the stream equals the batch.
-    const run = runCli(["ott", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300", "--allowedLatenessSec", "3600"], ROOT, env);
+    const run = runCli(["ott", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300", "--allowedLatenessSec", "3600"], ROOT, emu.env);
     expect(run.status, run.stderr).to.equal(0);
     expect(runCli(["ott", "--input", recorded, "--warehouse", batch]).status).to.equal(0);
     for (const table of ["user_events", ...Object.values(OTT_VIEW_TABLES).map((t) => t.name)]) {
@@ -215,7 +199,7 @@ describe("Pub/Sub on the real emulator", function () {
   });
 
   /** Starts a streaming pipeline and resolves once it reported its first commit. */
-  async function startStreaming(subscription: string, warehouse: string, pipeline = "alerts", extra: string[] = [], childEnv = env): Promise<{ child: ChildProcess; output: () => string }> {
+  async function startStreaming(subscription: string, warehouse: string, pipeline = "alerts", extra: string[] = [], childEnv = emu.env): Promise<{ child: ChildProcess; output: () => string }> {
     const child = spawn(
       process.execPath,
       [join(ROOT, "dist/cli/main.js"), pipeline, "--source", "pubsub", "--subscription", subscription, "--warehouse", warehouse, "--streaming", "--maxBatch", "500", ...extra],
@@ -281,7 +265,7 @@ describe("Pub/Sub on the real emulator", function () {
       child.kill("SIGKILL");
       await exited(child);
       // Messages it pulled but never acked come back after the 10 s ack deadline.
-      const rest = runCli([pipeline, "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "12000", ...lateness], ROOT, env);
+      const rest = runCli([pipeline, "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "12000", ...lateness], ROOT, emu.env);
       expect(rest.status, rest.stderr).to.equal(0);
       expect(runCli([pipeline, "--input", recorded, "--warehouse", batch, ...lateness]).status).to.equal(0);
       const expected = await results(batch);
@@ -303,11 +287,11 @@ describe("Pub/Sub on the real emulator", function () {
     };
     /** Runs `body` with the suite's emulator frozen (SIGSTOP), and thaws it whatever happens. */
     async function frozen<T>(body: () => Promise<T>): Promise<T> {
-      emulator!.signal("SIGSTOP");
+      emu.emulator!.signal("SIGSTOP");
       try {
         return await body();
       } finally {
-        emulator!.signal("SIGCONT");
+        emu.emulator!.signal("SIGCONT");
       }
     }
     const LOST = /Pub\/Sub lost since \d\d:\d\d:\d\d UTC \(no answer within 5 s\): retrying until \d\d:\d\d:\d\d UTC, then the run stops \(--retryTimeoutSec\)/;
@@ -343,10 +327,10 @@ describe("Pub/Sub on the real emulator", function () {
       expect(stderr()).to.match(LOST);
       const errors = output().split("\n").filter((l) => l.startsWith("error"));
       expect(errors).to.have.length(1);
-      expect(errors[0]).to.match(new RegExp(`^error: lost Pub/Sub at ${emulator!.host} \\(PUBSUB_EMULATOR_HOST\\) for \\d+ s \\(no answer within 5 s\\), gave up after --retryTimeoutSec 8: what was committed is kept, the other messages stay in projects/${PROJECT}/subscriptions/frozen-sub for the next run$`));
+      expect(errors[0]).to.match(new RegExp(`^error: lost Pub/Sub at ${emu.emulator!.host} \\(PUBSUB_EMULATOR_HOST\\) for \\d+ s \\(no answer within 5 s\\), gave up after --retryTimeoutSec 8: what was committed is kept, the other messages stay in projects/${PROJECT}/subscriptions/frozen-sub for the next run$`));
       expect(output()).to.not.match(/DEADLINE_EXCEEDED|    at /);
       // Messages it pulled but never acked come back after the 10 s ack deadline.
-      const rest = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "12000"], ROOT, env);
+      const rest = runCli(["conversations", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "12000"], ROOT, emu.env);
       expect(rest.status, rest.stderr).to.equal(0);
       expect(runCli(["conversations", "--input", recorded, "--warehouse", batch]).status).to.equal(0);
       const expected = await results(batch);
@@ -379,7 +363,7 @@ describe("Pub/Sub on the real emulator", function () {
       const subscription = await freshSubscription("frozen-start");
       const started = Date.now();
       const run = await frozen(() =>
-        spawnAsync(process.execPath, [join(ROOT, "dist/cli/main.js"), "alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", join(dir, "frozen-start.duckdb"), "--retryTimeoutSec", "5"], { env }),
+        spawnAsync(process.execPath, [join(ROOT, "dist/cli/main.js"), "alerts", "--source", "pubsub", "--subscription", subscription, "--warehouse", join(dir, "frozen-start.duckdb"), "--retryTimeoutSec", "5"], { env: emu.env }),
       );
       // Counting the dead letters gives up after 5 s, the first pull after 5 more, then 5 s of retries.
       expect(Date.now() - started, run.stderr).to.be.below(40_000);
@@ -391,12 +375,12 @@ describe("Pub/Sub on the real emulator", function () {
     it("the emulator killed mid-stream: said within 10 s, exit 1 with one line after --retryTimeoutSec; what was stored is stored once", async () => {
       const own = await startEmulator(PROJECT);
       try {
-        const ownEnv = { ...env, PUBSUB_EMULATOR_HOST: own.host };
+        const ownEnv = { ...emu.env, PUBSUB_EMULATOR_HOST: own.host };
         const resources = runScript("cli/resources.js", ["ensure", "--pipeline", "alerts", "--warehouse", join(dir, "killed-ensure.duckdb")], { env: ownEnv });
         expect(resources.status, resources.stderr).to.equal(0);
         const args = ["playback", "--count", "20000", "--seed", "44", "--startTime", START, "--eps", "50000"];
         expect(runScript("publisher/cli.js", args, { env: ownEnv }).status).to.equal(0);
-        const lines = runScript("publisher/cli.js", [...args, "--dry-run"], { env }).stdout.trim().split("\n");
+        const lines = runScript("publisher/cli.js", [...args, "--dry-run"], { env: emu.env }).stdout.trim().split("\n");
         const warehouse = join(dir, "killed.duckdb");
         const { child, output } = await startStreaming("video-playback-events-sub", warehouse, "alerts", ["--retryTimeoutSec", "5"], ownEnv);
         await own.stop();
@@ -441,13 +425,13 @@ describe("Pub/Sub on the real emulator", function () {
     const lateRow = `SELECT events FROM ott_viewers_per_title WHERE content_id = '${JSON.parse(lateOk).content_id}' AND window_start = '${new Date((S + 250e6) / 1000).toISOString().replace("T", " ").replace("Z", "")}'`;
 
     before(async function () {
-      if (emulator === undefined) this.skip();
+      if (emu.emulator === undefined) this.skip();
       streamed = join(dir, "ott-event-time.duckdb");
       const subscription = await freshSubscription("ott-event-time");
-      const topic = pubsub.topic("ott-event-time");
+      const topic = emu.pubsub.topic("ott-event-time");
       const publish = (lines: string[]) => Promise.all(lines.map((l) => topic.publishMessage({ data: Buffer.from(l) })));
       const drainOtt = () => {
-        const run = runCli(["ott", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300", ...LATENESS], ROOT, env);
+        const run = runCli(["ott", "--source", "pubsub", "--subscription", subscription, "--warehouse", streamed, "--idleMs", "1500", "--maxBatch", "300", ...LATENESS], ROOT, emu.env);
         expect(run.status, run.stderr).to.equal(0);
         return run;
       };

@@ -23,3 +23,21 @@ export async function emulatorSuite(context: Mocha.Context, project: string, ext
   process.env.METADATA_SERVER_DETECTION = "none";
   return { emulator, env, pubsub: new PubSub({ projectId: project }) };
 }
+
+/**
+ * The hooks of a suite that needs the emulator: started before its tests (or
+ * the suite skipped with the reason), stopped after them. The fields are set
+ * once the suite's `before` has run; hooks registered later run after it.
+ */
+export function useEmulator(project: string, extraEnv: NodeJS.ProcessEnv = {}): EmulatorSuite {
+  const suite = {} as EmulatorSuite;
+  before(async function () {
+    Object.assign(suite, await emulatorSuite(this, project, extraEnv));
+  });
+  after(async () => {
+    await suite.pubsub?.close();
+    delete process.env.PUBSUB_EMULATOR_HOST;
+    await suite.emulator?.stop();
+  });
+  return suite;
+}
