@@ -3,7 +3,6 @@ import { formatCount } from "../pipelines/format";
 import { deadLetter } from "../schemas/dead-letter";
 import { COUNTERS } from "../transforms/core/parse-records";
 import { DirectRunResult } from "../runners/direct/run";
-import { TOO_LATE_FOR_VIEWS } from "../transforms/ott/windowed-view";
 
 const n = formatCount;
 
@@ -38,11 +37,9 @@ export function renderSummary(input: SummaryInput): string {
       labelled.push([table, `${n(written.stored)} rows stored${written.duplicates > 0 ? `, ${n(written.duplicates)} already there (same key)` : ""}`]);
     }
   }
-  const late = counter(TOO_LATE_FOR_VIEWS);
-  if (late > 0) labelled.push(["too late for views", `${n(late)} events (stored in their table; a window they belong to had expired)`]);
   const reasons = input.deadLetters.reasons();
   labelled.push(["dead letters", `${n(dead)}${reasons.length > 0 ? ` (${reasons.join(", ")})` : ""}`]);
-  labelled.push(...input.report.render());
+  labelled.push(...input.report.render(stats.counters));
   for (const damage of input.unread) labelled.push(["not read", damage]);
   for (const where of input.location) labelled.push(["rows in", where]);
   if (input.queryHint) labelled.push(["try", input.queryHint]);

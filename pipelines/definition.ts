@@ -90,5 +90,6 @@ export type SummaryLine = readonly [label: string, text: string];
 /** The pipeline's part of the end-of-run summary, fed with every committed batch. */
 export interface RunReport {
   observe: RowObserver;
-  render(): SummaryLine[];
+  /** Its summary lines; `counters` are the run's Beam counters, by name. */
+  render(counters: Readonly<Record<string, number>>): SummaryLine[];
 }

@@ -4,6 +4,7 @@ import { Row } from "../../schemas/table";
 import { formatTimestamp } from "../../schemas/timestamp";
 import { OTT_VIEWS, OttView } from "../../transforms/ott/views";
 import { rowKey } from "../../schemas/json";
+import { TOO_LATE_FOR_VIEWS } from "../../transforms/ott/windowed-view";
 
 /** How the summary shows a view: its label, the measure it ranks keys by, and one key's line. */
 interface Presentation {
@@ -79,7 +80,11 @@ export class OttReport implements RunReport {
     top.prune();
   }
 
-  render(): SummaryLine[] {
-    return Object.keys(OTT_VIEWS).map((table) => [PRESENTATIONS[table].label, this.views.get(table)?.render(PRESENTATIONS[table]) ?? "no rows"] as const);
+  render(counters: Readonly<Record<string, number>>): SummaryLine[] {
+    const lines: SummaryLine[] = [];
+    const late = counters[TOO_LATE_FOR_VIEWS] ?? 0;
+    if (late > 0) lines.push(["too late for views", `${formatCount(late)} events (stored in their table; a window they belong to had expired)`]);
+    for (const table of Object.keys(OTT_VIEWS)) lines.push([PRESENTATIONS[table].label, this.views.get(table)?.render(PRESENTATIONS[table]) ?? "no rows"]);
+    return lines;
   }
 }
