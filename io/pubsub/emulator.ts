@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
-import { createServer } from "net";
+import { freePort, stopProcessGroup } from "../processes";
 
 /** What to install when the emulator cannot start: named in skips and errors. */
 export const EMULATOR_REQUIREMENT =
@@ -9,19 +9,6 @@ export function emulatorAvailable(): boolean {
   const gcloud = spawnSync("gcloud", ["--version"], { encoding: "utf8" });
   const java = spawnSync("java", ["-version"], { encoding: "utf8" });
   return gcloud.status === 0 && java.status === 0;
-}
-
-/** A free TCP port on loopback, as the OS hands it out. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export interface RunningEmulator {
@@ -45,7 +32,6 @@ export async function startEmulator(project: string, timeoutMs = 60_000): Promis
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Pub/Sub emulator did not start within ${timeoutMs} ms:\n${log.slice(-2000)}`)), timeoutMs);
     const onData = (data: Buffer) => {
@@ -70,15 +56,6 @@ export async function startEmulator(project: string, timeoutMs = 60_000): Promis
     host: `127.0.0.1:${port}`,
     project,
     signal: (signal) => process.kill(-child.pid!, signal),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      try {
-        process.kill(-child.pid!, "SIGTERM");
-      } catch {
-        return; // already gone
-      }
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
-    },
+    stop: () => stopProcessGroup(child, 5000),
   };
 }

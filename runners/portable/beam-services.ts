@@ -6,7 +6,7 @@ import { pipeline } from "stream/promises";
 import { connect } from "net";
 import { basename, join } from "path";
 import { JavaJarService, Service } from "apache-beam/utils/service";
-import { freePort } from "../../io/pubsub/emulator";
+import { freePort, stopProcessGroup } from "../../io/processes";
 import { ROOT } from "./environment";
 
 /**
@@ -174,15 +174,7 @@ class JavaService implements Service {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child === undefined || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      return; // already gone
-    }
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    if (child !== undefined) await stopProcessGroup(child, 10_000);
   }
 }
 

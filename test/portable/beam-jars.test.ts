@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "fs";
 import { createServer, Server } from "http";
 import { AddressInfo } from "net";
 import { join } from "path";
-import { freePort } from "../../io/pubsub/emulator";
+import { freePort } from "../../io/processes";
 import { BeamServicesError, cachedDownload, MAVEN_REPOSITORY_ENV } from "../../runners/portable/beam-services";
 import { tempDir } from "../helpers";
 import { runCliAsync } from "../support/run-async";
