@@ -8,10 +8,10 @@ import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { KeyFingerprints } from "./key-fingerprints";
 import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
 
-/** `ON CONFLICT DO UPDATE` that replaces every non-key column: a merged row is rewritten whole. */
-function replaceOnConflict(table: TableSpec): string {
-  const columns = table.fields.filter((f) => !table.key.includes(f.name)).map((f) => `${quoteIdent(f.name)} = excluded.${quoteIdent(f.name)}`);
-  return `ON CONFLICT DO UPDATE SET ${columns.join(", ")}`;
+/** Deletes the rows of `target` whose key a row of `staging` has: a merged row is rewritten whole, as a delete and an insert. */
+function deleteStagedKeysSql(target: string, key: readonly string[], staging: string): string {
+  const same = key.map((k) => `${target}.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(" AND ");
+  return `DELETE FROM ${target} USING ${staging} s WHERE ${same}`;
 }
 
 /** Where a merged table's states live, beside it. */
@@ -80,11 +80,15 @@ function keyText(field: FieldSpec, value: Value): string {
  * keeps it and `ON CONFLICT DO NOTHING`.
  *
  * Merged tables (see merge.ts) keep their CombineFn states in `<table>__state`,
- * written at checkpoints (a write whose progress says so, or one without
+ * without a key index either (fingerprints of the stored state keys say
+ * which keys need their state read back and their row deleted before the
+ * new one is inserted; a new key costs one append), written at checkpoints (a write whose progress says so, or one without
  * progress) the way a streaming runner's state backend is: between two, a
  * commit appends its panes (one per key) to `<table>__changes`, in the same
  * transaction as its other rows and its ledger entry, and merges them into
- * the panes held in memory; a checkpoint merges those with the stored states,
+ * the panes held in memory (a key without a stored state is stored at once
+ * instead: that costs no more, and the sink holds panes only of the keys
+ * that span commits); a checkpoint merges those with the stored states,
  * rewrites the states and rows of the keys they touch and empties the
  * changelog. A key is thus rewritten once per checkpoint instead of once per
  * commit. Opening a warehouse whose changelog is not empty (a run that
@@ -98,6 +102,8 @@ export class DuckDbSink implements Sink, Ledger {
   private merges = new Map<string, MergeSpec>();
   /** Per merged table, by key: the panes committed since the last checkpoint, merged. */
   private readonly pending = new Map<string, Map<string, Row>>();
+  /** Per merged table: fingerprints of the keys `<table>__state` holds. */
+  private readonly stateKeys = new Map<string, KeyFingerprints>();
   private readonly staging = new Map<string, StagingColumn[]>();
   /** Each staging table's CREATE OR REPLACE, which also empties it (see emptyStaging). */
   private readonly stagingDdl = new Map<string, string>();
@@ -136,21 +142,22 @@ export class DuckDbSink implements Sink, Ledger {
     for (const table of tables) {
       const merge = merges.get(table.name);
       const facts = merge === undefined && table.key.length === 1;
-      await connection.run(createTableSql(table, !facts));
-      const primaryKey = await this.checkColumns(table, facts);
+      await connection.run(createTableSql(table, !facts && merge === undefined));
+      const primaryKey = await this.checkColumns(table, facts || merge !== undefined);
       if (facts) {
         const field = table.fields.find((f) => f.name === table.key[0])!;
-        this.keys.set(table.name, { fingerprints: existing.has(table.name) ? await this.loadFingerprints(table) : new KeyFingerprints(), field, primaryKey });
+        this.keys.set(table.name, { fingerprints: existing.has(table.name) ? await this.loadFingerprints(table.name, table.key[0]) : new KeyFingerprints(), field, primaryKey });
       }
       await this.createStaging(`staging_${table.name}`, createStagingSql(table, `staging_${table.name}`));
       this.tables.set(table.name, table);
       this.staging.set(table.name, stagingColumns(table.fields));
       if (merge) {
-        await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR PRIMARY KEY, state VARCHAR NOT NULL)`);
+        await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR NOT NULL, state VARCHAR NOT NULL)`);
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(changesTable(table))} (key VARCHAR NOT NULL, pane VARCHAR NOT NULL)`);
         await this.createStaging(`staging_${stateTable(table)}`, `CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${stateTable(table)}`)} (key VARCHAR, state VARCHAR)`);
         this.merges.set(table.name, merge);
         this.pending.set(table.name, new Map());
+        this.stateKeys.set(table.name, await this.loadFingerprints(stateTable(table), "key"));
         await this.recover(table, merge);
       }
     }
@@ -187,19 +194,20 @@ export class DuckDbSink implements Sink, Ledger {
     }
     await connection.run("BEGIN TRANSACTION");
     try {
-      await this.mergePanes(table, merge, incoming);
+      const merged = await this.mergePanes(table, merge, incoming);
       await connection.run(`DELETE FROM ${quoteIdent(changesTable(table))}`);
       await connection.run("COMMIT");
+      merged.apply();
     } catch (error) {
       await connection.run("ROLLBACK");
       throw error;
     }
   }
 
-  /** The fingerprints of the keys a table of facts holds. */
-  private async loadFingerprints(table: TableSpec): Promise<KeyFingerprints> {
+  /** The fingerprints of the keys a table holds in `column` (a table of facts' key, a state table's). */
+  private async loadFingerprints(table: string, column: string): Promise<KeyFingerprints> {
     const fingerprints = new KeyFingerprints();
-    const result = await this.connection!.stream(`SELECT CAST(${quoteIdent(table.key[0])} AS VARCHAR) FROM ${quoteIdent(table.name)}`);
+    const result = await this.connection!.stream(`SELECT CAST(${quoteIdent(column)} AS VARCHAR) FROM ${quoteIdent(table)}`);
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       for (const key of chunk.getColumnValues(0)) fingerprints.add(String(key));
     }
@@ -208,10 +216,10 @@ export class DuckDbSink implements Sink, Ledger {
 
   /**
    * A warehouse written by an older schema is reported, not silently mixed.
-   * Says whether the table has its key as primary key: merged tables need it
-   * (upserts); a table of facts may have it (made by an earlier version).
+   * Says whether the table has its key as primary key: a table of facts or a
+   * merged table may have it (made by an earlier version); any other table needs it.
    */
-  private async checkColumns(table: TableSpec, facts: boolean): Promise<boolean> {
+  private async checkColumns(table: TableSpec, keyOptional: boolean): Promise<boolean> {
     const reader = await this.connection!.runAndReadAll(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' AND table_name = $name ORDER BY ordinal_position`,
       { name: table.name },
@@ -229,8 +237,8 @@ export class DuckDbSink implements Sink, Ledger {
     );
     const key = table.key.join(", ");
     const primaryKey = keys.getRows()[0]?.[0];
-    if (primaryKey === key || (facts && primaryKey === undefined)) return primaryKey === key;
-    throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), by which each key's merged row is rewritten: use another --warehouse or recreate the table with it`);
+    if (primaryKey === key || (keyOptional && primaryKey === undefined)) return primaryKey === key;
+    throw new SinkError(`table ${table.name} in ${this.path} does not have PRIMARY KEY (${key}), by which each row is stored once: use another --warehouse or recreate the table with it`);
   }
 
   /** Runs `operation` once every operation started before it has finished. */
@@ -267,17 +275,22 @@ export class DuckDbSink implements Sink, Ledger {
             for (const [key, state] of pending) incoming.set(key, [state, ...(incoming.get(key) ?? [])]);
             const merged = await this.mergePanes(table, merge, incoming);
             await connection.run(`DELETE FROM ${quoteIdent(changesTable(table))}`);
-            afterCommit.push(() => pending.clear());
+            afterCommit.push(() => pending.clear(), merged.apply);
             result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
           } else {
-            const panes = await this.logChanges(table, merge, incoming);
-            afterCommit.push(() => {
+            // A key with no state yet is stored at once: that costs an append, as its changelog entry would.
+            const fingerprints = this.stateKeys.get(name)!;
+            const fresh = new Map<string, readonly Row[]>(), later = new Map<string, readonly Row[]>();
+            for (const [key, list] of incoming) (pending.has(key) || fingerprints.mayHave(key) ? later : fresh).set(key, list);
+            const merged = fresh.size === 0 ? { stored: 0, rows: [], apply: () => undefined } : await this.mergePanes(table, merge, fresh);
+            const panes = later.size === 0 ? new Map<string, Row>() : await this.logChanges(table, merge, later);
+            afterCommit.push(merged.apply, () => {
               for (const [key, pane] of panes) {
                 const before = pending.get(key);
                 pending.set(key, before === undefined ? pane : merge.merge([before, pane]));
               }
             });
-            result.set(name, { stored: 0, duplicates: 0, rows: [] });
+            result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
           }
         } else {
           const keys = this.keys.get(name);
@@ -416,8 +429,8 @@ export class DuckDbSink implements Sink, Ledger {
     });
   }
 
-  /** Appends rows to the table's staging copy and moves them in with `clause`; returns rows changed. */
-  private async insert(table: TableSpec, rows: readonly Row[], clause: string): Promise<number> {
+  /** Appends rows to the table's staging copy and moves them in with `clause` (after the statement `before`, if any); returns rows changed. */
+  private async insert(table: TableSpec, rows: readonly Row[], clause: string, before?: (staging: string) => string): Promise<number> {
     const connection = this.connection!;
     const staging = `temp.main.${quoteIdent(`staging_${table.name}`)}`;
     const appender = await connection.createAppender(`staging_${table.name}`, "main", "temp");
@@ -427,6 +440,7 @@ export class DuckDbSink implements Sink, Ledger {
       appender.endRow();
     }
     appender.closeSync();
+    if (before !== undefined) await connection.run(before(staging));
     const inserted = await connection.run(`INSERT INTO ${quoteIdent(table.name)} SELECT ${selectFromStagingSql(table)} FROM ${staging} ${clause}`);
     await this.emptyStaging(`staging_${table.name}`);
     return inserted.rowsChanged;
@@ -434,36 +448,39 @@ export class DuckDbSink implements Sink, Ledger {
 
   /**
    * Merges panes with the states stored in `<table>__state` (JSON by key),
-   * stores the new states and upserts the rows they produce.
+   * stores the new states and rewrites the rows they produce. Only keys whose
+   * fingerprint the state table holds are read back and deleted first (a
+   * fingerprint hit without a state reads nothing); the rest are appended.
+   * `apply`, once the transaction is committed, records the new keys.
    */
-  private async mergePanes(table: TableSpec, merge: MergeSpec, incoming: ReadonlyMap<string, readonly Row[]>): Promise<{ stored: number; rows: Row[] }> {
+  private async mergePanes(table: TableSpec, merge: MergeSpec, incoming: ReadonlyMap<string, readonly Row[]>): Promise<{ stored: number; rows: Row[]; apply: () => void }> {
     const connection = this.connection!;
+    const fingerprints = this.stateKeys.get(table.name)!;
+    const states = quoteIdent(stateTable(table));
     const staging = `staging_${stateTable(table)}`;
-    const keys = await connection.createAppender(staging, "main", "temp");
-    for (const key of incoming.keys()) {
-      keys.appendVarchar(key);
-      keys.appendNull();
-      keys.endRow();
+    const candidates = [...incoming.keys()].filter((key) => fingerprints.mayHave(key));
+    const stored = new Map<string, Row>();
+    if (candidates.length > 0) {
+      await this.stageKeys(candidates);
+      const reader = await connection.runAndReadAll(`SELECT s.key, s.state FROM ${states} s JOIN temp.main.staging_keys k ON s.key = k.k`);
+      for (const r of reader.getRows()) stored.set(String(r[0]), JSON.parse(String(r[1])) as Row);
+      await this.emptyStaging("staging_keys");
     }
-    keys.closeSync();
-    const reader = await connection.runAndReadAll(
-      `SELECT s.key, s.state FROM ${quoteIdent(stateTable(table))} s JOIN temp.main.${quoteIdent(staging)} k USING (key)`,
-    );
-    const stored = new Map<string, Row>(reader.getRows().map((r) => [String(r[0]), JSON.parse(String(r[1])) as Row]));
-    await this.emptyStaging(staging);
     const merged = mergeInto(merge, stored, incoming);
-    const states = await connection.createAppender(staging, "main", "temp");
+    const appender = await connection.createAppender(staging, "main", "temp");
     for (const [key, state] of merged.states) {
-      states.appendVarchar(key);
-      states.appendVarchar(JSON.stringify(state));
-      states.endRow();
+      appender.appendVarchar(key);
+      appender.appendVarchar(JSON.stringify(state));
+      appender.endRow();
     }
-    states.closeSync();
-    await connection.run(`INSERT OR REPLACE INTO ${quoteIdent(stateTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
+    appender.closeSync();
+    if (stored.size > 0) await connection.run(deleteStagedKeysSql(states, ["key"], `temp.main.${quoteIdent(staging)}`));
+    await connection.run(`INSERT INTO ${states} SELECT * FROM temp.main.${quoteIdent(staging)}`);
     await this.emptyStaging(staging);
     const rows = [...merged.rows.values()];
-    const upserted = rows.length === 0 ? 0 : await this.insert(table, rows, replaceOnConflict(table));
-    return { stored: upserted, rows: rows };
+    const rewrite = stored.size > 0 ? (rowStaging: string) => deleteStagedKeysSql(quoteIdent(table.name), table.key, rowStaging) : undefined;
+    const written = rows.length === 0 ? 0 : await this.insert(table, rows, "", rewrite);
+    return { stored: written, rows: rows, apply: () => { for (const key of merged.states.keys()) if (!stored.has(key)) fingerprints.add(key); } };
   }
 
   /** A connection of its own to the open warehouse, to read while commits go on (the dashboard); close it before the sink. */

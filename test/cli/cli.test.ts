@@ -4,6 +4,7 @@ import { gzipSync } from "zlib";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { PlaybackGenerator } from "../../samples/playback";
+import { ConversationGenerator } from "../../samples/conversations";
 import { PIPELINES } from "../../pipelines/registry";
 import { spawnSync } from "child_process";
 import { query, ROOT, runCli, runScript, summaryLine, tempDir, writeLines } from "../helpers";
@@ -197,20 +198,25 @@ describe("pipeline CLI", () => {
     expect(run.stderr).to.match(/table video_playback_alerts in .* has columns \(event_id BIGINT, note VARCHAR\), expected \(event_id BIGINT, session_id BIGINT/);
   });
 
-  it("refuses a warehouse whose merged table lacks its primary key, in one line naming the table and the fix, exit 1", async () => {
-    const warehouse = join(dir, "no-key.duckdb");
-    expect(runCli(["conversations", "--sampleConversations", "5", "--warehouse", warehouse]).status).to.equal(0);
-    const instance = await DuckDBInstance.create(warehouse);
-    const connection = await instance.connect();
-    // CREATE TABLE AS keeps the columns, not the key.
+  it("rewrites a merged table that an earlier run left without a primary key, as it rewrites one with it", async () => {
+    const lines = new ConversationGenerator({ seed: 7, conversations: 20 }).lines();
+    const first = writeLines(join(dir, "chats-1.jsonl"), lines.slice(0, 40)), second = writeLines(join(dir, "chats-2.jsonl"), lines.slice(40));
     const table = "customer_courier_conversations";
-    await connection.run(`CREATE TABLE copied AS SELECT * FROM ${table}; DROP TABLE ${table}; ALTER TABLE copied RENAME TO ${table}`);
-    connection.closeSync();
-    instance.closeSync();
-    const run = runCli(["conversations", "--sampleConversations", "5", "--warehouse", warehouse]);
-    expect(run.status).to.equal(1);
-    expect(run.stderr.trim().split("\n")).to.deep.equal([
-      `error: table ${table} in ${warehouse} does not have PRIMARY KEY (order_id), by which each key's merged row is rewritten: use another --warehouse or recreate the table with it`,
-    ]);
+    const run = async (warehouse: string, dropKey: boolean) => {
+      expect(runCli(["conversations", "--input", first, "--warehouse", warehouse]).status).to.equal(0);
+      if (dropKey) {
+        const instance = await DuckDBInstance.create(warehouse);
+        const connection = await instance.connect();
+        // CREATE TABLE AS keeps the columns, not the key.
+        await connection.run(`CREATE TABLE copied AS SELECT * FROM ${table}; DROP TABLE ${table}; ALTER TABLE copied RENAME TO ${table}`);
+        connection.closeSync();
+        instance.closeSync();
+      }
+      expect(runCli(["conversations", "--input", second, "--warehouse", warehouse]).status).to.equal(0);
+      return query(warehouse, `SELECT * FROM ${table} ORDER BY order_id`);
+    };
+    const rows = await run(join(dir, "no-key.duckdb"), true);
+    expect(rows).to.deep.equal(await run(join(dir, "keyed.duckdb"), false));
+    expect(rows).to.have.length(20);
   });
 });

@@ -81,7 +81,28 @@ describe("DuckDB sink", () => {
     expect(await query(warehouse, "SELECT n FROM facts ORDER BY id")).to.deep.equal([{ n: "1" }, { n: "3" }]);
   });
 
-  it("rewrites a merged table's rows at checkpoints, and a run stopped between two loses nothing at the next open", async () => {
+  it("keeps rewriting a merged table and its states that an earlier version created with primary keys", async () => {
+    const warehouse = join(dir, "old-merged.duckdb");
+    const instance = await DuckDBInstance.create(warehouse);
+    const connection = await instance.connect();
+    await connection.run(createTableSql(totals));
+    await connection.run("CREATE TABLE totals__state (key VARCHAR PRIMARY KEY, state VARCHAR NOT NULL)");
+    await connection.run(`INSERT INTO totals VALUES ('a', 1); INSERT INTO totals__state VALUES ('a', '{"k":"a","n":1}')`);
+    connection.closeSync();
+    instance.closeSync();
+    const sink = await open(warehouse);
+    await sink.write(new Map([[totals.name, [{ k: "a", n: 2 }, { k: "b", n: 1 }]]]), progress(["u1"], true));
+    await sink.write(new Map([[totals.name, [{ k: "a", n: 3 }, { k: "b", n: 1 }]]]), progress(["u2"], false));
+    await sink.write(new Map([[totals.name, [{ k: "b", n: 5 }]]]), progress(["u3"], true));
+    await sink.close();
+    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "6" }, { k: "b", n: "7" }]);
+    expect(await query(warehouse, "SELECT key, state FROM totals__state ORDER BY key")).to.deep.equal([
+      { key: "a", state: '{"k":"a","n":6}' },
+      { key: "b", state: '{"k":"b","n":7}' },
+    ]);
+  });
+
+  it("rewrites a merged table's stored keys at checkpoints, stores a new key at once, and a run stopped between two loses nothing at the next open", async () => {
     const warehouse = join(dir, "merged.duckdb");
     let sink = await open(warehouse);
     const panes = (n: number): Row[] => [{ k: "a", n }, { k: "b", n: 1 }];
@@ -91,8 +112,9 @@ describe("DuckDB sink", () => {
     expect(between.get(totals.name)!.rows).to.deep.equal([]);
     expect(await sink.rowCount(totals.name)).to.equal(2);
     await sink.write(new Map([[totals.name, [{ k: "c", n: 7 }]]]), progress(["u3"], false));
-    await sink.close(); // stopped between checkpoints: u2 and u3 are committed, their panes in the changelog
-    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "1" }, { k: "b", n: "1" }]);
+    await sink.close(); // stopped between checkpoints: u2 and u3 are committed, u2's panes in the changelog, c (a new key) stored
+    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "1" }, { k: "b", n: "1" }, { k: "c", n: "7" }]);
+    expect(await query(warehouse, "SELECT key FROM totals__changes ORDER BY key")).to.deep.equal([{ key: "a" }, { key: "b" }]);
     sink = await open(warehouse);
     expect(await sink.committedUnits("p", ["u1", "u2", "u3", "u4"])).to.deep.equal(new Set(["u1", "u2", "u3"]));
     await sink.write(new Map([[totals.name, panes(4)]]), progress(["u4"], false));
