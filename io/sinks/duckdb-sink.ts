@@ -25,6 +25,8 @@ const INT32_LIMIT = 2 ** 31;
 
 /** The ledger's tables: input units committed per pipeline, and each pipeline's watermark. */
 const UNITS_TABLE = "__committed_units";
+/** A committed unit as its fingerprint is taken (the SQL that loads them spells it the same way). */
+const unitKey = (pipeline: string, unit: string): string => `${pipeline}\u0001${unit}`;
 const WATERMARKS_TABLE = "__watermarks";
 
 /** A staging column's value in a row (see stagingColumns). */
@@ -104,6 +106,12 @@ export class DuckDbSink implements Sink, Ledger {
   private readonly pending = new Map<string, Map<string, Row>>();
   /** Per merged table: fingerprints of the keys `<table>__state` holds. */
   private readonly stateKeys = new Map<string, KeyFingerprints>();
+  /**
+   * Fingerprints of the ledger's committed units (pipeline and unit), so
+   * that asking about new input (every micro-batch does) neither queries the
+   * ledger nor waits behind the running commit; only a hit (a redelivery) does.
+   */
+  private units = new KeyFingerprints();
   private readonly staging = new Map<string, StagingColumn[]>();
   /** Each staging table's CREATE OR REPLACE, which also empties it (see emptyStaging). */
   private readonly stagingDdl = new Map<string, string>();
@@ -137,6 +145,7 @@ export class DuckDbSink implements Sink, Ledger {
     await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR, unit VARCHAR, committed_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline, unit))`);
     await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
     await connection.run(`DELETE FROM ${UNITS_TABLE} WHERE committed_at < now()::TIMESTAMP - INTERVAL ${LEDGER_RETENTION_DAYS} DAY`);
+    this.units = await this.loadFingerprints(UNITS_TABLE, "pipeline || chr(1) || unit", false);
     await this.createStaging("staging_keys", `CREATE OR REPLACE TEMP TABLE staging_keys (k VARCHAR)`);
     const existing = new Set(await this.existingTables());
     for (const table of tables) {
@@ -204,10 +213,10 @@ export class DuckDbSink implements Sink, Ledger {
     }
   }
 
-  /** The fingerprints of the keys a table holds in `column` (a table of facts' key, a state table's). */
-  private async loadFingerprints(table: string, column: string): Promise<KeyFingerprints> {
+  /** The fingerprints of the keys a table holds in `column` (a table of facts' key, a state table's; or an expression, unquoted). */
+  private async loadFingerprints(table: string, column: string, quoted = true): Promise<KeyFingerprints> {
     const fingerprints = new KeyFingerprints();
-    const result = await this.connection!.stream(`SELECT CAST(${quoteIdent(column)} AS VARCHAR) FROM ${quoteIdent(table)}`);
+    const result = await this.connection!.stream(`SELECT CAST(${quoted ? quoteIdent(column) : column} AS VARCHAR) FROM ${quoteIdent(table)}`);
     for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
       for (const key of chunk.getColumnValues(0)) fingerprints.add(String(key));
     }
@@ -261,7 +270,10 @@ export class DuckDbSink implements Sink, Ledger {
     const checkpoint = progress?.checkpoint !== false;
     await connection.run("BEGIN TRANSACTION");
     try {
-      if (progress) await this.record(progress);
+      if (progress) {
+        await this.record(progress);
+        afterCommit.push(() => progress.units.forEach((unit) => this.units.add(unitKey(progress.pipeline, unit))));
+      }
       const names = new Set([...batch.keys()].filter((name) => batch.get(name)!.length > 0));
       if (checkpoint) for (const [name, pending] of this.pending) if (pending.size > 0) names.add(name);
       for (const name of names) {
@@ -390,9 +402,10 @@ export class DuckDbSink implements Sink, Ledger {
   }
 
   committedUnits(pipeline: string, units: readonly string[]): Promise<Set<string>> {
-    if (units.length === 0) return Promise.resolve(new Set());
+    const candidates = units.filter((unit) => this.units.mayHave(unitKey(pipeline, unit)));
+    if (candidates.length === 0) return Promise.resolve(new Set());
     return this.exclusive(async () => {
-      await this.stageKeys(units);
+      await this.stageKeys(candidates);
       return this.stagedKeysIn(UNITS_TABLE, "unit", " WHERE pipeline = $pipeline", { pipeline });
     });
   }

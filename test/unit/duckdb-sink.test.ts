@@ -81,6 +81,19 @@ describe("DuckDB sink", () => {
     expect(await query(warehouse, "SELECT n FROM facts ORDER BY id")).to.deep.equal([{ n: "1" }, { n: "3" }]);
   });
 
+  it("knows the units it committed, per pipeline, in the same session and after reopening, and not those of a failed commit", async () => {
+    const warehouse = join(dir, "ledger.duckdb");
+    let sink = await open(warehouse);
+    await sink.write(new Map([[facts.name, [{ id: uuid(1), n: 1 }]]]), progress(["u1", "u2"], true));
+    await sink.write(new Map([[facts.name, [{ id: "not a uuid", n: 2 }]]]), progress(["u3"], true)).catch(() => undefined);
+    expect(await sink.committedUnits("p", ["u1", "u2", "u3", "u4"])).to.deep.equal(new Set(["u1", "u2"]));
+    expect(await sink.committedUnits("q", ["u1"])).to.deep.equal(new Set());
+    await sink.close();
+    sink = await open(warehouse);
+    expect(await sink.committedUnits("p", ["u2", "u3"])).to.deep.equal(new Set(["u2"]));
+    await sink.close();
+  });
+
   it("keeps rewriting a merged table and its states that an earlier version created with primary keys", async () => {
     const warehouse = join(dir, "old-merged.duckdb");
     const instance = await DuckDBInstance.create(warehouse);
