@@ -15,6 +15,7 @@ import { PlaybackGenerator } from "../samples/playback";
 import { OttGenerator } from "../samples/ott";
 import { drive } from "../runners/direct/driver";
 import { inlineExecutor } from "../runners/direct/inline-executor";
+import { CHECKPOINTS } from "../runners/direct/run";
 import { Row } from "../schemas/table";
 import { userEvents } from "../schemas/ott";
 import { videoPlaybackAlerts } from "../schemas/playback";
@@ -113,7 +114,7 @@ async function runPipeline(pipeline: Streamed, pubsub: PubSub, subscription: str
     definition: pipeline.definition,
     bundleBytes: 4 << 20,
     maxInFlight: 2,
-    commit: { maxRows: 50_000, maxDelayMs: 250 },
+    commit: { maxRows: 50_000, maxDelayMs: 250, ...CHECKPOINTS },
     signal,
     onCommit: (totals) => {
       run.read = totals.counters.records_read ?? 0;

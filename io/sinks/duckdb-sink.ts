@@ -23,6 +23,9 @@ export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
 const INT32_LIMIT = 2 ** 31;
 
+/** Keys of one merged table whose panes the sink holds between checkpoints, at most (a few hundred bytes each). */
+const MAX_PENDING_KEYS = 20_000;
+
 /** The ledger's tables: input units committed per pipeline, and each pipeline's watermark. */
 const UNITS_TABLE = "__committed_units";
 /** A committed unit as its fingerprint is taken (the SQL that loads them spells it the same way). */
@@ -88,9 +91,8 @@ function keyText(field: FieldSpec, value: Value): string {
  * progress) the way a streaming runner's state backend is: between two, a
  * commit appends its panes (one per key) to `<table>__changes`, in the same
  * transaction as its other rows and its ledger entry, and merges them into
- * the panes held in memory (a key without a stored state is stored at once
- * instead: that costs no more, and the sink holds panes only of the keys
- * that span commits); a checkpoint merges those with the stored states,
+ * the panes held in memory (for at most MAX_PENDING_KEYS keys a table: a
+ * commit that finds more is a checkpoint); a checkpoint merges those with the stored states,
  * rewrites the states and rows of the keys they touch and empties the
  * changelog. A key is thus rewritten once per checkpoint instead of once per
  * commit. Opening a warehouse whose changelog is not empty (a run that
@@ -267,7 +269,8 @@ export class DuckDbSink implements Sink, Ledger {
     const added: { fingerprints: KeyFingerprints; keys: Iterable<string> }[] = [];
     /** What the commit changes in memory, applied once it is durable. */
     const afterCommit: (() => void)[] = [];
-    const checkpoint = progress?.checkpoint !== false;
+    // Panes held for more keys than MAX_PENDING_KEYS make this commit a checkpoint: memory stays bounded whatever the policy.
+    const checkpoint = progress?.checkpoint !== false || [...this.pending.values()].some((panes) => panes.size >= MAX_PENDING_KEYS);
     await connection.run("BEGIN TRANSACTION");
     try {
       if (progress) {
@@ -290,19 +293,14 @@ export class DuckDbSink implements Sink, Ledger {
             afterCommit.push(() => pending.clear(), merged.apply);
             result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
           } else {
-            // A key with no state yet is stored at once: that costs an append, as its changelog entry would.
-            const fingerprints = this.stateKeys.get(name)!;
-            const fresh = new Map<string, readonly Row[]>(), later = new Map<string, readonly Row[]>();
-            for (const [key, list] of incoming) (pending.has(key) || fingerprints.mayHave(key) ? later : fresh).set(key, list);
-            const merged = fresh.size === 0 ? { stored: 0, rows: [], apply: () => undefined } : await this.mergePanes(table, merge, fresh);
-            const panes = later.size === 0 ? new Map<string, Row>() : await this.logChanges(table, merge, later);
-            afterCommit.push(merged.apply, () => {
+            const panes = await this.logChanges(table, merge, incoming);
+            afterCommit.push(() => {
               for (const [key, pane] of panes) {
                 const before = pending.get(key);
                 pending.set(key, before === undefined ? pane : merge.merge([before, pane]));
               }
             });
-            result.set(name, { stored: merged.stored, duplicates: 0, rows: merged.rows });
+            result.set(name, { stored: 0, duplicates: 0, rows: [] });
           }
         } else {
           const keys = this.keys.get(name);

@@ -31,7 +31,7 @@ import { WorkerPool } from "./worker-pool";
  * at most) or 10 s: a key is rewritten once per checkpoint, not per commit,
  * and a view row lags its window by at most this much.
  */
-const CHECKPOINTS = { checkpointCommits: 10, checkpointMs: 10_000 };
+export const CHECKPOINTS = { checkpointCommits: 10, checkpointMs: 10_000 };
 
 /** After a stop signal, the run ends within this even when a commit hangs. */
 const STOP_GRACE_MS = 4000;

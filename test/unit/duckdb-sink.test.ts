@@ -115,7 +115,7 @@ describe("DuckDB sink", () => {
     ]);
   });
 
-  it("rewrites a merged table's stored keys at checkpoints, stores a new key at once, and a run stopped between two loses nothing at the next open", async () => {
+  it("rewrites a merged table's rows at checkpoints, and a run stopped between two loses nothing at the next open", async () => {
     const warehouse = join(dir, "merged.duckdb");
     let sink = await open(warehouse);
     const panes = (n: number): Row[] => [{ k: "a", n }, { k: "b", n: 1 }];
@@ -125,9 +125,9 @@ describe("DuckDB sink", () => {
     expect(between.get(totals.name)!.rows).to.deep.equal([]);
     expect(await sink.rowCount(totals.name)).to.equal(2);
     await sink.write(new Map([[totals.name, [{ k: "c", n: 7 }]]]), progress(["u3"], false));
-    await sink.close(); // stopped between checkpoints: u2 and u3 are committed, u2's panes in the changelog, c (a new key) stored
-    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "1" }, { k: "b", n: "1" }, { k: "c", n: "7" }]);
-    expect(await query(warehouse, "SELECT key FROM totals__changes ORDER BY key")).to.deep.equal([{ key: "a" }, { key: "b" }]);
+    await sink.close(); // stopped between checkpoints: u2 and u3 are committed, their panes in the changelog
+    expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "1" }, { k: "b", n: "1" }]);
+    expect(await query(warehouse, "SELECT key FROM totals__changes ORDER BY key")).to.deep.equal([{ key: "a" }, { key: "b" }, { key: "c" }]);
     sink = await open(warehouse);
     expect(await sink.committedUnits("p", ["u1", "u2", "u3", "u4"])).to.deep.equal(new Set(["u1", "u2", "u3"]));
     await sink.write(new Map([[totals.name, panes(4)]]), progress(["u4"], false));
@@ -136,6 +136,16 @@ describe("DuckDB sink", () => {
     await sink.close();
     expect(await query(warehouse, "SELECT k, n FROM totals ORDER BY k")).to.deep.equal([{ k: "a", n: "7" }, { k: "b", n: "3" }, { k: "c", n: "7" }]);
     expect(await query(warehouse, "SELECT count(*) AS n FROM totals__changes")).to.deep.equal([{ n: "0" }]);
+  });
+  it("makes a commit a checkpoint once it holds panes of 20,000 keys of a table, so its memory stays bounded", async () => {
+    const sink = await open(join(dir, "bounded.duckdb"));
+    const keys = Array.from({ length: 20_000 }, (_, i) => ({ k: `k${i}`, n: 1 }));
+    await sink.write(new Map([[totals.name, keys]]), progress(["u1"], false));
+    expect(await sink.rowCount(totals.name)).to.equal(0);
+    const next = await sink.write(new Map([[totals.name, [{ k: "k0", n: 1 }]]]), progress(["u2"], false));
+    expect(next.get(totals.name)!.rows).to.have.length(20_000);
+    expect(await sink.rowCount(totals.name)).to.equal(20_000);
+    await sink.close();
   });
 });
 
