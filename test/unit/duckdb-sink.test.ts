@@ -94,6 +94,29 @@ describe("DuckDB sink", () => {
     await sink.close();
   });
 
+  for (const keyed of [false, true]) {
+    it(`records each unit once, repeated in a commit or committed again${keyed ? ", in a ledger an earlier version made with a key" : ""}`, async () => {
+      const warehouse = join(dir, `units-${keyed}.duckdb`);
+      if (keyed) {
+        const instance = await DuckDBInstance.create(warehouse);
+        const connection = await instance.connect();
+        await connection.run("CREATE TABLE __committed_units (pipeline VARCHAR, unit VARCHAR, committed_at TIMESTAMP NOT NULL, PRIMARY KEY (pipeline, unit))");
+        connection.closeSync();
+        instance.closeSync();
+      }
+      let sink = await open(warehouse);
+      await sink.write(new Map(), progress(["u1", "u1", "u2"], true));
+      await sink.write(new Map(), progress(["u2", "u3"], true));
+      await sink.close();
+      sink = await open(warehouse);
+      await sink.write(new Map(), progress(["u3", "u4"], true));
+      await sink.close();
+      expect(await query(warehouse, "SELECT unit, count(*) AS n FROM __committed_units GROUP BY unit ORDER BY unit")).to.deep.equal(
+        ["u1", "u2", "u3", "u4"].map((unit) => ({ unit, n: "1" })),
+      );
+    });
+  }
+
   it("keeps rewriting a merged table and its states that an earlier version created with primary keys", async () => {
     const warehouse = join(dir, "old-merged.duckdb");
     const instance = await DuckDBInstance.create(warehouse);
