@@ -85,16 +85,17 @@ function keyText(field: FieldSpec, value: Value): string {
  * keeps it and `ON CONFLICT DO NOTHING`.
  *
  * Merged tables (see merge.ts) keep their CombineFn states in `<table>__state`,
- * without a key index either (fingerprints of the stored state keys say
- * which keys need their state read back and their row deleted before the
- * new one is inserted; a new key costs one append), written at checkpoints (a write whose progress says so, or one without
+ * written at checkpoints (a write whose progress says so, or one without
  * progress) the way a streaming runner's state backend is: between two, a
  * commit appends its panes (one per key) to `<table>__changes`, in the same
  * transaction as its other rows and its ledger entry, and merges them into
  * the panes held in memory (for at most MAX_PENDING_KEYS keys a table: a
- * commit that finds more is a checkpoint); a checkpoint merges those with the stored states,
- * rewrites the states and rows of the keys they touch and empties the
- * changelog. A key is thus rewritten once per checkpoint instead of once per
+ * commit that finds more is a checkpoint); a checkpoint merges those with
+ * the stored states, rewrites the states and rows of the keys they touch and
+ * empties the changelog. Neither the states nor the rows have a key index:
+ * fingerprints of the stored state keys say which keys need their state read
+ * back and their state and row deleted before the new ones are inserted; a
+ * new key costs an append to each. A key is thus rewritten once per checkpoint instead of once per
  * commit. Opening a warehouse whose changelog is not empty (a run that
  * stopped between checkpoints) merges it in first.
  */
