@@ -95,9 +95,9 @@ function keyText(field: FieldSpec, value: Value): string {
  * empties the changelog. Neither the states nor the rows have a key index:
  * fingerprints of the stored state keys say which keys need their state read
  * back and their state and row deleted before the new ones are inserted; a
- * new key costs an append to each. A key is thus rewritten once per checkpoint instead of once per
- * commit. Opening a warehouse whose changelog is not empty (a run that
- * stopped between checkpoints) merges it in first.
+ * new key costs an append to each. A key is thus rewritten once per
+ * checkpoint instead of once per commit. Opening a warehouse whose changelog
+ * is not empty (a run that stopped between checkpoints) merges it in first.
  */
 export class DuckDbSink implements Sink, Ledger {
   readonly ledger: Ledger = this;
@@ -145,7 +145,7 @@ export class DuckDbSink implements Sink, Ledger {
 
   async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map(), views: readonly ViewSpec[] = []): Promise<void> {
     const connection = await this.connect();
-    // No key index: the fingerprints say which units may be there (an index cost 40 ms a streaming commit of 1,500 messages, and grew with them).
+    // No key index: the fingerprints say which units may be there (an index cost about 40 ms more a commit of 1,500 messages, and grows with them).
     await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR NOT NULL, unit VARCHAR NOT NULL, committed_at TIMESTAMP NOT NULL)`);
     await connection.run(`CREATE TABLE IF NOT EXISTS ${WATERMARKS_TABLE} (pipeline VARCHAR PRIMARY KEY, watermark_micros BIGINT NOT NULL)`);
     await connection.run(`DELETE FROM ${UNITS_TABLE} WHERE committed_at < now()::TIMESTAMP - INTERVAL ${LEDGER_RETENTION_DAYS} DAY`);
