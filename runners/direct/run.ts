@@ -23,7 +23,7 @@ import { followRun } from "../dashboard/follow";
 import { DashboardServer } from "../dashboard/server";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
-import { planSnapshots } from "./snapshots";
+import { planSnapshots } from "../snapshots";
 import { WorkerPool } from "./worker-pool";
 
 /**
@@ -185,7 +185,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
   const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
   const source = snapshots?.source ?? opened!;
   if (source instanceof PubSubSource) status.source = source;
-  const sink = createSink(pipeline.name, settings, (line) => status.notice(line));
+  const sink = snapshots?.sink ?? createSink(pipeline.name, settings, (line) => status.notice(line));
   await sink.open(pipeline.tables, pipeline.merges, pipeline.views);
   const project = settings.project;
   const followed =
