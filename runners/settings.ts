@@ -43,7 +43,12 @@ export const COMMON_OPTIONS = optionSpecs([
     portable: { choices: ["pubsub"], default: "pubsub" },
     description: "file: --input, or the generated sample without it; pubsub: a subscription (the only source on portable runners).",
   },
-  { name: "input", type: "string", runners: DIRECT, description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
+  {
+    name: "input",
+    type: "string",
+    runners: LOCAL_SINKS,
+    description: "Input files: a file or a glob (quote it), .gz files too; JSONL events, or the catalog's IMDb files. Without it, a generated sample is used (direct runner). flink, universal: the catalog's files only, read by its batch job.",
+  },
   {
     name: "sink",
     local: true,

@@ -17,7 +17,7 @@ import { LineChunk } from "../transforms/core/chunk";
 import { RunSettings, SettingsError } from "./settings";
 
 /** What a run of snapshot files needs of its settings: the input (or the sample's seed) and the sink. */
-export type SnapshotSettings = RunSettings & { readonly input?: string; readonly seed: number };
+export type SnapshotSettings = RunSettings & { readonly input?: string; readonly seed?: number };
 
 /** What the run did, for the log rows: whether it stopped early, and the rows stored per table. */
 export interface SnapshotRunStats {
@@ -74,7 +74,10 @@ function localStore(settings: RunSettings): SnapshotStore {
 }
 
 async function inputPaths<O>(pipeline: RunnablePipeline<O>, options: O, settings: SnapshotSettings): Promise<string[]> {
-  if (settings.input === undefined) return pipeline.sampleFiles!(settings.seed, options);
+  if (settings.input === undefined) {
+    if (settings.seed === undefined) throw new SettingsError(`${pipeline.name} on --runner=${settings.runner} needs --input`);
+    return pipeline.sampleFiles!(settings.seed, options);
+  }
   try {
     return await resolveInputs(settings.input);
   } catch (error) {
@@ -115,6 +118,8 @@ function attemptSource(files: readonly SnapshotFile[], attempt: string): { sourc
 /** What a run of snapshot files adds around the ordinary run: the source of the changed files, per-file counts, the log. */
 export interface SnapshotRun {
   readonly source: Source;
+  /** The log table's name. */
+  readonly log: string;
   /** The files to read: those that changed. */
   readonly changed: readonly string[];
   /** The sink of the run when the store needs its own (BigQuery: load jobs); otherwise the runner's. */
@@ -154,6 +159,7 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
   const deadByFile = new Map<string, number>();
   return {
     source: attempt.source,
+    log: spec.log.name,
     changed: files.filter((f) => !f.unchanged).map((f) => f.path),
     sink,
     unread: attempt.unread,

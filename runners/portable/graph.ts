@@ -20,6 +20,7 @@ import { PipelineDefinition } from "../../pipelines/definition";
 import { Row, TableSpec } from "../../schemas/table";
 import { RawChunk } from "../../transforms/core/chunk";
 import { nowMicros } from "../../io/sources/source";
+import { readFileChunks } from "../../io/sources/file-chunks";
 import { captureRows } from "./local-sink";
 import { MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
 
@@ -36,6 +37,12 @@ export interface PortableIo {
   readonly sink: { kind: "bigquery"; project: string; dataset: string } | { kind: "local" };
   /** Processing time between the accumulating panes of a grouping (seconds): the conversations' global window, the views' event-time windows. */
   readonly paneDelaySec: number;
+  /**
+   * A batch job over these files instead (a pipeline of snapshot files, the
+   * catalog): each is read whole inside a DoFn (io/sources/file-chunks.ts),
+   * so its paths must be readable where the workers run.
+   */
+  readonly files?: readonly string[];
 }
 
 /** The SDK's key of Beam's Java GCP IO expansion service. */
@@ -123,17 +130,29 @@ async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, project:
 
 /**
  * The pipeline on a portable runner: Pub/Sub messages with their ids -> one
- * MessageChunk per message, in the accumulating global window ->
+ * MessageChunk per message, in the accumulating global window (or, for a
+ * batch job, the files' chunks of lines) ->
  * `definition.expand` (the very transforms the direct runner runs, with
  * event time from the watermark) -> per table, its rows -> the
  * cross-language BigQuery write (a merged table's panes to its `__versions`
  * and `__state` tables), or this process's local sink.
  */
-async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
+/** The chunks of a batch job over files: their paths, then each file's chunks of whole lines, read by a DoFn, in the global window. */
+function readFiles(root: beam.Root, files: readonly string[]): beam.PCollection<RawChunk> {
+  // beam.create reshuffles its elements, so each file's read may go to another worker rather than stay fused to the single Impulse.
+  return root.apply(beam.withName("Files", beam.create([...files]))).flatMap(beam.withName("ReadFiles", readFileChunks));
+}
+
+/** Pub/Sub messages as chunks, in the accumulating global window (the streaming jobs). */
+async function readPubSub(root: beam.Root, io: PortableIo): Promise<beam.PCollection<RawChunk>> {
   const messages = await root.applyAsync(beam.withName("ReadFromPubSub", readMessages(io)));
-  const chunks: beam.PCollection<RawChunk> = messages
+  return messages
     .map(beam.withName("ToChunks", messageChunk), { source: io.subscription })
     .apply(beam.withName("AccumulatingPanes", windowInto(globalWindows(), accumulatingGlobalWindow(root.pipeline.defaultEnvironment, io.paneDelaySec))));
+}
+
+async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
+  const chunks = io.files === undefined ? await readPubSub(root, io) : readFiles(root, io.files);
   const outputs = definition.expand(chunks, options);
   const job = nowMicros();
   for (const table of definition.tables) {

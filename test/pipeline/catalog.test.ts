@@ -216,6 +216,6 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
     }
     const dataflow = runCli(["catalog", "--runner", "dataflow", "--project", "my-proj", "--region", "us-central1", "--tempLocation", "gs://my-bucket/temp", "--sdkContainerImage", "img"]);
     expect(dataflow.status).to.equal(2);
-    expect(dataflow.stderr).to.match(/^error: catalog runs on the direct runner only for now/);
+    expect(dataflow.stderr).to.match(/^error: catalog on --runner=dataflow is not built/);
   });
 });
