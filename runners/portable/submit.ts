@@ -118,7 +118,8 @@ function portableIo(pipeline: string, settings: PortableSettings, files?: readon
     // A batch job over files has no topic of its own.
     subscription: files === undefined ? subscriptionOf(pipeline, settings.project, settings.subscription) : "",
     timestampAttribute: settings.timestampAttribute,
-    sink: settings.sink === "bigquery" ? { kind: "bigquery", project: settings.project, dataset: settings.dataset } : { kind: "local" },
+    // A batch job's rows always come back to this process, whose sink (BigQuery: load jobs) writes them.
+    sink: settings.sink === "bigquery" && files === undefined ? { kind: "bigquery", project: settings.project, dataset: settings.dataset } : { kind: "local" },
     paneDelaySec: settings.paneDelaySec,
   };
 }

@@ -5,7 +5,10 @@ import { gzipSync } from "zlib";
 import { installServices } from "../../runners/portable/beam-services";
 import { catalogPipeline } from "../../pipelines/catalog/pipeline";
 import { catalogLines } from "../../samples/catalog";
+import { ENDPOINT_ENV } from "../../io/bigquery/client";
 import { query, runCli, summaryLine, tempDir } from "../helpers";
+import { BigQueryServer } from "../support/bigquery-server";
+import { runCliAsync } from "../support/run-async";
 
 /** Columns that say when a run read a file, not what the file says. */
 const RUN_TIME = new Set(["received_at", "run_date", "ingestion_id", "file_path", "started_at", "finished_at"]);
@@ -96,5 +99,22 @@ describe("Flink runner: the catalog as a batch job, the same tables as the direc
     const titles = new Map(rows.title_basics.map((r) => [r.tconst, r.primaryTitle]));
     expect(titles.get(tconstOf(lines.basics[1]))).to.equal("Renamed");
     expect(titles.has(tconstOf(lines.basics[2]))).to.equal(false);
+  });
+
+  it("--sink bigquery on flink: this process replaces each table with a WRITE_TRUNCATE load job, the same titles as the DuckDB run", async () => {
+    const server = new BigQueryServer();
+    const env = { ...process.env };
+    env[ENDPOINT_ENV] = await server.start();
+    try {
+      const run = await runCliAsync(["catalog", "--runner", "flink", "--input", join(input, "title.*.tsv.gz"), "--sink", "bigquery", "--project", "flink-project", "--dataset", "catalog"], env);
+      expect(run.status, `${run.stdout}\n${run.stderr}`).to.equal(0);
+      expect(server.loads("title_basics").map((l) => l.configuration.load.writeDisposition)).to.deep.equal(["WRITE_TRUNCATE"]);
+      const loaded = server.rows("flink-project", "catalog", "title_basics").map((r) => `${r.tconst}:${r.primaryTitle}`).sort();
+      const local = (await query(warehouses.flink, "SELECT tconst, primaryTitle FROM title_basics")).map((r) => `${r.tconst}:${r.primaryTitle}`).sort();
+      expect(loaded).to.deep.equal(local);
+      expect(server.rows("flink-project", "catalog", "ingestion_log").map((r) => r.skipped_unchanged)).to.deep.equal([false, false]);
+    } finally {
+      await server.stop();
+    }
   });
 });
