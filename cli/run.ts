@@ -41,6 +41,13 @@ export async function runPipeline(args: ParsedArgs, dashboard?: DashboardServer)
       if (w !== undefined) out.write(`  ${table.name}: ${formatCount(w.stored)} rows stored${w.duplicates > 0 ? `, ${formatCount(w.duplicates)} already there (same key)` : ""}\n`);
     }
     for (const where of job.location ?? []) out.write(`  rows in ${where}\n`);
+    if (job.logged !== undefined && pipeline.snapshots) {
+      // What became of each file, as the direct runner's summary says it.
+      const report = pipeline.newReport();
+      report.observe(pipeline.snapshots.log.name, job.logged);
+      // The job's counters stay with the runner: none here.
+      for (const [label, text] of report.render({})) out.write(`  ${label}: ${text}\n`);
+    }
     return "done";
   }
   const run = await runDirect(pipeline, options, settings, dashboard);

@@ -208,6 +208,8 @@ export interface PortableRunResult {
   readonly written?: WriteResult;
   /** With a local sink: where the rows are. */
   readonly location?: string[];
+  /** A batch job over snapshot files: the log rows it wrote (one per file, read or skipped). */
+  readonly logged?: readonly Row[];
 }
 
 /** The SDK's LOOPBACK workers log every control request (console.log) and bundle (console.debug) in this process. */
@@ -321,7 +323,7 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
     if (sink !== undefined) await sink.open(pipeline.tables, latestPanes(pipeline.merges), pipeline.views);
     if (snapshots !== undefined && sink !== undefined && snapshots.changed.length === 0) {
       // Every file unchanged: nothing to run, only their log rows to write.
-      return { state: "DONE", written: await finishSnapshots(snapshots, sink, "DONE", new Map()), location: sink.location() };
+      return { state: "DONE", ...(await finishSnapshots(snapshots, sink, "DONE", new Map())), location: sink.location() };
     }
     const sdk = sdkOptions(pipeline.name, options, settings);
     const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, snapshots?.changed)));
@@ -336,8 +338,8 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
       // A batch job ends by itself; a streaming one when cancelled, or drained after --idleMs without rows.
       const idleMs = snapshots !== undefined || settings.streaming || settings.runner === "dataflow" ? undefined : settings.idleMs;
       const captured = await writeCaptured(submission.result, sink, idleMs, snapshots?.observe);
-      const written = snapshots === undefined ? captured.written : await finishSnapshots(snapshots, sink, captured.state, captured.written);
-      return { jobId, state: captured.state, written, location: sink.location() };
+      const finished = snapshots === undefined ? { written: captured.written } : await finishSnapshots(snapshots, sink, captured.state, captured.written);
+      return { jobId, state: captured.state, ...finished, location: sink.location() };
     }
     if (isEmbeddedFlink(settings)) return { jobId, state: JobState_Enum[await submission.result.waitUntilFinish()] };
     const state = await startedState(submission.runner, jobId);
@@ -352,8 +354,8 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
 }
 
 /** After a batch job over snapshot files: the log rows of the files it read whole (none when it did not end DONE, so the next run reads them again), counted with the rest. */
-async function finishSnapshots(snapshots: SnapshotRun, sink: Sink, state: string, written: WriteResult): Promise<WriteResult> {
+async function finishSnapshots(snapshots: SnapshotRun, sink: Sink, state: string, written: WriteResult): Promise<{ written: WriteResult; logged: Row[] }> {
   const logged = await snapshots.finish(sink, { interrupted: state !== "DONE", written });
   if (logged.length > 0) written.set(snapshots.log, { stored: logged.length, duplicates: 0 });
-  return written;
+  return { written, logged };
 }
