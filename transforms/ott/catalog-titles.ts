@@ -1,0 +1,46 @@
+import { registerModule } from "../core/registry";
+import * as beam from "apache-beam";
+import { SideInputParam } from "apache-beam/transforms/pardo";
+import { OttEvent } from "../../schemas/ott";
+import { CatalogSnapshot, catalogTitles, CatalogTitle, EMPTY_CATALOG } from "../catalog/titles";
+
+export interface CatalogTitlesContext {
+  catalog: SideInputParam<CatalogSnapshot, Iterable<CatalogSnapshot>, CatalogSnapshot>;
+}
+
+/**
+ * The event with its title and genre from the catalog where it has none of
+ * its own (a copy: the event itself is what user_events stores). An event's
+ * own values always win; maturity_rating stays the event's, since IMDb's
+ * catalog has none.
+ */
+export function withCatalogTitle(event: OttEvent, titles: ReadonlyMap<string, CatalogTitle>): OttEvent {
+  const content = event.content;
+  if (content !== null && content.title !== null && content.genre !== null) return event;
+  const entry = titles.get(event.content_id);
+  if (entry === undefined) return event;
+  const title = content?.title ?? entry.title;
+  const genre = content?.genre ?? entry.genre;
+  if (title === (content?.title ?? null) && genre === (content?.genre ?? null)) return event;
+  return {
+    ...event,
+    content: { title: title, type: content?.type ?? null, genre: genre, maturity_rating: content?.maturity_rating ?? null, duration_seconds: content?.duration_seconds ?? null },
+  };
+}
+
+export function withCatalogTitles(events: OttEvent[], context: CatalogTitlesContext): OttEvent[] {
+  const titles = catalogTitles(context.catalog.lookup());
+  return titles.size === 0 ? events : events.map((e) => withCatalogTitle(e, titles));
+}
+
+/**
+ * PTransform: each batch of events with titles and genres from the catalog,
+ * read as a Beam side input (one snapshot, in the global window; an empty
+ * catalog when the collection is empty). Which snapshot a batch sees is the
+ * runner's matter: the one current when it is processed.
+ */
+export function titlesFromCatalog(events: beam.PCollection<OttEvent[]>, catalog: beam.PCollection<CatalogSnapshot>): beam.PCollection<OttEvent[]> {
+  return events.map(beam.withName("TitlesFromCatalog", withCatalogTitles), { catalog: beam.singletonSideInput(catalog, EMPTY_CATALOG) });
+}
+
+registerModule("transforms/ott/catalog-titles", module.exports);
