@@ -96,6 +96,16 @@ export const COMMON_OPTIONS = optionSpecs([
     onlyWith: { option: "source", value: "pubsub" },
     description: "With --source=pubsub: a lost Pub/Sub connection (noticed within 5 s, said on the status line) is retried with backoff this long, then the run stops with exit 1.",
   },
+  {
+    name: "catalogRefreshSec",
+    type: "number",
+    default: 600,
+    integer: true,
+    min: 1,
+    runners: DIRECT,
+    onlyWith: { option: "source", value: "pubsub" },
+    description: "Pipelines that read the catalog (ott), with --source=pubsub: re-read title_basics from the warehouse this often; bundles cut after a re-read see its titles (a file or sample reads it once).",
+  },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, runners: DIRECT, description: "Seed of the generated sample (no --input): same seed, same events." },
   {
     name: "dashboard",

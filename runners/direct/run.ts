@@ -25,6 +25,9 @@ import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
 import { planSnapshots } from "../snapshots";
 import { WorkerPool } from "./worker-pool";
+import { CatalogFeed } from "./catalog-feed";
+import { readCatalog } from "../catalog";
+import { CatalogSnapshot } from "../../transforms/catalog/titles";
 
 /**
  * Merged tables' rows are brought up to date every 10 commits (500,000 rows
@@ -84,6 +87,13 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
 }
 
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
+
+/** What a catalog read found, for a line on stderr. */
+function catalogLine(snapshot: CatalogSnapshot | undefined, first: boolean): string {
+  if (snapshot === undefined) return `catalog${first ? "" : " re-read"}: no title_basics in the warehouse: the views show the events' own titles and genres`;
+  const found = `${formatCount(Number(snapshot[0].split("-")[0]))} titles from title_basics`;
+  return first ? `catalog: ${found}, for the views' titles and genres where events have none` : `catalog re-read: ${found}, for the bundles from now on`;
+}
 
 /**
  * The status of a run: for Pub/Sub, a line after commits, rewritten in place
@@ -192,6 +202,10 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     dashboard && sink instanceof DuckDbSink
       ? await followRun(dashboard, pipeline.name, sink, source, { project, subscription: subscriptionOf(pipeline.name, project, settings.subscription) })
       : undefined;
+  // The catalog's titles: read before the first bundle, and on a stream every --catalogRefreshSec.
+  const catalog = pipeline.readsCatalog
+    ? new CatalogFeed(() => readCatalog(sink), settings.source === "pubsub" ? settings.catalogRefreshSec * 1000 : Number.POSITIVE_INFINITY, (snapshot, first) => status.notice(catalogLine(snapshot, first)))
+    : undefined;
   const workers = Math.min(settings.directNumWorkers, availableParallelism() * 2);
   const pool = workers > 1 ? new WorkerPool(workers, { pipeline: pipeline.name, options }) : undefined;
   const execute = pool?.execute ?? inlineExecutor(pipeline, options);
@@ -226,6 +240,7 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
       onCommit: observers(source instanceof PubSubSource ? status.commit : undefined, followed?.onCommit),
       signal: stop.signal,
+      catalog,
     });
     if (snapshots) report.observe(pipeline.snapshots!.log.name, await snapshots.finish(sink, stats));
     // A merged table's rows are rewritten as panes arrive: what counts is how many it holds now.

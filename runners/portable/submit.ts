@@ -20,6 +20,8 @@ import { beamJar, flinkJobServer, gcpExpansionService } from "./beam-services";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 import { latestPanes, takeCaptured } from "./local-sink";
+import { readCatalog } from "../catalog";
+import { CatalogSnapshot } from "../../transforms/catalog/titles";
 
 /** The SDK's key for the GCP expansion service in BEAM_SERVICE_OVERRIDES (Pub/Sub and BigQuery IO). */
 export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
@@ -111,10 +113,16 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   return out;
 }
 
-/** Where the graph reads and writes, from the settings. */
-function portableIo(pipeline: string, settings: PortableSettings, files?: readonly string[]): PortableIo {
+/** Where the graph reads and writes, from the settings; `snapshot`: the catalog read from the local warehouse. */
+function portableIo(pipeline: string, settings: PortableSettings, files?: readonly string[], snapshot?: CatalogSnapshot): PortableIo {
   return {
     files,
+    catalog:
+      settings.sink === "bigquery"
+        ? { kind: "bigquery", project: settings.project, dataset: settings.dataset }
+        : snapshot === undefined
+          ? undefined
+          : { kind: "snapshot", snapshot: snapshot },
     // A batch job over files has no topic of its own.
     subscription: files === undefined ? subscriptionOf(pipeline, settings.project, settings.subscription) : "",
     timestampAttribute: settings.timestampAttribute,
@@ -326,7 +334,9 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
       return { state: "DONE", ...(await finishSnapshots(snapshots, sink, "DONE", new Map())), location: sink.location() };
     }
     const sdk = sdkOptions(pipeline.name, options, settings);
-    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, snapshots?.changed)));
+    // A local warehouse's catalog is read here, once, and goes to the workers in the graph (runners/portable/graph.ts).
+    const snapshot = sink !== undefined && pipeline.readsCatalog ? await readCatalog(sink) : undefined;
+    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, snapshots?.changed, snapshot)));
     // LOOPBACK: the SDK points the environment at this process itself.
     const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
     const proto = loopback ? graph : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));

@@ -40,7 +40,22 @@ export function withCatalogTitles(events: OttEvent[], context: CatalogTitlesCont
  * runner's matter: the one current when it is processed.
  */
 export function titlesFromCatalog(events: beam.PCollection<OttEvent[]>, catalog: beam.PCollection<CatalogSnapshot>): beam.PCollection<OttEvent[]> {
-  return events.map(beam.withName("TitlesFromCatalog", withCatalogTitles), { catalog: beam.singletonSideInput(catalog, EMPTY_CATALOG) });
+  return events.map(beam.withName("TitlesFromCatalog", withCatalogTitles), { catalog: detachedSideInput(catalog) });
+}
+
+/**
+ * The SDK's singleton side input, holding only its collection's id. The SDK
+ * serializes the parameter with the DoFn, its own collection included
+ * (through the prototype of the copy it makes), and so the whole pipeline:
+ * once that holds a cross-language step, serialization fails ("Cannot
+ * serialize native code": the expansion's Buffers). Applying the ParDo needs
+ * only the id.
+ */
+function detachedSideInput(catalog: beam.PCollection<CatalogSnapshot>): CatalogTitlesContext["catalog"] {
+  const param = beam.singletonSideInput(catalog, EMPTY_CATALOG);
+  const id = catalog.getId();
+  (param as unknown as { pcoll: { getId(): string } }).pcoll = { getId: () => id };
+  return param;
 }
 
 registerModule("transforms/ott/catalog-titles", module.exports);
