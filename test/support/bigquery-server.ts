@@ -97,6 +97,14 @@ function valueProblem(field: SchemaField, value: unknown, path: string): RowErro
     return field.mode === "REQUIRED" ? invalid(`Missing required field: ${path}.`) : undefined;
   }
   const bad = (kind: string): RowError => invalid(`Cannot convert value to ${kind} (bad value): ${JSON.stringify(value)}`);
+  if (field.mode === "REPEATED") {
+    if (!Array.isArray(value)) return bad("array");
+    for (const item of value) {
+      const problem = item === null ? invalid(`Null value in repeated field: ${path}.`) : valueProblem({ ...field, mode: "NULLABLE" }, item, path);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
   switch (field.type) {
     case "INTEGER":
       return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : bad("integer");
@@ -135,6 +143,7 @@ const orderValue = (value: unknown): number => (typeof value === "string" && !/^
 /** A REST value of a query result: BigQuery sends scalars as strings. */
 function cell(value: unknown): { v: unknown } {
   if (value === null || value === undefined) return { v: null };
+  if (Array.isArray(value)) return { v: value.map(cell) }; // a REPEATED column: [{v: item}, ...]
   return { v: typeof value === "object" ? JSON.stringify(value) : String(value) };
 }
 
