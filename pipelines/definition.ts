@@ -11,10 +11,16 @@ import { CatalogSnapshot } from "../transforms/catalog/titles";
 /** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
 export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
 
-/** What a runner hands the graph beside its input, for Beam side inputs (each in the global window). */
+/** What a runner hands the graph beside its input. */
 export interface SideInputs {
-  /** The catalog's titles (title_basics), for a pipeline that `readsCatalog`; absent when the warehouse has no catalog. */
-  readonly catalog?: beam.PCollection<CatalogSnapshot>;
+  /**
+   * The catalog's titles (title_basics), for a pipeline that `readsCatalog`:
+   * a collection the graph reads as a Beam side input (in the global
+   * window), or one snapshot fixed when the job was submitted, for a runner
+   * that cannot run the SDK's side inputs (Flink: docs/catalog.md); absent
+   * when the warehouse has no catalog.
+   */
+  readonly catalog?: beam.PCollection<CatalogSnapshot> | CatalogSnapshot;
 }
 
 /**

@@ -47,9 +47,10 @@ export interface PortableIo {
    */
   readonly files?: readonly string[];
   /**
-   * The catalog's titles, for a pipeline that reads them: the snapshot this
-   * process read from the local warehouse at submission, or BigQuery's
-   * `title_basics`, which the job reads when it starts; none: no catalog.
+   * The catalog's titles, for a pipeline that reads them: a snapshot this
+   * process read from the local warehouse at submission, fixed in the step's
+   * parameters, or BigQuery's `title_basics`, which the job reads when it
+   * starts, as a side input; none: no catalog.
    */
   readonly catalog?: { kind: "snapshot"; snapshot: CatalogSnapshot } | { kind: "bigquery"; project: string; dataset: string };
 }
@@ -128,16 +129,18 @@ function eventTimePanes(proto: PipelineProto, allowedLatenessSec: number, paneDe
 }
 
 /**
- * The catalog side input on a portable runner, in the global window: the
- * submitted snapshot as a one-element collection, or Beam Java's
- * cross-language BigQuery read of `title_basics` (a query job and an export,
- * when the job starts), its rows gathered into one snapshot. Read once: the
- * TypeScript SDK has no periodic impulse, and the read is bounded (docs/catalog.md).
+ * The catalog on a portable runner: with a local sink, the snapshot read at
+ * submission, fixed in the step's parameters (Beam 2.49's Flink runner fails
+ * every checkpoint of a stage with a TypeScript side input,
+ * docs/catalog.md); with BigQuery, a side input in the global window: Beam
+ * Java's cross-language BigQuery read of `title_basics` (a query job and an
+ * export, when the job starts), its rows gathered into one snapshot. Read
+ * once: the TypeScript SDK has no periodic impulse, and the read is bounded.
  */
 async function catalogSide(root: beam.Root, io: PortableIo): Promise<SideInputs> {
   const catalog = io.catalog;
   if (catalog === undefined) return {};
-  if (catalog.kind === "snapshot") return { catalog: likeMainInput(root.apply(beam.withName("Catalog", beam.create([catalog.snapshot]))), io) };
+  if (catalog.kind === "snapshot") return { catalog: catalog.snapshot };
   const table = `\`${catalog.project}.${catalog.dataset}.${titleBasics.name}\``;
   const rows = await root.applyAsync(beam.withName("ReadCatalog", readFromBigQuery<CatalogRow>({ query: `SELECT tconst, primaryTitle AS title, genres[SAFE_OFFSET(0)] AS genre FROM ${table}` })));
   const snapshot = rows

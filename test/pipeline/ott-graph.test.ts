@@ -44,7 +44,7 @@ describe("ott graph on a direct-runner root", () => {
     });
   });
 
-  it("takes titles and genres from the catalog side input where events lack them; an event's own values win; user_events keeps events as sent", async () => {
+  for (const given of ["side input", "snapshot fixed at submission"]) it(`takes titles and genres from the catalog (${given}) where events lack them; an event's own values win; user_events keeps events as sent`, async () => {
     const event = (id: number, content: string, seconds: number, extra: object = {}) =>
       JSON.stringify({ event_id: `k${id}`, user_id: `u${id}`, content_id: content, event_type: "start", timestamp: at(seconds), session_id: `s${id}`, position: 0, ...extra });
     const stream = [
@@ -73,7 +73,7 @@ describe("ott graph on a direct-runner root", () => {
         const stored = (rows: Row[]): unknown[] => rows.map((r) => `${r.event_id} ${(r.content as Row | null)?.title ?? null} ${(r.content as Row | null)?.genre ?? null}`);
         outputs[userEvents.name].flatMap(beam.withName("Stored", stored)).apply(assertDeepEqual(["k1 null null", "k2 Own Title null", "k3 Not Listed Horror", "k4 null null"]));
       },
-      (root) => ({ catalog: root.apply(beam.withName("Catalog", beam.create([catalog]))) }),
+      (root) => ({ catalog: given === "side input" ? root.apply(beam.withName("Catalog", beam.create([catalog]))) : catalog }),
     );
   });
 

@@ -5,7 +5,8 @@ import { OttEvent } from "../../schemas/ott";
 import { CatalogSnapshot, catalogTitles, CatalogTitle, EMPTY_CATALOG } from "../catalog/titles";
 
 export interface CatalogTitlesContext {
-  catalog: SideInputParam<CatalogSnapshot, Iterable<CatalogSnapshot>, CatalogSnapshot>;
+  /** The Beam side input, or a snapshot fixed at submission (its `lookup` gives it). */
+  catalog: SideInputParam<CatalogSnapshot, Iterable<CatalogSnapshot>, CatalogSnapshot> | { lookup(): CatalogSnapshot };
 }
 
 /**
@@ -36,11 +37,18 @@ export function withCatalogTitles(events: OttEvent[], context: CatalogTitlesCont
 /**
  * PTransform: each batch of events with titles and genres from the catalog,
  * read as a Beam side input (one snapshot, in the global window; an empty
- * catalog when the collection is empty). Which snapshot a batch sees is the
- * runner's matter: the one current when it is processed.
+ * catalog when the collection is empty), or from a snapshot fixed at
+ * submission. Which snapshot a batch sees is the runner's matter: the one
+ * current when it is processed.
  */
-export function titlesFromCatalog(events: beam.PCollection<OttEvent[]>, catalog: beam.PCollection<CatalogSnapshot>): beam.PCollection<OttEvent[]> {
-  return events.map(beam.withName("TitlesFromCatalog", withCatalogTitles), { catalog: detachedSideInput(catalog) });
+export function titlesFromCatalog(events: beam.PCollection<OttEvent[]>, catalog: beam.PCollection<CatalogSnapshot> | CatalogSnapshot): beam.PCollection<OttEvent[]> {
+  const param = catalog instanceof beam.PCollection ? detachedSideInput(catalog) : fixedCatalog(catalog);
+  return events.map(beam.withName("TitlesFromCatalog", withCatalogTitles), { catalog: param });
+}
+
+/** A snapshot the step carries in its parameters, read like the side input. */
+function fixedCatalog(snapshot: CatalogSnapshot): { lookup(): CatalogSnapshot } {
+  return { lookup: () => snapshot };
 }
 
 /**
