@@ -249,8 +249,8 @@ describe("npm run pipeline -- <pipeline> --sink=bigquery, against the local BigQ
 
   it("ott: titles and genres from the dataset's title_basics where events have none (the catalog side input, read with a query job)", async () => {
     const client = bigQueryClient({ project: PROJECT, endpoint: env[ENDPOINT_ENV] });
-    const [dataset] = await client.createDataset(DATASET, { projectId: PROJECT });
-    const [table] = await dataset.createTable(titleBasics.name, { schema: { fields: bigQuerySchema(titleBasics) } });
+    const dataset = (await client.createDataset(DATASET, { projectId: PROJECT }))[0];
+    const table = (await dataset.createTable(titleBasics.name, { schema: { fields: bigQuerySchema(titleBasics) } }))[0];
     await table.insert([
       { tconst: "tt01", primaryTitle: "Catalog One", genres: ["Drama", "Thriller"], run_date: "2024-06-01" },
       { tconst: "tt02", primaryTitle: "Catalog Two", genres: [], run_date: "2024-06-01" },
