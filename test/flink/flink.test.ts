@@ -141,7 +141,8 @@ describe("Flink runner: the pipelines on Beam's Flink job server, reading the Pu
     expect(rows.user_events.length).to.be.greaterThan(1000);
   });
 
-  it("ott with a catalog: the same titles and genres from the catalog side input on both runners; an event's own title wins", async () => {
+  it("ott with a catalog: the same titles and genres from the catalog on both runners; an event's own title wins", async function () {
+    this.timeout(1_200_000); // a second OTT run on Flink, and two catalog runs
     // The sample's events with their titles and genres taken away, but title_001's, which carry a title of their own.
     const recorded = join(dir, "ott-catalog-recorded.jsonl");
     const generated = runScript("publisher/cli.js", ["ott", "--output", "file", "--out", recorded, "--count", "1500", "--eps", "100000", "--seed", "14", "--startTime", START], { env: emu.env });
