@@ -1,11 +1,21 @@
 import duckdb from "@duckdb/node-bindings";
-import { BIGINT, BOOLEAN, DATE, DOUBLE, DuckDBAppender, DuckDBDataChunk, DuckDBType, TIMESTAMP, VARCHAR } from "@duckdb/node-api";
+import { BIGINT, BOOLEAN, DATE, DOUBLE, DuckDBAppender, DuckDBDataChunk, DuckDBType, STRUCT, TIMESTAMP, VARCHAR } from "@duckdb/node-api";
 import { FieldSpec, Row, Value } from "../../schemas/table";
 
-/** A staged column: its field (for its type) and how to read its value from a row. */
+/** A column: its field (for its type; a RECORD is a STRUCT of its fields) and how to read its value from a row. */
 export interface ChunkColumn {
   readonly field: FieldSpec;
   value(row: Row): Value;
+}
+
+/** A table's own columns, to append to the table itself: its fields, records as STRUCTs. Lists (REPEATED) are not written here. */
+export function tableColumns(fields: readonly FieldSpec[]): ChunkColumn[] {
+  return fields.map((field) => ({ field, value: (row: Row) => row[field.name] ?? null }));
+}
+
+/** Whether `tableColumns` can write these fields (no REPEATED field, at any depth). */
+export function writableAsChunks(fields: readonly FieldSpec[]): boolean {
+  return fields.every((f) => f.mode !== "REPEATED" && (f.type !== "RECORD" || writableAsChunks(f.fields!)));
 }
 
 const TWO_32 = 2 ** 32;
@@ -29,7 +39,7 @@ function chunkType(field: FieldSpec): DuckDBType {
     case "UUID": // the appender casts the text to the staging table's UUID
       return VARCHAR;
     case "RECORD":
-      throw new Error(`${field.name}: records are staged as their fields`);
+      return STRUCT(Object.fromEntries(field.fields!.map((f) => [f.name, chunkType(f)])));
   }
 }
 
@@ -75,58 +85,59 @@ export class ColumnChunks {
     for (let start = 0; start < rows.length; start += this.size) {
       const count = Math.min(this.size, rows.length - start);
       const chunk = DuckDBDataChunk.create(this.types, count);
-      for (let c = 0; c < this.columns.length; c++) this.fill(duckdb.data_chunk_get_vector(chunk.chunk, c), this.columns[c], rows, start, count);
+      for (let c = 0; c < this.columns.length; c++) {
+        const column = this.columns[c];
+        const values: Value[] = new Array(count);
+        for (let i = 0; i < count; i++) values[i] = column.value(rows[start + i]);
+        fill(duckdb.data_chunk_get_vector(chunk.chunk, c), column.field, values);
+      }
       appender.appendDataChunk(chunk);
     }
   }
+}
 
-  private fill(vector: duckdb.Vector, column: ChunkColumn, rows: readonly Row[], start: number, count: number): void {
-    const validity = new Uint8Array(Math.ceil(count / 64) * 8).fill(0xff);
-    let nulls = false;
-    const type = column.field.type;
-    const name = column.field.name;
-    let data: ArrayBufferView;
-    let long: [number, string][] | undefined;
-    if (type === "STRING" || type === "UUID") {
-      const bytes = new Uint8Array(count * STRING_BYTES);
+/** Writes one column's values (a chunk's worth) into its vector; a record's fields into the STRUCT's child vectors. */
+function fill(vector: duckdb.Vector, field: FieldSpec, values: readonly Value[]): void {
+  const count = values.length;
+  const type = field.type;
+  const validity = new Uint8Array(Math.ceil(count / 64) * 8).fill(0xff);
+  let nulls = false;
+  let long: [number, string][] | undefined;
+  const bytes = type === "STRING" || type === "UUID" ? new Uint8Array(count * STRING_BYTES) : undefined;
+  const doubles = type === "FLOAT64" ? new Float64Array(count) : undefined;
+  const booleans = type === "BOOL" ? new Uint8Array(count) : undefined;
+  const days = type === "DATE" ? new Int32Array(count) : undefined;
+  const wide = type === "INT64" || type === "TIMESTAMP" ? new Int32Array(2 * count) : undefined;
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
+    if (value === null || value === undefined) {
+      validity[i >> 3] &= ~(1 << (i & 7));
+      nulls = true;
+    } else if (bytes !== undefined) {
+      if (typeof value !== "string" || !setInlineString(bytes, i, value)) (long ??= []).push([i, value as string]); // DuckDB refuses what is not text, as the appender did
+    } else if (doubles !== undefined) doubles[i] = value as number;
+    else if (booleans !== undefined) booleans[i] = value ? 1 : 0;
+    else if (days !== undefined) days[i] = value as number;
+    else if (wide !== undefined) setInt64(wide, i, value as number, field.name);
+  }
+  if (type === "RECORD") {
+    const members = field.fields!;
+    for (let m = 0; m < members.length; m++) {
+      const name = members[m].name;
+      const memberValues: Value[] = new Array(count);
       for (let i = 0; i < count; i++) {
-        const value = column.value(rows[start + i]);
-        if (value === null || value === undefined) {
-          validity[i >> 3] &= ~(1 << (i & 7));
-          nulls = true;
-        } else if (typeof value !== "string" || !setInlineString(bytes, i, value)) {
-          (long ??= []).push([i, value as string]); // DuckDB refuses what is not text, as the appender did
-        }
+        const record = values[i] as Row | null | undefined;
+        memberValues[i] = record === null || record === undefined ? null : record[name] ?? null;
       }
-      data = bytes;
-    } else if (type === "FLOAT64" || type === "BOOL") {
-      const values = type === "FLOAT64" ? new Float64Array(count) : new Uint8Array(count);
-      for (let i = 0; i < count; i++) {
-        const value = column.value(rows[start + i]);
-        if (value === null || value === undefined) {
-          validity[i >> 3] &= ~(1 << (i & 7));
-          nulls = true;
-        } else values[i] = type === "BOOL" ? (value ? 1 : 0) : (value as number);
-      }
-      data = values;
-    } else {
-      const wide = type !== "DATE";
-      const values = new Int32Array(wide ? 2 * count : count);
-      for (let i = 0; i < count; i++) {
-        const value = column.value(rows[start + i]);
-        if (value === null || value === undefined) {
-          validity[i >> 3] &= ~(1 << (i & 7));
-          nulls = true;
-        } else if (wide) setInt64(values, i, value as number, name);
-        else values[i] = value as number;
-      }
-      data = values;
+      fill(duckdb.struct_vector_get_child(vector, m), members[m], memberValues);
     }
+  } else {
+    const data: ArrayBufferView = bytes ?? doubles ?? booleans ?? days ?? wide!;
     duckdb.copy_data_to_vector(vector, 0, data.buffer, data.byteOffset, data.byteLength);
     if (long !== undefined) for (const [i, text] of long) duckdb.vector_assign_string_element(vector, i, text);
-    if (nulls) {
-      duckdb.vector_ensure_validity_writable(vector);
-      duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, validity.byteLength);
-    }
+  }
+  if (nulls) {
+    duckdb.vector_ensure_validity_writable(vector);
+    duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, validity.byteLength);
   }
 }

@@ -4,7 +4,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createStagingSql, createTableSql, duckdbType, LIST_SEPARATOR, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { duckdbViewSql, ViewSpec } from "../../schemas/views";
-import { ColumnChunks } from "./column-chunks";
+import { ColumnChunks, tableColumns, writableAsChunks } from "./column-chunks";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { KeyFingerprints } from "./key-fingerprints";
 import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
@@ -78,6 +78,8 @@ export class DuckDbSink implements Sink, Ledger {
   private readonly pending = new Map<string, Map<string, Row>>();
   /** Each table's staging columns, written a chunk at a time. */
   private readonly staging = new Map<string, ColumnChunks>();
+  /** Tables of facts whose rows are appended to the table itself, records as STRUCTs: no staging copy, no INSERT. */
+  private readonly direct = new Map<string, ColumnChunks>();
   /** Each staging table's CREATE OR REPLACE, which also empties it (see emptyStaging). */
   private readonly stagingDdl = new Map<string, string>();
   /** Keys of the tables of facts, by table; `primaryKey` when the table was created with one. */
@@ -120,6 +122,7 @@ export class DuckDbSink implements Sink, Ledger {
       if (facts) {
         const field = table.fields.find((f) => f.name === table.key[0])!;
         this.keys.set(table.name, { fingerprints: existing.has(table.name) ? await this.loadFingerprints(table) : new KeyFingerprints(), field, primaryKey });
+        if (!primaryKey && writableAsChunks(table.fields)) this.direct.set(table.name, new ColumnChunks(tableColumns(table.fields)));
       }
       await this.createStaging(`staging_${table.name}`, createStagingSql(table, `staging_${table.name}`));
       this.tables.set(table.name, table);
@@ -395,9 +398,20 @@ export class DuckDbSink implements Sink, Ledger {
     });
   }
 
-  /** Appends rows to the table's staging copy and moves them in with `clause`; returns rows changed. */
+  /**
+   * Appends rows to the table's staging copy and moves them in with `clause`;
+   * returns rows changed. A table of facts without a key index takes new rows
+   * as they are (clause ""): they go straight into it, in the transaction.
+   */
   private async insert(table: TableSpec, rows: readonly Row[], clause: string): Promise<number> {
     const connection = this.connection!;
+    const direct = this.direct.get(table.name);
+    if (direct !== undefined && clause === "") {
+      const appender = await connection.createAppender(table.name);
+      direct.append(appender, rows);
+      appender.closeSync();
+      return rows.length;
+    }
     const staging = `temp.main.${quoteIdent(`staging_${table.name}`)}`;
     const appender = await connection.createAppender(`staging_${table.name}`, "main", "temp");
     this.staging.get(table.name)!.append(appender, rows);
