@@ -1,4 +1,4 @@
-import { PubSubError } from "../io/pubsub/client";
+import { PubSubError } from "../io/pubsub/errors";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { SinkError } from "../io/sinks/sink";
 import { SourceError } from "../io/sources/source";
