@@ -319,7 +319,13 @@ export class DuckDbSink implements Sink, Ledger {
     const candidates = keys.filter((key) => fingerprints.mayHave(key));
     if (candidates.length === 0) return new Set();
     await this.stageKeys(candidates);
-    return this.stagedKeysIn(table.name, table.key[0]);
+    // The table is scanned and probed against the few staged keys, in the column's own type: no hash table of every stored key cast to text.
+    const column = quoteIdent(table.key[0]);
+    const reader = await this.connection!.runAndReadAll(
+      `SELECT DISTINCT CAST(${column} AS VARCHAR) FROM ${quoteIdent(table.name)} WHERE ${column} IN (SELECT TRY_CAST(k AS ${duckdbType(this.keys.get(table.name)!.field)}) FROM temp.main.staging_keys)`,
+    );
+    await this.emptyStaging("staging_keys");
+    return new Set(reader.getRows().map((r) => String(r[0])));
   }
 
   /** Records a commit's units and watermark (inside its transaction). */
