@@ -1,4 +1,4 @@
-import { PubSubError } from "../io/pubsub/client";
+import { PubSubError } from "../io/pubsub/errors";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { SinkError } from "../io/sinks/sink";
 import { SourceError } from "../io/sources/source";
@@ -6,7 +6,7 @@ import { formatCount } from "../pipelines/format";
 import { PIPELINES } from "../pipelines/registry";
 import { runDirect } from "../runners/direct/run";
 import { DashboardError, DashboardServer } from "../runners/dashboard/server";
-import { PortableRunError, runPortable } from "../runners/portable/submit";
+import { PortableRunError } from "../runners/portable/errors";
 import { DirectSettings } from "../runners/settings";
 import { ParsedArgs } from "./args";
 import { renderSummary } from "./summary";
@@ -31,6 +31,8 @@ export async function startDashboard(runs: readonly ParsedArgs[]): Promise<Dashb
 export async function runPipeline(args: ParsedArgs, dashboard?: DashboardServer): Promise<"done" | "interrupted"> {
   const { pipeline, options, settings } = args;
   if (settings.runner !== "direct") {
+    // Loaded only for a portable run: a direct run does not pay for the portable runner's modules.
+    const { runPortable } = await import("../runners/portable/submit.js");
     const job = await runPortable(pipeline, options, settings);
     const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
     // With --sink=stdout the rows own stdout.

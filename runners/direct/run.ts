@@ -1,11 +1,6 @@
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../../io/sources/file-source";
-import { PubSubSource } from "../../io/sources/pubsub-source";
-import { pubsubClient, subscriberApi } from "../../io/pubsub/client";
-import { subscriptionOf, subscriptionPath, TOPICS } from "../../io/pubsub/names";
-import { COUNT_LIMIT, countWaiting } from "../../io/pubsub/dead-letters";
-import { v1 } from "@google-cloud/pubsub";
-import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
+import { subscriptionOf } from "../../io/pubsub/names";
 import { ConnectionState } from "../../io/pubsub/connection";
 import { Source, SourceError } from "../../io/sources/source";
 import { SinkError } from "../../io/sinks/sink";
@@ -19,7 +14,6 @@ import { DirectSettings, SettingsError } from "../settings";
 import { checkLocalSink, createSink } from "../sink";
 import { CommitReport, CommitTotals } from "./committer";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
-import { followRun } from "../dashboard/follow";
 import { DashboardServer } from "../dashboard/server";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
@@ -36,6 +30,14 @@ import { CatalogSnapshot } from "../../transforms/catalog/titles";
  */
 const CHECKPOINTS = { checkpointCommits: 10, checkpointMs: 10_000 };
 
+/**
+ * The Pub/Sub source as a run uses it. The Pub/Sub client library is loaded
+ * only by runs that read Pub/Sub (pubsub-input.ts, imported when needed), so
+ * a file run does not pay for it; this module does not import it, not even
+ * for a type (the build's closure transform keeps type imports).
+ */
+type PubSubInput = Source & { readonly backlog: number; close(): Promise<void> };
+
 /** After a stop signal, the run ends within this even when a commit hangs. */
 const STOP_GRACE_MS = 4000;
 /** Input per Beam run on the direct runner: large enough to amortize a run's fixed cost. */
@@ -50,31 +52,10 @@ async function checkSettings(settings: DirectSettings): Promise<void> {
   await checkLocalSink(settings);
 }
 
-/** Says, before reading, when messages wait in the pipeline's dead-letter subscription (after failed deliveries): how many, and how to move them back. */
-async function reportDeadLetters(api: v1.SubscriberClient, pipeline: string, project: string): Promise<void> {
-  const subscription = subscriptionPath(project, TOPICS[pipeline].deadLetterSubscription);
-  const waiting = await countWaiting(api, subscription).catch(() => 0); // no dead-letter subscription: nothing waits
-  if (waiting === 0) return;
-  const count = waiting >= COUNT_LIMIT ? `${formatCount(COUNT_LIMIT)} or more` : formatCount(waiting);
-  process.stderr.write(
-    `dead-letter subscription ${subscription}: ${count} message${waiting === 1 ? "" : "s"} waiting (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline ${pipeline})\n`,
-  );
-}
-
 async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, status: LiveStatus): Promise<Source> {
   if (settings.source === "pubsub") {
-    const api = await subscriberApi(pubsubClient(settings.project));
-    await reportDeadLetters(api, pipeline.name, settings.project);
-    return new PubSubSource(api, {
-      subscription: subscriptionOf(pipeline.name, settings.project, settings.subscription),
-      maxBatch: settings.maxBatch,
-      batchWindowMs: settings.batchWindowMs,
-      streaming: settings.streaming,
-      idleMs: settings.idleMs,
-      ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
-      retryTimeoutMs: settings.retryTimeoutSec * 1000,
-      onConnection: (state) => status.connection(state),
-    });
+    const { openPubSubSource } = await import("./pubsub-input.js");
+    return openPubSubSource(pipeline.name, settings, (state: ConnectionState) => status.connection(state));
   }
   // Every pipeline but those of snapshots (planSnapshots) has a sample source.
   if (settings.input === undefined) return pipeline.sampleSource!(settings.seed, options);
@@ -104,7 +85,7 @@ class LiveStatus {
   private readonly started = Date.now();
   private lastLine = 0;
   private inPlace = false;
-  source?: PubSubSource;
+  source?: PubSubInput;
 
   readonly commit = (totals: CommitTotals): void => {
     const now = Date.now();
@@ -194,13 +175,14 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
   // Snapshot files (the catalog) are fingerprinted and their tables prepared once the warehouse is ours, before the sink opens.
   const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
   const source = snapshots?.source ?? opened!;
-  if (source instanceof PubSubSource) status.source = source;
+  const pubsub = snapshots === undefined && settings.source === "pubsub" ? (source as PubSubInput) : undefined;
+  status.source = pubsub;
   const sink = snapshots?.sink ?? createSink(pipeline.name, settings, (line) => status.notice(line));
   await sink.open(pipeline.tables, pipeline.merges, pipeline.views);
   const project = settings.project;
   const followed =
     dashboard && sink instanceof DuckDbSink
-      ? await followRun(dashboard, pipeline.name, sink, source, { project, subscription: subscriptionOf(pipeline.name, project, settings.subscription) })
+      ? await (await import("../dashboard/follow.js")).followRun(dashboard, pipeline.name, sink, source, { project, subscription: subscriptionOf(pipeline.name, project, settings.subscription) })
       : undefined;
   // The catalog's titles: read before the first bundle, and on a stream every --catalogRefreshSec.
   const catalog = pipeline.readsCatalog
@@ -237,8 +219,8 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
-      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
-      onCommit: observers(source instanceof PubSubSource ? status.commit : undefined, followed?.onCommit),
+      commit: { maxRows: 50_000, maxDelayMs: pubsub ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
+      onCommit: observers(pubsub ? status.commit : undefined, followed?.onCommit),
       signal: stop.signal,
       catalog,
     });
@@ -266,6 +248,6 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     await pool?.close();
     await followed?.end();
     await sink.close();
-    if (source instanceof PubSubSource) await source.close();
+    await pubsub?.close();
   }
 }

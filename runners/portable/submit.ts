@@ -14,6 +14,7 @@ import { PIPELINES } from "../../pipelines/registry";
 import { planSnapshots, SnapshotRun } from "../snapshots";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
+import { PortableRunError } from "./errors";
 import { delimiter, join } from "path";
 import { checkLocalSink, createSink } from "../sink";
 import { beamJar, flinkJobServer, gcpExpansionService } from "./beam-services";
@@ -38,8 +39,7 @@ const LOCAL_FLAGS = new Set(COMMON.filter((o) => o.local).map((o) => o.name));
 
 type SdkOptions = Record<string, string | number | boolean | string[]>;
 
-/** A step of a portable run that failed for a reason outside this program (a service down, a refusal): one line for the user. */
-export class PortableRunError extends Error {}
+export { PortableRunError };
 
 /** Runs a step; its failure becomes a PortableRunError saying which step, with the cause's first line. */
 async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
