@@ -1,4 +1,4 @@
-import { PubSubError } from "../io/pubsub/client";
+import { PubSubError } from "../io/pubsub/errors";
 import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
 import { SinkError } from "../io/sinks/sink";
 import { SourceError } from "../io/sources/source";
@@ -6,8 +6,8 @@ import { formatCount } from "../pipelines/format";
 import { PIPELINES } from "../pipelines/registry";
 import { runDirect } from "../runners/direct/run";
 import { DashboardError, DashboardServer } from "../runners/dashboard/server";
-import { PortableRunError, runPortable } from "../runners/portable/submit";
-import { DirectSettings, SettingsError } from "../runners/settings";
+import { PortableRunError } from "../runners/portable/errors";
+import { DirectSettings } from "../runners/settings";
 import { ParsedArgs } from "./args";
 import { renderSummary } from "./summary";
 
@@ -31,7 +31,8 @@ export async function startDashboard(runs: readonly ParsedArgs[]): Promise<Dashb
 export async function runPipeline(args: ParsedArgs, dashboard?: DashboardServer): Promise<"done" | "interrupted"> {
   const { pipeline, options, settings } = args;
   if (settings.runner !== "direct") {
-    if (pipeline.snapshots) throw new SettingsError(`${pipeline.name} runs on the direct runner only for now: its batch job for Dataflow is designed in docs/catalog.md, not built`);
+    // Loaded only for a portable run: a direct run does not pay for the portable runner's modules.
+    const { runPortable } = await import("../runners/portable/submit.js");
     const job = await runPortable(pipeline, options, settings);
     const id = job.jobId === undefined ? "" : ` as job ${job.jobId}`;
     // With --sink=stdout the rows own stdout.
@@ -42,6 +43,13 @@ export async function runPipeline(args: ParsedArgs, dashboard?: DashboardServer)
       if (w !== undefined) out.write(`  ${table.name}: ${formatCount(w.stored)} rows stored${w.duplicates > 0 ? `, ${formatCount(w.duplicates)} already there (same key)` : ""}\n`);
     }
     for (const where of job.location ?? []) out.write(`  rows in ${where}\n`);
+    if (job.logged !== undefined && pipeline.snapshots) {
+      // What became of each file, as the direct runner's summary says it.
+      const report = pipeline.newReport();
+      report.observe(pipeline.snapshots.log.name, job.logged);
+      // The job's counters stay with the runner: none here.
+      for (const [label, text] of report.render({})) out.write(`  ${label}: ${text}\n`);
+    }
     return "done";
   }
   const run = await runDirect(pipeline, options, settings, dashboard);

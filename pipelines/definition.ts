@@ -6,9 +6,22 @@ import { MergeSpecs } from "../io/sinks/merge";
 import { ViewSpec } from "../schemas/views";
 import { OptionSpec } from "./options";
 import { Panel } from "./dashboard";
+import { CatalogSnapshot } from "../transforms/catalog/titles";
 
 /** Each output table's rows, one batch of rows per element (the rows of one input chunk). */
 export type TableOutputs = Record<string, beam.PCollection<Row[]>>;
+
+/** What a runner hands the graph beside its input. */
+export interface SideInputs {
+  /**
+   * The catalog's titles (title_basics), for a pipeline that `readsCatalog`:
+   * a collection the graph reads as a Beam side input (in the global
+   * window), or one snapshot fixed when the job was submitted, for a runner
+   * that cannot run the SDK's side inputs (Flink: docs/catalog.md); absent
+   * when the warehouse has no catalog.
+   */
+  readonly catalog?: beam.PCollection<CatalogSnapshot> | CatalogSnapshot;
+}
 
 /**
  * What a pipeline is: a Beam graph from raw input chunks to table outputs, with
@@ -23,7 +36,9 @@ export interface PipelineDefinition<Options> {
   /** Every table `expand` writes, dead letters included. */
   readonly tables: readonly TableSpec[];
   /** The graph. Must only use what every runner supports (no IO, no async). */
-  expand(input: beam.PCollection<RawChunk>, options: Options): TableOutputs;
+  expand(input: beam.PCollection<RawChunk>, options: Options, sides?: SideInputs): TableOutputs;
+  /** The graph takes the catalog's titles as a side input (`sides.catalog`), which the runner reads from the warehouse (docs/catalog.md). */
+  readonly readsCatalog?: boolean;
   /**
    * How far behind the watermark an event may be and still update its
    * event-time windows, for a runner whose own windowing strategy judges

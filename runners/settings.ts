@@ -43,7 +43,12 @@ export const COMMON_OPTIONS = optionSpecs([
     portable: { choices: ["pubsub"], default: "pubsub" },
     description: "file: --input, or the generated sample without it; pubsub: a subscription (the only source on portable runners).",
   },
-  { name: "input", type: "string", runners: DIRECT, description: "JSONL input: a file or a glob (quote it), .gz files too. Without it, a generated sample is used." },
+  {
+    name: "input",
+    type: "string",
+    runners: LOCAL_SINKS,
+    description: "Input files: a file or a glob (quote it), .gz files too; JSONL events, or the catalog's IMDb files. Without it, a generated sample is used (direct runner). flink, universal: the catalog's files only, read by its batch job.",
+  },
   {
     name: "sink",
     local: true,
@@ -90,6 +95,16 @@ export const COMMON_OPTIONS = optionSpecs([
     runners: DIRECT,
     onlyWith: { option: "source", value: "pubsub" },
     description: "With --source=pubsub: a lost Pub/Sub connection (noticed within 5 s, said on the status line) is retried with backoff this long, then the run stops with exit 1.",
+  },
+  {
+    name: "catalogRefreshSec",
+    type: "number",
+    default: 600,
+    integer: true,
+    min: 1,
+    runners: DIRECT,
+    onlyWith: { option: "source", value: "pubsub" },
+    description: "Pipelines that read the catalog (ott), with --source=pubsub: re-read title_basics from the warehouse this often; bundles cut after a re-read see its titles (a file or sample reads it once).",
   },
   { name: "seed", type: "number", default: 42, integer: true, min: 0, runners: DIRECT, description: "Seed of the generated sample (no --input): same seed, same events." },
   {

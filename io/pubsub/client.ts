@@ -8,8 +8,9 @@ export function pubsubClient(project: string): PubSub {
   return new PubSub({ projectId: project });
 }
 
-/** Pub/Sub cannot be used as asked: reported in one line (see explainPubSubError). */
-export class PubSubError extends Error {}
+import { PubSubError } from "./errors";
+
+export { PubSubError };
 
 /**
  * What went wrong talking to Pub/Sub, as one line a person can act on, for

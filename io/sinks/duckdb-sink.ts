@@ -1,9 +1,10 @@
 import { mkdir } from "fs/promises";
 import { dirname } from "path";
-import { DuckDBAppender, DuckDBConnection, DuckDBDateValue, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createStagingSql, createTableSql, duckdbType, LIST_SEPARATOR, quoteIdent, selectFromStagingSql, StagingColumn, stagingColumns } from "../../schemas/duckdb";
 import { FieldSpec, Row, TableSpec, Value } from "../../schemas/table";
 import { duckdbViewSql, ViewSpec } from "../../schemas/views";
+import { ColumnChunks, tableColumns, writableAsChunks } from "./column-chunks";
 import { MergeSpec, MergeSpecs, mergeInto, panesByKey } from "./merge";
 import { KeyFingerprints } from "./key-fingerprints";
 import { Ledger, LEDGER_RETENTION_DAYS, Progress, Sink, SinkError, TableBatch, WriteResult } from "./sink";
@@ -20,8 +21,6 @@ const stateTable = (table: TableSpec): string => `${table.name}__state`;
 const changesTable = (table: TableSpec): string => `${table.name}__changes`;
 
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
-
-const INT32_LIMIT = 2 ** 31;
 
 /** Keys of one merged table whose panes the sink holds between checkpoints, at most (a few hundred bytes each). */
 const MAX_PENDING_KEYS = 20_000;
@@ -41,27 +40,6 @@ function stagedValue(row: Row, column: StagingColumn): Value {
   if (column.present) return value !== null && value !== undefined;
   if (column.joined) return ((value ?? []) as readonly string[]).join(LIST_SEPARATOR);
   return value === undefined ? null : value;
-}
-
-function appendValue(appender: DuckDBAppender, field: FieldSpec, value: Value): void {
-  if (value === null || value === undefined) return appender.appendNull();
-  switch (field.type) {
-    case "INT64":
-      return Math.abs(value as number) < INT32_LIMIT ? appender.appendInteger(value as number) : appender.appendBigInt(BigInt(value as number));
-    case "FLOAT64":
-      return appender.appendDouble(value as number);
-    case "STRING":
-    case "UUID":
-      return appender.appendVarchar(value as string);
-    case "BOOL":
-      return appender.appendBoolean(value as boolean);
-    case "TIMESTAMP":
-      return appender.appendTimestamp(new DuckDBTimestampValue(BigInt(value as number)));
-    case "DATE":
-      return appender.appendDate(new DuckDBDateValue(value as number));
-    case "RECORD":
-      throw new Error(`${field.name}: records are staged as their fields`);
-  }
 }
 
 /** A key as the warehouse spells it when cast to text (a UUID in lower case). */
@@ -115,7 +93,10 @@ export class DuckDbSink implements Sink, Ledger {
    * ledger nor waits behind the running commit; only a hit (a redelivery) does.
    */
   private units = new KeyFingerprints();
-  private readonly staging = new Map<string, StagingColumn[]>();
+  /** Each table's staging columns, written a chunk at a time. */
+  private readonly staging = new Map<string, ColumnChunks>();
+  /** Tables of facts whose rows are appended to the table itself, records as STRUCTs: no staging copy, no INSERT. */
+  private readonly direct = new Map<string, ColumnChunks>();
   /** Each staging table's CREATE OR REPLACE, which also empties it (see emptyStaging). */
   private readonly stagingDdl = new Map<string, string>();
   /** Keys of the tables of facts, by table; `primaryKey` when the table was created with one. */
@@ -160,10 +141,11 @@ export class DuckDbSink implements Sink, Ledger {
       if (facts) {
         const field = table.fields.find((f) => f.name === table.key[0])!;
         this.keys.set(table.name, { fingerprints: existing.has(table.name) ? await this.loadFingerprints(table.name, table.key[0]) : new KeyFingerprints(), field, primaryKey });
+        if (!primaryKey && writableAsChunks(table.fields)) this.direct.set(table.name, new ColumnChunks(tableColumns(table.fields)));
       }
       await this.createStaging(`staging_${table.name}`, createStagingSql(table, `staging_${table.name}`));
       this.tables.set(table.name, table);
-      this.staging.set(table.name, stagingColumns(table.fields));
+      this.staging.set(table.name, new ColumnChunks(stagingColumns(table.fields).map((column) => ({ field: column.field, value: (row: Row) => stagedValue(row, column) }))));
       if (merge) {
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR NOT NULL, state VARCHAR NOT NULL)`);
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(changesTable(table))} (key VARCHAR NOT NULL, pane VARCHAR NOT NULL)`);
@@ -362,7 +344,13 @@ export class DuckDbSink implements Sink, Ledger {
     const candidates = keys.filter((key) => fingerprints.mayHave(key));
     if (candidates.length === 0) return new Set();
     await this.stageKeys(candidates);
-    return this.stagedKeysIn(table.name, table.key[0]);
+    // The table is scanned and probed against the few staged keys, in the column's own type: no hash table of every stored key cast to text.
+    const column = quoteIdent(table.key[0]);
+    const reader = await this.connection!.runAndReadAll(
+      `SELECT DISTINCT CAST(${column} AS VARCHAR) FROM ${quoteIdent(table.name)} WHERE ${column} IN (SELECT TRY_CAST(k AS ${duckdbType(this.keys.get(table.name)!.field)}) FROM temp.main.staging_keys)`,
+    );
+    await this.emptyStaging("staging_keys");
+    return new Set(reader.getRows().map((r) => String(r[0])));
   }
 
   /** Records a commit's units and watermark (inside its transaction). */
@@ -450,16 +438,23 @@ export class DuckDbSink implements Sink, Ledger {
     });
   }
 
-  /** Appends rows to the table's staging copy and moves them in with `clause` (after the statement `before`, if any); returns rows changed. */
+  /**
+   * Appends rows to the table's staging copy and moves them in with `clause`;
+   * returns rows changed (after the statement `before`, if any). A table of facts without a key index takes new rows
+   * as they are (clause ""): they go straight into it, in the transaction.
+   */
   private async insert(table: TableSpec, rows: readonly Row[], clause: string, before?: (staging: string) => string): Promise<number> {
     const connection = this.connection!;
+    const direct = this.direct.get(table.name);
+    if (direct !== undefined && clause === "") {
+      const appender = await connection.createAppender(table.name);
+      direct.append(appender, rows);
+      appender.closeSync();
+      return rows.length;
+    }
     const staging = `temp.main.${quoteIdent(`staging_${table.name}`)}`;
     const appender = await connection.createAppender(`staging_${table.name}`, "main", "temp");
-    const columns = this.staging.get(table.name)!;
-    for (const row of rows) {
-      for (const column of columns) appendValue(appender, column.field, stagedValue(row, column));
-      appender.endRow();
-    }
+    this.staging.get(table.name)!.append(appender, rows);
     appender.closeSync();
     if (before !== undefined) await connection.run(before(staging));
     const inserted = await connection.run(`INSERT INTO ${quoteIdent(table.name)} SELECT ${selectFromStagingSql(table)} FROM ${staging} ${clause}`);

@@ -6,6 +6,9 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { quoteIdent } from "../../schemas/duckdb";
 import { TableSpec } from "../../schemas/table";
 import { parseTimestamp } from "../../schemas/timestamp";
+import { BigQuery } from "@google-cloud/bigquery";
+import { queryRows } from "../bigquery/query";
+import { DEFAULT_RETRY, describeError, REAL_CLOCK } from "../bigquery/retry";
 import { SinkError } from "./sink";
 
 /**
@@ -91,3 +94,29 @@ export const FORGETFUL_STORE: SnapshotStore = {
   lastIngested: async () => new Map(),
   clear: async () => undefined,
 };
+
+/**
+ * A BigQuery dataset: the last ingestions are read with a query; nothing is
+ * emptied beforehand, since the load sink (bigquery-load-sink.ts) replaces a
+ * changed file's table in one WRITE_TRUNCATE load job once it was read
+ * whole (rows streamed in the last 30 minutes could not be deleted anyway).
+ */
+export class BigQuerySnapshotStore implements SnapshotStore {
+  constructor(private readonly client: BigQuery, private readonly project: string, private readonly dataset: string) {}
+
+  async lastIngested(log: TableSpec): Promise<Map<string, string>> {
+    const sql = `SELECT file_name, md5 FROM \`${this.project}.${this.dataset}.${log.name}\` WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY file_name ORDER BY finished_at DESC) = 1`;
+    try {
+      const rows = await queryRows(this.client, sql, DEFAULT_RETRY, REAL_CLOCK);
+      return new Map(rows.map((r) => [String(r.file_name), String(r.md5)]));
+    } catch (error) {
+      // No dataset or log table yet: nothing was ingested.
+      if ((error as { code?: unknown }).code === 404) return new Map();
+      throw new SinkError(`BigQuery: reading ${log.name} failed: ${describeError(error)}`);
+    }
+  }
+
+  async clear(): Promise<void> {
+    // The load sink replaces the tables (WRITE_TRUNCATE) once their files were read.
+  }
+}

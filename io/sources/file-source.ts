@@ -18,6 +18,55 @@ function countNewlines(data: Uint8Array): number {
 export class DamagedInputError extends SourceError {}
 
 /**
+ * Cuts a file's (decompressed) bytes into chunks of whole lines of about
+ * `chunkBytes`, numbering lines from 1: what both file readers (the async
+ * one here, the synchronous one of portable runners) share.
+ */
+export class LineCutter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** The number of the next line to emit, 1-based. */
+  firstLine = 1;
+  private offset = 0;
+
+  constructor(private readonly path: string, private readonly chunkBytes: number) {}
+
+  private emit(data: Buffer): LineChunk {
+    const chunk = lineChunk(this.path, this.offset, this.firstLine, data, true);
+    this.firstLine += countNewlines(data);
+    this.offset += data.length;
+    return chunk;
+  }
+
+  /** Adds a piece; a chunk once at least chunkBytes of whole lines are pending. */
+  push(piece: Buffer): LineChunk | undefined {
+    this.pending.push(piece);
+    this.pendingBytes += piece.length;
+    if (this.pendingBytes < this.chunkBytes) return undefined;
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    const cut = data.lastIndexOf(10) + 1;
+    if (cut === 0) return undefined; // one line longer than a chunk: keep reading
+    // Copy the tail so each emitted chunk owns its whole buffer (it may be transferred to a worker).
+    const rest = Buffer.from(data.subarray(cut));
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+    return this.emit(data.subarray(0, cut));
+  }
+
+  /** The whole lines still pending (a cut last line is dropped): after damage. */
+  wholeLines(): LineChunk | undefined {
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    const cut = data.lastIndexOf(10) + 1;
+    return cut > 0 ? this.emit(data.subarray(0, cut)) : undefined;
+  }
+
+  /** Everything still pending, at the end of the file (its last line may have no newline). */
+  end(): LineChunk | undefined {
+    return this.pendingBytes > 0 ? this.emit(Buffer.concat(this.pending, this.pendingBytes)) : undefined;
+  }
+}
+
+/**
  * Cuts one file (gzip when it ends in `.gz`) into chunks of whole lines. Damaged
  * gzip data ends the file with a DamagedInputError naming the compressed byte
  * offset where zlib found it, after the whole lines decompressed before it.
@@ -28,42 +77,24 @@ async function* fileChunks(path: string, chunkBytes: number): AsyncGenerator<Lin
   // pipe() does not forward errors: the gunzip stream is the one iterated, so a read error must reach it.
   if (gunzip) raw.on("error", (error) => gunzip.destroy(error));
   const stream = gunzip ? raw.pipe(gunzip) : raw;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let firstLine = 1;
-  let offset = 0;
-  const emit = (data: Buffer): LineChunk => {
-    const chunk = lineChunk(path, offset, firstLine, data, true);
-    firstLine += countNewlines(data);
-    offset += data.length;
-    return chunk;
-  };
+  const cutter = new LineCutter(path, chunkBytes);
   try {
     for await (const piece of stream as AsyncIterable<Buffer>) {
-      pending.push(piece);
-      pendingBytes += piece.length;
-      if (pendingBytes < chunkBytes) continue;
-      const data = Buffer.concat(pending, pendingBytes);
-      const cut = data.lastIndexOf(10) + 1;
-      if (cut === 0) continue; // one line longer than a chunk: keep reading
-      // Copy the tail so each emitted chunk owns its whole buffer (it may be transferred to a worker).
-      const rest = Buffer.from(data.subarray(cut));
-      pending = rest.length > 0 ? [rest] : [];
-      pendingBytes = rest.length;
-      yield emit(data.subarray(0, cut));
+      const chunk = cutter.push(piece);
+      if (chunk !== undefined) yield chunk;
     }
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     if (gunzip === undefined || !code?.startsWith("Z_")) throw new SourceError(`--input ${path}: cannot be read (${code ?? message})`);
     // The whole lines before the damage are kept; the cut line and the rest of the file are not read.
-    const data = Buffer.concat(pending, pendingBytes);
-    const cut = data.lastIndexOf(10) + 1;
-    if (cut > 0) yield emit(data.subarray(0, cut));
+    const chunk = cutter.wholeLines();
+    if (chunk !== undefined) yield chunk;
     const damage =
       code === "Z_BUF_ERROR" ? `gzip data ends early, at byte ${raw.bytesRead} (a truncated file)` : `damaged gzip data at compressed byte ${gunzip.bytesWritten} (${message})`;
-    throw new DamagedInputError(`${path}: ${damage}; ${firstLine - 1} lines before it were read`);
+    throw new DamagedInputError(`${path}: ${damage}; ${cutter.firstLine - 1} lines before it were read`);
   }
-  if (pendingBytes > 0) yield emit(Buffer.concat(pending, pendingBytes));
+  const last = cutter.end();
+  if (last !== undefined) yield last;
 }
 
 /** Every input is checked before the run starts, so a file it cannot open does not stop it halfway. */

@@ -9,6 +9,7 @@ import { admitEvent } from "../../transforms/ott/arrival";
 import { OTT_VIEWS } from "../../transforms/ott/views";
 import { countTooLate, mergeSpecOf, TOO_LATE_FOR_VIEWS, windowedView } from "../../transforms/ott/windowed-view";
 import { OptionsOf, optionSpecs } from "../options";
+import { titlesFromCatalog } from "../../transforms/ott/catalog-titles";
 
 const OTT_OPTIONS = optionSpecs([
   {
@@ -46,13 +47,16 @@ export const ottPipeline: PipelineDefinition<OttOptions> = {
   eventTime: { table: userEvents.name, column: "timestamp" },
   countedOnceBy: userEvents.name,
   allowedLatenessSec: (options) => options.allowedLatenessSec,
-  expand(input, options) {
+  readsCatalog: true,
+  expand(input, options, sides) {
     const events = parseRecords(input, "ott", decodeOttEvent, { check: admitEvent, params: { maxFutureMicros: options.maxFutureSec * 1e6 } });
     const allowedLatenessMicros = options.allowedLatenessSec * 1e6;
     events.valid.flatMap(beam.withName("CountTooLate", countTooLate), { periodsMicros, allowedLatenessMicros, tooLate: beam.counter(TOO_LATE_FOR_VIEWS) });
     const outputs: TableOutputs = {};
     outputs[userEvents.name] = events.valid;
-    for (const view of views) outputs[view.table.name] = windowedView(events.valid, view, allowedLatenessMicros);
+    // user_events keeps each event as sent; the views see titles and genres from the catalog where events lack them.
+    const viewed = sides?.catalog === undefined ? events.valid : titlesFromCatalog(events.valid, sides.catalog);
+    for (const view of views) outputs[view.table.name] = windowedView(viewed, view, allowedLatenessMicros);
     outputs[deadLetter.name] = events.deadLetters;
     return outputs;
   },

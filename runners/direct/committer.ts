@@ -140,7 +140,7 @@ export class Committer {
       for (const key of keys[i]) earlier.add(key);
       if (repeated.length === 0) continue;
       const bundle = bundles[i];
-      bundle.context = { watermarkMicros: bundle.context.watermarkMicros, skipKeys: new Set([...bundle.context.skipKeys, ...repeated]) };
+      bundle.context = { ...bundle.context, skipKeys: new Set([...bundle.context.skipKeys, ...repeated]) };
       bundle.result = await this.settings.execute(bundle.chunks, bundle.context);
     }
   }

@@ -14,6 +14,7 @@ function commitSettings(definition: DrivenPipeline, execute: BundleExecutor): Co
   return { pipeline: definition.name, execute, countedOnceBy: once && { table: once.name, keyColumn: once.key[0] } };
 }
 import { WatermarkEstimator } from "./watermark";
+import { CatalogFeed } from "./catalog-feed";
 
 export interface DriverSettings {
   /** Bytes of input per bundle (one Beam run). */
@@ -25,6 +26,8 @@ export interface DriverSettings {
   definition: DrivenPipeline;
   /** Called after every commit, with the run's totals so far (live status). */
   onCommit?: (totals: CommitTotals, commit: CommitReport) => void;
+  /** The catalog snapshot each bundle's graph reads as a side input (pipelines that read the catalog). */
+  catalog?: CatalogFeed;
   /** Once aborted, no more input is read; what was read is still executed and committed. */
   signal?: AbortSignal;
 }
@@ -96,7 +99,7 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
     const chunks = await uncommitted(input);
     if (chunks.length === 0) return;
     bundles++;
-    const context = { watermarkMicros: watermark.current, skipKeys: new Set<string>() };
+    const context = { watermarkMicros: watermark.current, skipKeys: new Set<string>(), catalog: await settings.catalog?.current() };
     const executed = execute(chunks, context);
     const previous = ordered;
     ordered = executed.then(async (result) => {

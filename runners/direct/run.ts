@@ -1,11 +1,6 @@
 import { availableParallelism } from "os";
 import { FileSource, resolveInputs } from "../../io/sources/file-source";
-import { PubSubSource } from "../../io/sources/pubsub-source";
-import { pubsubClient, subscriberApi } from "../../io/pubsub/client";
-import { subscriptionOf, subscriptionPath, TOPICS } from "../../io/pubsub/names";
-import { COUNT_LIMIT, countWaiting } from "../../io/pubsub/dead-letters";
-import { v1 } from "@google-cloud/pubsub";
-import { SUBSCRIPTION_SETTINGS } from "../../io/pubsub/resources";
+import { subscriptionOf } from "../../io/pubsub/names";
 import { ConnectionState } from "../../io/pubsub/connection";
 import { Source, SourceError } from "../../io/sources/source";
 import { SinkError } from "../../io/sinks/sink";
@@ -19,12 +14,14 @@ import { DirectSettings, SettingsError } from "../settings";
 import { checkLocalSink, createSink } from "../sink";
 import { CommitReport, CommitTotals } from "./committer";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
-import { followRun } from "../dashboard/follow";
 import { DashboardServer } from "../dashboard/server";
 import { drive, RunStats } from "./driver";
 import { inlineExecutor } from "./inline-executor";
-import { planSnapshots } from "./snapshots";
+import { planSnapshots } from "../snapshots";
 import { WorkerPool } from "./worker-pool";
+import { CatalogFeed } from "./catalog-feed";
+import { readCatalog } from "../catalog";
+import { CatalogSnapshot } from "../../transforms/catalog/titles";
 
 /**
  * Merged tables' rows are brought up to date every 10 commits (500,000 rows
@@ -32,6 +29,14 @@ import { WorkerPool } from "./worker-pool";
  * and a view row lags its window by at most this much.
  */
 export const CHECKPOINTS = { checkpointCommits: 10, checkpointMs: 10_000 };
+
+/**
+ * The Pub/Sub source as a run uses it. The Pub/Sub client library is loaded
+ * only by runs that read Pub/Sub (pubsub-input.ts, imported when needed), so
+ * a file run does not pay for it; this module does not import it, not even
+ * for a type (the build's closure transform keeps type imports).
+ */
+type PubSubInput = Source & { readonly backlog: number; close(): Promise<void> };
 
 /** After a stop signal, the run ends within this even when a commit hangs. */
 const STOP_GRACE_MS = 4000;
@@ -47,31 +52,10 @@ async function checkSettings(settings: DirectSettings): Promise<void> {
   await checkLocalSink(settings);
 }
 
-/** Says, before reading, when messages wait in the pipeline's dead-letter subscription (after failed deliveries): how many, and how to move them back. */
-async function reportDeadLetters(api: v1.SubscriberClient, pipeline: string, project: string): Promise<void> {
-  const subscription = subscriptionPath(project, TOPICS[pipeline].deadLetterSubscription);
-  const waiting = await countWaiting(api, subscription).catch(() => 0); // no dead-letter subscription: nothing waits
-  if (waiting === 0) return;
-  const count = waiting >= COUNT_LIMIT ? `${formatCount(COUNT_LIMIT)} or more` : formatCount(waiting);
-  process.stderr.write(
-    `dead-letter subscription ${subscription}: ${count} message${waiting === 1 ? "" : "s"} waiting (after the cause is fixed: npm run resources -- replay-dead-letters --pipeline ${pipeline})\n`,
-  );
-}
-
 async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings, status: LiveStatus): Promise<Source> {
   if (settings.source === "pubsub") {
-    const api = await subscriberApi(pubsubClient(settings.project));
-    await reportDeadLetters(api, pipeline.name, settings.project);
-    return new PubSubSource(api, {
-      subscription: subscriptionOf(pipeline.name, settings.project, settings.subscription),
-      maxBatch: settings.maxBatch,
-      batchWindowMs: settings.batchWindowMs,
-      streaming: settings.streaming,
-      idleMs: settings.idleMs,
-      ackDeadlineSec: SUBSCRIPTION_SETTINGS.ackDeadlineSeconds,
-      retryTimeoutMs: settings.retryTimeoutSec * 1000,
-      onConnection: (state) => status.connection(state),
-    });
+    const { openPubSubSource } = await import("./pubsub-input.js");
+    return openPubSubSource(pipeline.name, settings, (state: ConnectionState) => status.connection(state));
   }
   // Every pipeline but those of snapshots (planSnapshots) has a sample source.
   if (settings.input === undefined) return pipeline.sampleSource!(settings.seed, options);
@@ -85,6 +69,13 @@ async function openSource<O>(pipeline: RunnablePipeline<O>, options: O, settings
 
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
+/** What a catalog read found, for a line on stderr. */
+function catalogLine(snapshot: CatalogSnapshot | undefined, first: boolean): string {
+  if (snapshot === undefined) return `catalog${first ? "" : " re-read"}: no title_basics in the warehouse: the views show the events' own titles and genres`;
+  const found = `${formatCount(Number(snapshot[0].split("-")[0]))} titles from title_basics`;
+  return first ? `catalog: ${found}, for the views' titles and genres where events have none` : `catalog re-read: ${found}, for the bundles from now on`;
+}
+
 /**
  * The status of a run: for Pub/Sub, a line after commits, rewritten in place
  * on a terminal, a log line every 10 s otherwise; a service lost, slow or
@@ -94,7 +85,7 @@ class LiveStatus {
   private readonly started = Date.now();
   private lastLine = 0;
   private inPlace = false;
-  source?: PubSubSource;
+  source?: PubSubInput;
 
   readonly commit = (totals: CommitTotals): void => {
     const now = Date.now();
@@ -184,14 +175,19 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
   // Snapshot files (the catalog) are fingerprinted and their tables prepared once the warehouse is ours, before the sink opens.
   const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
   const source = snapshots?.source ?? opened!;
-  if (source instanceof PubSubSource) status.source = source;
-  const sink = createSink(pipeline.name, settings, (line) => status.notice(line));
+  const pubsub = snapshots === undefined && settings.source === "pubsub" ? (source as PubSubInput) : undefined;
+  status.source = pubsub;
+  const sink = snapshots?.sink ?? createSink(pipeline.name, settings, (line) => status.notice(line));
   await sink.open(pipeline.tables, pipeline.merges, pipeline.views);
   const project = settings.project;
   const followed =
     dashboard && sink instanceof DuckDbSink
-      ? await followRun(dashboard, pipeline.name, sink, source, { project, subscription: subscriptionOf(pipeline.name, project, settings.subscription) })
+      ? await (await import("../dashboard/follow.js")).followRun(dashboard, pipeline.name, sink, source, { project, subscription: subscriptionOf(pipeline.name, project, settings.subscription) })
       : undefined;
+  // The catalog's titles: read before the first bundle, and on a stream every --catalogRefreshSec.
+  const catalog = pipeline.readsCatalog
+    ? new CatalogFeed(() => readCatalog(sink), settings.source === "pubsub" ? settings.catalogRefreshSec * 1000 : Number.POSITIVE_INFINITY, (snapshot, first) => status.notice(catalogLine(snapshot, first)))
+    : undefined;
   const workers = Math.min(settings.directNumWorkers, availableParallelism() * 2);
   const pool = workers > 1 ? new WorkerPool(workers, { pipeline: pipeline.name, options }) : undefined;
   const execute = pool?.execute ?? inlineExecutor(pipeline, options);
@@ -223,9 +219,10 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
       bundleBytes: BUNDLE_BYTES,
       maxInFlight: workers + 1,
       // Streaming commits within one batch window, so a row is durable soon after its message arrived.
-      commit: { maxRows: 50_000, maxDelayMs: source instanceof PubSubSource ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
-      onCommit: observers(source instanceof PubSubSource ? status.commit : undefined, followed?.onCommit),
+      commit: { maxRows: 50_000, maxDelayMs: pubsub ? settings.batchWindowMs : 1000, ...CHECKPOINTS },
+      onCommit: observers(pubsub ? status.commit : undefined, followed?.onCommit),
       signal: stop.signal,
+      catalog,
     });
     if (snapshots) report.observe(pipeline.snapshots!.log.name, await snapshots.finish(sink, stats));
     // A merged table's rows are rewritten as panes arrive: what counts is how many it holds now.
@@ -251,6 +248,6 @@ export async function runDirect<O>(pipeline: RunnablePipeline<O>, options: O, se
     await pool?.close();
     await followed?.end();
     await sink.close();
-    if (source instanceof PubSubSource) await source.close();
+    await pubsub?.close();
   }
 }

@@ -1,8 +1,9 @@
 import * as beam from "apache-beam";
 import { Pipeline } from "apache-beam/internal/pipeline";
-import { writeToBigQuery } from "apache-beam/io/bigqueryio";
+import { readFromBigQuery, writeToBigQuery } from "apache-beam/io/bigqueryio";
 import {
   AccumulationMode_Enum,
+  IsBounded_Enum,
   ClosingBehavior_Enum,
   OnTimeBehavior_Enum,
   OutputTime_Enum,
@@ -16,12 +17,15 @@ import { paneInfoParam } from "apache-beam/transforms/pardo";
 import { windowInto } from "apache-beam/transforms/window";
 import { globalWindows } from "apache-beam/transforms/windowings";
 import { serviceProviderFromJavaGradleTarget } from "apache-beam/utils/service";
-import { PipelineDefinition } from "../../pipelines/definition";
+import { PipelineDefinition, SideInputs } from "../../pipelines/definition";
+import { titleBasics } from "../../schemas/catalog";
+import { CatalogSnapshot, catalogSnapshot, CatalogTitle } from "../../transforms/catalog/titles";
 import { Row, TableSpec } from "../../schemas/table";
 import { RawChunk } from "../../transforms/core/chunk";
 import { nowMicros } from "../../io/sources/source";
+import { readFileChunks } from "../../io/sources/file-chunks";
 import { captureRows } from "./local-sink";
-import { MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
+import { CatalogRow, catalogTitleOfRow, MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
 
 /** Where the graph reads and writes on a portable runner. */
 export interface PortableIo {
@@ -36,6 +40,19 @@ export interface PortableIo {
   readonly sink: { kind: "bigquery"; project: string; dataset: string } | { kind: "local" };
   /** Processing time between the accumulating panes of a grouping (seconds): the conversations' global window, the views' event-time windows. */
   readonly paneDelaySec: number;
+  /**
+   * A batch job over these files instead (a pipeline of snapshot files, the
+   * catalog): each is read whole inside a DoFn (io/sources/file-chunks.ts),
+   * so its paths must be readable where the workers run.
+   */
+  readonly files?: readonly string[];
+  /**
+   * The catalog's titles, for a pipeline that reads them: a snapshot this
+   * process read from the local warehouse at submission, fixed in the step's
+   * parameters, or BigQuery's `title_basics`, which the job reads when it
+   * starts, as a side input; none: no catalog.
+   */
+  readonly catalog?: { kind: "snapshot"; snapshot: CatalogSnapshot } | { kind: "bigquery"; project: string; dataset: string };
 }
 
 /** The SDK's key of Beam's Java GCP IO expansion service. */
@@ -111,6 +128,43 @@ function eventTimePanes(proto: PipelineProto, allowedLatenessSec: number, paneDe
   }
 }
 
+/**
+ * The catalog on a portable runner: with a local sink, the snapshot read at
+ * submission, fixed in the step's parameters (Beam 2.49's Flink runner fails
+ * every checkpoint of a stage with a TypeScript side input,
+ * docs/catalog.md); with BigQuery, a side input in the global window: Beam
+ * Java's cross-language BigQuery read of `title_basics` (a query job and an
+ * export, when the job starts), its rows gathered into one snapshot. Read
+ * once: the TypeScript SDK has no periodic impulse, and the read is bounded.
+ */
+async function catalogSide(root: beam.Root, io: PortableIo): Promise<SideInputs> {
+  const catalog = io.catalog;
+  if (catalog === undefined) return {};
+  if (catalog.kind === "snapshot") return { catalog: catalog.snapshot };
+  const table = `\`${catalog.project}.${catalog.dataset}.${titleBasics.name}\``;
+  const rows = await root.applyAsync(beam.withName("ReadCatalog", readFromBigQuery<CatalogRow>({ query: `SELECT tconst, primaryTitle AS title, genres[SAFE_OFFSET(0)] AS genre FROM ${table}` })));
+  const snapshot = rows
+    .map(beam.withName("CatalogTitle", catalogTitleOfRow))
+    .apply(beam.withName("AllTitles", beam.groupGlobally<CatalogTitle>()))
+    .map(beam.withName("CatalogSnapshot", catalogSnapshot));
+  return { catalog: likeMainInput(snapshot, io) };
+}
+
+/**
+ * A side input as the SDK can apply it beside the main input: the SDK
+ * deduces a ParDo's output boundedness and windowing from every input, side
+ * inputs included, and refuses to apply it when they differ ("Unable to
+ * deduce single value"), where Beam takes them from the main input. So the
+ * side input gets the chunks' windowing (the global window, a pane
+ * `paneDelaySec` after its one element) and is declared unbounded like them.
+ */
+function likeMainInput<T>(side: beam.PCollection<T>, io: PortableIo): beam.PCollection<T> {
+  const pipeline = side.root().pipeline;
+  const windowed = side.apply(beam.withName("CatalogPanes", windowInto(globalWindows(), accumulatingGlobalWindow(pipeline.defaultEnvironment, io.paneDelaySec))));
+  pipeline.getProto().components!.pcollections[windowed.getId()].isBounded = IsBounded_Enum.UNBOUNDED;
+  return windowed;
+}
+
 /** BigQueryIO's table spec. */
 const tableSpecOf = (project: string, dataset: string, table: string): string => `${project}:${dataset}.${table}`;
 
@@ -123,18 +177,30 @@ async function writeRows(rows: beam.PCollection<Row>, table: TableSpec, project:
 
 /**
  * The pipeline on a portable runner: Pub/Sub messages with their ids -> one
- * MessageChunk per message, in the accumulating global window ->
+ * MessageChunk per message, in the accumulating global window (or, for a
+ * batch job, the files' chunks of lines) ->
  * `definition.expand` (the very transforms the direct runner runs, with
  * event time from the watermark) -> per table, its rows -> the
  * cross-language BigQuery write (a merged table's panes to its `__versions`
  * and `__state` tables), or this process's local sink.
  */
-async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
+/** The chunks of a batch job over files: their paths, then each file's chunks of whole lines, read by a DoFn, in the global window. */
+function readFiles(root: beam.Root, files: readonly string[]): beam.PCollection<RawChunk> {
+  // beam.create reshuffles its elements, so each file's read may go to another worker rather than stay fused to the single Impulse.
+  return root.apply(beam.withName("Files", beam.create([...files]))).flatMap(beam.withName("ReadFiles", readFileChunks));
+}
+
+/** Pub/Sub messages as chunks, in the accumulating global window (the streaming jobs). */
+async function readPubSub(root: beam.Root, io: PortableIo): Promise<beam.PCollection<RawChunk>> {
   const messages = await root.applyAsync(beam.withName("ReadFromPubSub", readMessages(io)));
-  const chunks: beam.PCollection<RawChunk> = messages
+  return messages
     .map(beam.withName("ToChunks", messageChunk), { source: io.subscription })
     .apply(beam.withName("AccumulatingPanes", windowInto(globalWindows(), accumulatingGlobalWindow(root.pipeline.defaultEnvironment, io.paneDelaySec))));
-  const outputs = definition.expand(chunks, options);
+}
+
+async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
+  const chunks = io.files === undefined ? await readPubSub(root, io) : readFiles(root, io.files);
+  const outputs = definition.expand(chunks, options, definition.readsCatalog ? await catalogSide(root, io) : {});
   const job = nowMicros();
   for (const table of definition.tables) {
     const batches = outputs[table.name];

@@ -8,6 +8,7 @@ import { MessageChunk } from "../../transforms/core/chunk";
 import { contentId } from "../../transforms/core/ids";
 import { protos } from "@google-cloud/pubsub";
 import { registerModule } from "../../transforms/core/registry";
+import { CatalogTitle } from "../../transforms/catalog/titles";
 import { StandardRowCoder } from "./row-coder";
 
 /**
@@ -124,6 +125,17 @@ export function paneRows(panes: Row[], context: { pipeline: string; table: strin
     if (row !== null) out.push(beamRow(target, versionRow(row, key, version)));
   }
   return out;
+}
+
+/** A row of the catalog's BigQuery read (graph.ts): a Beam row, its fields by name. */
+export interface CatalogRow {
+  tconst: string;
+  title: string | null;
+  genre: string | null;
+}
+
+export function catalogTitleOfRow(row: CatalogRow): CatalogTitle {
+  return { tconst: row.tconst, title: row.title ?? null, genre: row.genre ?? null };
 }
 
 registerModule("runners/portable/rows", module.exports);

@@ -8,15 +8,21 @@ import { Pipeline as PipelineProto } from "apache-beam/proto/beam_runner_api";
 import { PythonService, Service, SubprocessService } from "apache-beam/utils/service";
 import { subscriptionOf } from "../../io/pubsub/names";
 import { Sink, WriteResult } from "../../io/sinks/sink";
-import { PipelineDefinition } from "../../pipelines/definition";
+import { Row } from "../../schemas/table";
+import { PipelineDefinition, RunnablePipeline } from "../../pipelines/definition";
+import { PIPELINES } from "../../pipelines/registry";
+import { planSnapshots, SnapshotRun } from "../snapshots";
 import { OptionSpec, OptionValues } from "../../pipelines/options";
 import { COMMON_OPTIONS, PortableSettings, SettingsError } from "../settings";
+import { PortableRunError } from "./errors";
 import { delimiter, join } from "path";
 import { checkLocalSink, createSink } from "../sink";
 import { beamJar, flinkJobServer, gcpExpansionService } from "./beam-services";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
 import { latestPanes, takeCaptured } from "./local-sink";
+import { readCatalog } from "../catalog";
+import { CatalogSnapshot } from "../../transforms/catalog/titles";
 
 /** The SDK's key for the GCP expansion service in BEAM_SERVICE_OVERRIDES (Pub/Sub and BigQuery IO). */
 export const GCP_EXPANSION_SERVICE = "sdks:java:io:google-cloud-platform:expansion-service:shadowJar";
@@ -33,8 +39,7 @@ const LOCAL_FLAGS = new Set(COMMON.filter((o) => o.local).map((o) => o.name));
 
 type SdkOptions = Record<string, string | number | boolean | string[]>;
 
-/** A step of a portable run that failed for a reason outside this program (a service down, a refusal): one line for the user. */
-export class PortableRunError extends Error {}
+export { PortableRunError };
 
 /** Runs a step; its failure becomes a PortableRunError saying which step, with the cause's first line. */
 async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -46,9 +51,19 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Whether the pipeline is a batch job over snapshot files (the catalog), not a streaming job over Pub/Sub. */
+const isBatch = (pipeline: string): boolean => PIPELINES[pipeline]?.snapshots !== undefined;
+
 /** Settings a portable run cannot take: checked before anything starts. */
-function checkPortable(settings: PortableSettings): void {
+function checkPortable(pipeline: string, settings: PortableSettings): void {
   const local = settings.sink !== "bigquery";
+  if (isBatch(pipeline)) {
+    if (settings.runner === "dataflow") throw new SettingsError(`${pipeline} on --runner=dataflow is not built: its workers would read gs:// files and the job stage its rows for BigQuery load jobs (docs/catalog.md); run it on the direct runner, or flink/universal with LOOPBACK workers`);
+    if (!isLoopback(settings)) throw new SettingsError(`${pipeline} on --runner=${settings.runner} needs the workers in this process (--environmentType=LOOPBACK, the default of --runner=flink without --jobEndpoint): they read the files here, and this process writes the rows (BigQuery: load jobs)`);
+    if (settings.input === undefined) throw new SettingsError(`${pipeline} on --runner=${settings.runner} needs --input (the generated sample is the direct runner's)`);
+    return;
+  }
+  if (settings.runner !== "dataflow" && settings.input !== undefined) throw new SettingsError(`--input on --runner=${settings.runner}: ${pipeline} reads Pub/Sub on portable runners (--subscription)`);
   if (local && !isLoopback(settings)) throw new SettingsError(`--sink=${settings.sink} on --runner=${settings.runner} needs the workers in this process: --environmentType=LOOPBACK (the default of --runner=flink without --jobEndpoint)`);
   if (!settings.streaming && !local) throw new SettingsError(`--runner=${settings.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is possible only with a local --sink (it stops once no row came for --idleMs)`);
   if (settings.runner === "flink" && settings.jobEndpoint === undefined && settings.flinkMaster !== "[auto]" && settings.flinkMaster !== "[local]") throw new SettingsError("--flinkMaster needs --jobEndpoint: without it this program starts Beam's Flink job server with an embedded Flink");
@@ -79,13 +94,13 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   add(settings);
   add(options);
   out.jobName = settings.jobName ?? defaultJobName(pipeline, now);
-  out.streaming = true;
+  out.streaming = !isBatch(pipeline);
   if (isLoopback(settings)) out.environmentType = "LOOPBACK";
   // Beam Java's Pub/Sub read is a REST client: the emulator, when the Node clients use one.
   if (process.env.PUBSUB_EMULATOR_HOST && settings.runner !== "dataflow") out.pubsubRootUrl = `http://${process.env.PUBSUB_EMULATOR_HOST}`;
   // Flink buffers what a bundle finished during a checkpoint emits until the step's next bundle or watermark: the last bundle before the input pauses would stay there.
   if (settings.runner === "flink") out.finishBundleBeforeCheckpointing = true;
-  if (isEmbeddedFlink(settings)) {
+  if (isEmbeddedFlink(settings) && !isBatch(pipeline)) {
     // The Pub/Sub read acknowledges messages when Flink completes a checkpoint; its checkpoint outgrows Flink's in-memory limit (5 MB).
     Object.assign(out, { checkpointingInterval: 5000, stateBackend: "filesystem", stateBackendStoragePath: `file://${mkdtempSync(join(tmpdir(), "flink-state-"))}`, parallelism: 1 });
   }
@@ -98,12 +113,21 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   return out;
 }
 
-/** Where the graph reads and writes, from the settings. */
-function portableIo(pipeline: string, settings: PortableSettings): PortableIo {
+/** Where the graph reads and writes, from the settings; `snapshot`: the catalog read from the local warehouse. */
+function portableIo(pipeline: string, settings: PortableSettings, files?: readonly string[], snapshot?: CatalogSnapshot): PortableIo {
   return {
-    subscription: subscriptionOf(pipeline, settings.project, settings.subscription),
+    files,
+    catalog:
+      settings.sink === "bigquery"
+        ? { kind: "bigquery", project: settings.project, dataset: settings.dataset }
+        : snapshot === undefined
+          ? undefined
+          : { kind: "snapshot", snapshot: snapshot },
+    // A batch job over files has no topic of its own.
+    subscription: files === undefined ? subscriptionOf(pipeline, settings.project, settings.subscription) : "",
     timestampAttribute: settings.timestampAttribute,
-    sink: settings.sink === "bigquery" ? { kind: "bigquery", project: settings.project, dataset: settings.dataset } : { kind: "local" },
+    // A batch job's rows always come back to this process, whose sink (BigQuery: load jobs) writes them.
+    sink: settings.sink === "bigquery" && files === undefined ? { kind: "bigquery", project: settings.project, dataset: settings.dataset } : { kind: "local" },
     paneDelaySec: settings.paneDelaySec,
   };
 }
@@ -192,6 +216,8 @@ export interface PortableRunResult {
   readonly written?: WriteResult;
   /** With a local sink: where the rows are. */
   readonly location?: string[];
+  /** A batch job over snapshot files: the log rows it wrote (one per file, read or skipped). */
+  readonly logged?: readonly Row[];
 }
 
 /** The SDK's LOOPBACK workers log every control request (console.log) and bundle (console.debug) in this process. */
@@ -230,7 +256,7 @@ function addWritten(total: WriteResult, result: WriteResult): void {
  * second, until the job ends, a signal (which cancels it), or, draining
  * (`idleMs`), no row came for that long after the first.
  */
-async function writeCaptured(result: PortableJob, sink: Sink, idleMs: number | undefined): Promise<{ state: string; written: WriteResult }> {
+async function writeCaptured(result: PortableJob, sink: Sink, idleMs: number | undefined, observe?: (table: string, rows: readonly Row[]) => void): Promise<{ state: string; written: WriteResult }> {
   const written: WriteResult = new Map();
   const stop = new AbortController();
   const onSignal = (): void => void (stop.signal.aborted ? process.exit(130) : stop.abort());
@@ -241,6 +267,7 @@ async function writeCaptured(result: PortableJob, sink: Sink, idleMs: number | u
     const batch = takeCaptured();
     if (batch.size === 0) return;
     const stored = await sink.write(batch);
+    for (const [table, rows] of batch) observe?.(table, rows);
     addWritten(written, stored);
     lastRow = Date.now();
     const counts = [...batch].map(([table, rows]) => `${table} ${rows.length}`).join(", ");
@@ -277,17 +304,21 @@ async function writeCaptured(result: PortableJob, sink: Sink, idleMs: number | u
  * and runs here until the job ends; with a local sink the LOOPBACK workers'
  * rows are written to it (see writeCaptured).
  */
-export async function runPortable<O extends OptionValues>(pipeline: PipelineDefinition<O>, options: O, settings: PortableSettings): Promise<PortableRunResult> {
-  checkPortable(settings);
+export async function runPortable<O extends OptionValues>(pipeline: RunnablePipeline<O>, options: O, settings: PortableSettings): Promise<PortableRunResult> {
+  checkPortable(pipeline.name, settings);
   await checkLocalSink(settings);
   const runner = settings.runner;
   const stops: (() => Promise<void>)[] = [];
   const loopback = isLoopback(settings);
   const loud = loopback ? quietWorkers() : () => undefined;
   if (loopback) tolerateDroppedWorkerChannels();
-  const sink = settings.sink === "bigquery" ? undefined : createSink(pipeline.name, settings);
+  // A batch job over snapshot files: the files that changed are found (and their tables emptied, or with BigQuery replaced later by load jobs) before the sink opens.
+  const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
+  const sink = snapshots?.sink ?? (settings.sink === "bigquery" ? undefined : createSink(pipeline.name, settings));
   try {
-    if (settings.expansionService !== undefined) useExpansionService(settings.expansionService);
+    if (snapshots !== undefined) {
+      // The batch job has no cross-language step: its files are read by a DoFn and its rows written by this process.
+    } else if (settings.expansionService !== undefined) useExpansionService(settings.expansionService);
     else if (isEmbeddedFlink(settings)) {
       const expansion = gcpExpansionService();
       stops.push(() => expansion.stop());
@@ -297,17 +328,29 @@ export async function runPortable<O extends OptionValues>(pipeline: PipelineDefi
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       useExpansionService(await step("downloading Beam's expansion service", () => beamJar(GCP_EXPANSION_SERVICE, log)));
     }
+    if (sink !== undefined) await sink.open(pipeline.tables, latestPanes(pipeline.merges), pipeline.views);
+    if (snapshots !== undefined && sink !== undefined && snapshots.changed.length === 0) {
+      // Every file unchanged: nothing to run, only their log rows to write.
+      return { state: "DONE", ...(await finishSnapshots(snapshots, sink, "DONE", new Map())), location: sink.location() };
+    }
     const sdk = sdkOptions(pipeline.name, options, settings);
-    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings)));
+    // A local warehouse's catalog is read here, once, and goes to the workers in the graph (runners/portable/graph.ts).
+    const snapshot = sink !== undefined && pipeline.readsCatalog ? await readCatalog(sink) : undefined;
+    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, snapshots?.changed, snapshot)));
     // LOOPBACK: the SDK points the environment at this process itself.
     const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
     const proto = loopback ? graph : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
-    if (sink !== undefined) await sink.open(pipeline.tables, latestPanes(pipeline.merges));
     const where = sdk.jobEndpoint === undefined ? runner : `${runner} at ${sdk.jobEndpoint}`;
     const submission = await step(`submitting to ${where}`, () => submit(settings, proto, sdk));
     stops.unshift(submission.stop);
     const jobId = submission.result.jobId;
-    if (sink !== undefined) return { jobId, ...(await writeCaptured(submission.result, sink, settings.streaming || settings.runner === "dataflow" ? undefined : settings.idleMs)), location: sink.location() };
+    if (sink !== undefined) {
+      // A batch job ends by itself; a streaming one when cancelled, or drained after --idleMs without rows.
+      const idleMs = snapshots !== undefined || settings.streaming || settings.runner === "dataflow" ? undefined : settings.idleMs;
+      const captured = await writeCaptured(submission.result, sink, idleMs, snapshots?.observe);
+      const finished = snapshots === undefined ? { written: captured.written } : await finishSnapshots(snapshots, sink, captured.state, captured.written);
+      return { jobId, state: captured.state, ...finished, location: sink.location() };
+    }
     if (isEmbeddedFlink(settings)) return { jobId, state: JobState_Enum[await submission.result.waitUntilFinish()] };
     const state = await startedState(submission.runner, jobId);
     // The job service failed the job (Dataflow refused it, or the runner could not build the request): not a submission.
@@ -318,4 +361,11 @@ export async function runPortable<O extends OptionValues>(pipeline: PipelineDefi
     await sink?.close();
     loud();
   }
+}
+
+/** After a batch job over snapshot files: the log rows of the files it read whole (none when it did not end DONE, so the next run reads them again), counted with the rest. */
+async function finishSnapshots(snapshots: SnapshotRun, sink: Sink, state: string, written: WriteResult): Promise<{ written: WriteResult; logged: Row[] }> {
+  const logged = await snapshots.finish(sink, { interrupted: state !== "DONE", written });
+  if (logged.length > 0) written.set(snapshots.log, { stored: logged.length, duplicates: 0 });
+  return { written, logged };
 }

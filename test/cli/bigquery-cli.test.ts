@@ -1,7 +1,9 @@
 import { expect } from "chai";
 import { mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
-import { ENDPOINT_ENV } from "../../io/bigquery/client";
+import { bigQueryClient, ENDPOINT_ENV } from "../../io/bigquery/client";
+import { titleBasics } from "../../schemas/catalog";
+import { OTT_VIEW_TABLES } from "../../schemas/ott";
 import { stateTable, versionsTable } from "../../io/bigquery/tables";
 import { alertsPipeline } from "../../pipelines/alerts/pipeline";
 import { conversationsPipeline } from "../../pipelines/conversations/pipeline";
@@ -243,5 +245,25 @@ describe("npm run pipeline -- <pipeline> --sink=bigquery, against the local BigQ
       const projects = new Set(server.requests.map((r) => /\/projects\/([^/]+)/.exec(r.path)?.[1]));
       expect([...projects].sort()).to.deep.equal(["from-gcloud", "from-key"]);
     });
+  });
+
+  it("ott: titles and genres from the dataset's title_basics where events have none (the catalog side input, read with a query job)", async () => {
+    const client = bigQueryClient({ project: PROJECT, endpoint: env[ENDPOINT_ENV] });
+    const dataset = (await client.createDataset(DATASET, { projectId: PROJECT }))[0];
+    const table = (await dataset.createTable(titleBasics.name, { schema: { fields: bigQuerySchema(titleBasics) } }))[0];
+    await table.insert([
+      { tconst: "tt01", primaryTitle: "Catalog One", genres: ["Drama", "Thriller"], run_date: "2024-06-01" },
+      { tconst: "tt02", primaryTitle: "Catalog Two", genres: [], run_date: "2024-06-01" },
+    ]);
+    const event = (id: string, content: string, extra: object = {}) =>
+      JSON.stringify({ event_id: id, user_id: `u-${id}`, content_id: content, event_type: "start", timestamp: "2024-06-01T20:00:01Z", session_id: `s-${id}`, position: 0, ...extra });
+    const events = writeLines(join(dir, "ott-catalog.jsonl"), [event("k1", "tt01"), event("k2", "tt02", { content: { title: "Own Title" } }), event("k3", "tt03")]);
+    const run = await runCliAsync(["ott", "--input", events, ...BQ_FLAGS], env);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr).to.include("catalog: 2 titles from title_basics");
+    const titles = server.rows(PROJECT, DATASET, versionsTable(OTT_VIEW_TABLES.viewersPerTitle).name).map((r) => `${r.content_id} ${r.title}`);
+    expect([...new Set(titles)].sort()).to.deep.equal(["tt01 Catalog One", "tt02 Own Title", "tt03 null"]);
+    const genres = server.rows(PROJECT, DATASET, versionsTable(OTT_VIEW_TABLES.deviceGenre).name).map((r) => r.genre);
+    expect([...new Set(genres)].sort()).to.deep.equal(["Drama", "unknown"]);
   });
 });

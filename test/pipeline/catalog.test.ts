@@ -216,6 +216,21 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
     }
     const dataflow = runCli(["catalog", "--runner", "dataflow", "--project", "my-proj", "--region", "us-central1", "--tempLocation", "gs://my-bucket/temp", "--sdkContainerImage", "img"]);
     expect(dataflow.status).to.equal(2);
-    expect(dataflow.stderr).to.match(/^error: catalog runs on the direct runner only for now/);
+    expect(dataflow.stderr).to.match(/^error: catalog on --runner=dataflow is not built/);
+  });
+
+  it("on flink and universal: refuses DOCKER workers, a run without --input, and --input for a pipeline that reads Pub/Sub there, with one line and exit 2", () => {
+    const files = join(dir, "in", "title.*.tsv.gz");
+    const refusals: [string[], RegExp][] = [
+      [["catalog", "--runner", "universal", "--jobEndpoint", "localhost:8099", "--input", files], /^error: catalog on --runner=universal needs the workers in this process \(--environmentType=LOOPBACK/],
+      [["catalog", "--runner", "flink", "--sink", "duckdb"], /^error: catalog on --runner=flink needs --input/],
+      [["alerts", "--runner", "flink", "--sink", "duckdb", "--input", files], /^error: --input on --runner=flink: alerts reads Pub\/Sub on portable runners/],
+    ];
+    for (const [args, message] of refusals) {
+      const result = runCli(args);
+      expect(result.status, result.stderr).to.equal(2);
+      expect(result.stderr.trim().split("\n"), result.stderr).to.have.length(1);
+      expect(result.stderr).to.match(message);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AccumulationMode_Enum, DockerPayload, IsBounded_Enum, Pipeline, Trigger, WindowingStrategy } from "apache-beam/proto/beam_runner_api";
+import { AccumulationMode_Enum, DockerPayload, IsBounded_Enum, ParDoPayload, Pipeline, Trigger, WindowingStrategy } from "apache-beam/proto/beam_runner_api";
 import { parseArgs, ParsedArgs } from "../../cli/args";
 import { PORTABLE_RUNNERS } from "../../pipelines/options";
 import { PortableSettings } from "../../runners/settings";
@@ -11,7 +11,7 @@ import { PACKAGE_NAME } from "../../transforms/core/registry";
 import { mergedTables } from "../../runners/portable/rows";
 import { DATAFLOW_JOB_SERVICE, GCP_EXPANSION_SERVICE, runPortable, sdkOptions } from "../../runners/portable/submit";
 import { ExpansionDouble, JobServiceDouble, startExpansionDouble, startJobServiceDouble } from "../support/beam-doubles";
-import { bigQueryWriteConfig, BIGQUERY_WRITE_URN, externalConfig, optionsOf, packageJsonOf, PUBSUB_READ_URN, rowSchemaOf, transformsWithUrn } from "../support/pipeline-proto";
+import { bigQueryWriteConfig, BIGQUERY_READ_URN, BIGQUERY_WRITE_URN, externalConfig, optionsOf, packageJsonOf, PUBSUB_READ_URN, rowSchemaOf, transformsWithUrn } from "../support/pipeline-proto";
 import { runCliAsync } from "../support/run-async";
 import { refusedColumns } from "../support/storage-write-api";
 import { bigQuerySchema } from "../../schemas/bigquery";
@@ -151,7 +151,8 @@ describe("portable runners (expansion service and job service doubles)", functio
         // Every grouping fires accumulating panes on processing time, whatever the source's watermark does:
         // the global window (conversations) repeatedly; event-time windows (OTT views) early, on time, then late within the allowed lateness.
         const paneDelay = afterDelay(portableSettings(args).paneDelaySec);
-        for (const [grouping, strategy] of groupingStrategies(pipeline)) {
+        // ...but the catalog's titles, a bounded read gathered once into the side input (below).
+        for (const [grouping, strategy] of [...groupingStrategies(pipeline)].filter((g) => !g[0].startsWith("AllTitles"))) {
           expect(strategy.accumulationMode, grouping).to.equal(AccumulationMode_Enum.ACCUMULATING);
           if (strategy.windowFn!.urn === "beam:window_fn:global_windows:v1") {
             expect(strategy.trigger, grouping).to.deep.equal({ trigger: { oneofKind: "repeat", repeat: { subtrigger: paneDelay } } });
@@ -159,6 +160,24 @@ describe("portable runners (expansion service and job service doubles)", functio
             expect(strategy.trigger, grouping).to.deep.equal({ trigger: { oneofKind: "afterEndOfWindow", afterEndOfWindow: { earlyFirings: paneDelay, lateFirings: paneDelay } } });
             expect(strategy.allowedLateness, grouping).to.equal(BigInt((args.options as { allowedLatenessSec: number }).allowedLatenessSec * 1000));
           }
+        }
+        // The OTT views' titles: Beam Java's BigQuery read of title_basics, bounded, gathered into one snapshot,
+        // the side input of the step that fills titles; nothing else reads it.
+        const catalogReads = transformsWithUrn(pipeline, BIGQUERY_READ_URN);
+        if (args.pipeline.readsCatalog) {
+          expect(catalogReads.map((r) => bigQueryWriteConfig(r).query)).to.deep.equal([
+            `SELECT tconst, primaryTitle AS title, genres[SAFE_OFFSET(0)] AS genre FROM \`${PROJECT}.${DEFAULT_DATASET}.title_basics\``,
+          ]);
+          expect(pipeline.components!.pcollections[Object.values(catalogReads[0].outputs)[0]].isBounded).to.equal(IsBounded_Enum.BOUNDED);
+          const fill = transforms.filter((t) => t.uniqueName === "map(TitlesFromCatalog)");
+          expect(fill).to.have.length(1);
+          expect(Object.keys(ParDoPayload.fromBinary(fill[0].spec!.payload).sideInputs)).to.deep.equal(["side.catalog"]);
+          const producer = (pcollection: string) => transforms.find((t) => Object.values(t.outputs).includes(pcollection))!;
+          const panes = producer(fill[0].inputs["side.catalog"]);
+          expect(panes.uniqueName).to.equal("CatalogPanes");
+          expect(producer(Object.values(panes.inputs)[0]).uniqueName).to.equal("map(CatalogSnapshot)");
+        } else {
+          expect(catalogReads).to.deep.equal([]);
         }
         if (runner === "dataflow") {
           expect(options).to.include({ region: "europe-west1", temp_location: "gs://test-bucket/temp", max_num_workers: 3 });
@@ -219,7 +238,7 @@ describe("portable runner flags", () => {
     [["alerts", "--runner=universal"], /--runner=universal needs --jobEndpoint/],
     [["alerts", "--runner=universal", "--jobEndpoint=job-server:8099"], /--jobEndpoint must be host:port/],
     [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=/tmp", "--sdkContainerImage=i"], /--tempLocation must be a gs:\/\/bucket\/path/],
-    [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--input=a.jsonl"], /--input applies to --runner=direct only/],
+    [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--input=a.jsonl"], /^error: --input on --runner=universal: alerts reads Pub\/Sub on portable runners \(--subscription\) \(see --help\)$/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--sink=duckdb"], /--sink=duckdb on --runner=universal needs the workers in this process: --environmentType=LOOPBACK/],
     [["alerts", "--runner=flink", "--jobEndpoint=h:1", "--environmentType=DOCKER", "--sink=jsonl"], /--sink=jsonl on --runner=flink needs the workers in this process/],
     [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://b/t", "--sink=duckdb"], /--sink must be bigquery on --runner=dataflow, got "duckdb"/],

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { ArtifactStagingService, ArtifactRequestWrapper, ArtifactResponseWrapper } from "apache-beam/proto/beam_artifact_api";
 import { ExpansionRequest, ExpansionResponse, ExpansionService } from "apache-beam/proto/beam_expansion_api";
 import { ExternalConfigurationPayload } from "apache-beam/proto/external_transforms";
+import { AtomicType, Schema } from "apache-beam/proto/schema";
 import { JobService, JobState_Enum, PrepareJobRequest, RunJobRequest } from "apache-beam/proto/beam_job_api";
 import {
   AccumulationMode_Enum,
@@ -95,11 +96,20 @@ export interface ExpansionDouble extends Double {
 /**
  * Expands every transform into one leaf of its own URN, in a Java docker
  * environment without dependencies. Outputs: none for writes; for the Pub/Sub
- * read one UNBOUNDED collection of bytes, every id prefixed with the
+ * read one UNBOUNDED collection of bytes; for the BigQuery read (a query) one
+ * BOUNDED collection of Beam rows, the query's columns as nullable strings
+ * (Java would ask BigQuery for their types); every id prefixed with the
  * request's namespace, as the SDK requires.
  */
 /** The configuration fields of Beam 2.49 Java's `ExternalRead` (its setters); it refuses any other with this error. */
 const PUBSUB_READ_FIELDS = ["topic", "subscription", "id_label", "timestamp_attribute", "with_attributes"];
+
+/** The column names of a schemaio BigQuery read's `query` (its configuration is a Beam row of strings: table, query, ...); undefined for a table read. */
+function queryColumns(config: ExternalConfigurationPayload): string[] | undefined {
+  const text = new TextDecoder().decode(config.payload);
+  const select = text.match(/SELECT (.+?) FROM `/);
+  return select?.[1].split(", ").map((column) => column.split(" AS ").pop()!.trim());
+}
 
 export async function startExpansionDouble(): Promise<ExpansionDouble> {
   const requests: ExpansionRequest[] = [];
@@ -118,8 +128,8 @@ export async function startExpansionDouble(): Promise<ExpansionDouble> {
     });
     const components = response.components!;
     components.environments[`${ns}java`] = Environment.create({ urn: "beam:env:docker:v1", payload: DockerPayload.toBinary({ containerImage: JAVA_IMAGE }) });
-    if (request.transform!.spec!.urn.includes("pubsub_read")) {
-      components.coders[`${ns}bytes`] = { spec: { urn: "beam:coder:bytes:v1", payload: new Uint8Array() }, componentCoderIds: [] };
+    const urn = request.transform!.spec!.urn;
+    if (urn.includes("pubsub_read") || urn.includes("bigquery_read")) {
       components.coders[`${ns}window`] = { spec: { urn: "beam:coder:global_window:v1", payload: new Uint8Array() }, componentCoderIds: [] };
       components.windowingStrategies[`${ns}global`] = WindowingStrategy.create({
         windowFn: { urn: "beam:window_fn:global_windows:v1", payload: new Uint8Array() },
@@ -132,8 +142,20 @@ export async function startExpansionDouble(): Promise<ExpansionDouble> {
         onTimeBehavior: OnTimeBehavior_Enum.FIRE_ALWAYS,
         environmentId: `${ns}java`,
       });
+    }
+    if (urn.includes("pubsub_read")) {
+      components.coders[`${ns}bytes`] = { spec: { urn: "beam:coder:bytes:v1", payload: new Uint8Array() }, componentCoderIds: [] };
       components.pcollections[`${ns}messages`] = { uniqueName: `${ns}messages`, coderId: `${ns}bytes`, isBounded: IsBounded_Enum.UNBOUNDED, windowingStrategyId: `${ns}global`, displayData: [] };
       response.transform!.outputs.output = `${ns}messages`;
+    }
+    if (urn.includes("bigquery_read")) {
+      const config = ExternalConfigurationPayload.fromBinary(request.transform!.spec!.payload);
+      const columns = queryColumns(config);
+      if (columns === undefined) return callback(null, ExpansionResponse.create({ error: "java.lang.IllegalArgumentException: the double reads queries only (SELECT a, b AS c FROM `p.d.t`)" }));
+      const schema = Schema.create({ id: `${ns}schema`, fields: columns.map((name, id) => ({ name, id, encodingPosition: id, type: { nullable: true, typeInfo: { oneofKind: "atomicType", atomicType: AtomicType.STRING } } })) });
+      components.coders[`${ns}row`] = { spec: { urn: "beam:coder:row:v1", payload: Schema.toBinary(schema) }, componentCoderIds: [] };
+      components.pcollections[`${ns}rows`] = { uniqueName: `${ns}rows`, coderId: `${ns}row`, isBounded: IsBounded_Enum.BOUNDED, windowingStrategyId: `${ns}global`, displayData: [] };
+      response.transform!.outputs.output = `${ns}rows`;
     }
     callback(null, response);
   };

@@ -12,6 +12,20 @@ import { AddressInfo } from "net";
  *   request are `stopped` and nothing is inserted); rows whose insertId the
  *   table already saw are dropped (BigQuery's dedup is best-effort for about a
  *   minute; here it always applies);
+ * - jobs.insert of a load job, uploaded as the client library sends it
+ *   (POST /upload/bigquery/v2/projects/P/jobs?uploadType=multipart, a
+ *   multipart/related body: the job resource as JSON, then the data), and
+ *   jobs.get polled until DONE (`loadPolls` answers RUNNING first). Only
+ *   NEWLINE_DELIMITED_JSON is loaded. As BigQuery does, the job ends DONE
+ *   with `status.errorResult` (and each row's error in `status.errors`)
+ *   and loads nothing when more rows are bad than `maxBadRecords` (0 by
+ *   default): a line that is not JSON, an unknown field without
+ *   `ignoreUnknownValues`, a value of the wrong type (a BOOLEAN given "yes"),
+ *   a REPEATED column given a scalar or null, an array for a column that is
+ *   not REPEATED, a missing REQUIRED column; a missing table under
+ *   CREATE_NEVER; a schema that does not match the table's under
+ *   WRITE_APPEND; a non-empty table under WRITE_EMPTY; a view. WRITE_TRUNCATE
+ *   replaces the table's rows (and schema) whole, WRITE_APPEND adds to them.
  * - jobs.query / jobs.getQueryResults for one statement shape only,
  *   `SELECT col, ... FROM \`project.dataset.table\``, optionally followed by
  *   `WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY k ORDER BY v DESC) = 1`
@@ -30,6 +44,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   body: any;
+  /** The body as sent (an upload's multipart data). */
+  raw: Buffer;
 }
 
 export type Fault =
@@ -81,6 +97,14 @@ function valueProblem(field: SchemaField, value: unknown, path: string): RowErro
     return field.mode === "REQUIRED" ? invalid(`Missing required field: ${path}.`) : undefined;
   }
   const bad = (kind: string): RowError => invalid(`Cannot convert value to ${kind} (bad value): ${JSON.stringify(value)}`);
+  if (field.mode === "REPEATED") {
+    if (!Array.isArray(value)) return bad("array");
+    for (const item of value) {
+      const problem = item === null ? invalid(`Null value in repeated field: ${path}.`) : valueProblem({ ...field, mode: "NULLABLE" }, item, path);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
   switch (field.type) {
     case "INTEGER":
       return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : bad("integer");
@@ -113,10 +137,92 @@ function rowProblem(fields: SchemaField[], row: Record<string, unknown>, prefix 
   return undefined;
 }
 
+/** A value as ORDER BY compares it: a number, or a TIMESTAMP's text as its time. */
+const orderValue = (value: unknown): number => (typeof value === "string" && !/^-?[\d.]+$/.test(value) ? Date.parse(value) : Number(value));
+
 /** A REST value of a query result: BigQuery sends scalars as strings. */
 function cell(value: unknown): { v: unknown } {
   if (value === null || value === undefined) return { v: null };
+  if (Array.isArray(value)) return { v: value.map(cell) }; // a REPEATED column: [{v: item}, ...]
   return { v: typeof value === "object" ? JSON.stringify(value) : String(value) };
+}
+
+
+/** The parts of a multipart/related body (RFC 2387), as the client library's upload sends them: headers, a blank line, the content. */
+function multipartParts(contentType: string, body: Buffer): Buffer[] {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (!contentType.startsWith("multipart/related") || boundary === undefined) throw new HttpError(400, "invalid", `an upload is multipart/related with a boundary, got ${contentType}`);
+  const text = body.toString("latin1");
+  const parts: Buffer[] = [];
+  for (const piece of text.split(`--${boundary}`).slice(1)) {
+    if (piece.startsWith("--")) break;
+    const start = piece.indexOf("\r\n\r\n");
+    const content = piece.slice(start + 4).replace(/\r\n$/, "");
+    parts.push(Buffer.from(content, "latin1"));
+  }
+  return parts;
+}
+
+/** A JSON value as BigQuery's load messages quote it. */
+const quotedValue = (value: unknown): string => (typeof value === "string" ? `string_value: "${value}"` : typeof value === "number" ? `number_value: ${value}` : JSON.stringify(value));
+
+/** Why a BigQuery load of NEWLINE_DELIMITED_JSON would refuse `value` for `field`, or undefined. */
+function loadValueProblem(field: SchemaField, value: unknown, path: string): string | undefined {
+  const repeated = field.mode === "REPEATED";
+  if (value === null || value === undefined) {
+    if (repeated && value === null) return `Only optional fields can be set to NULL. Field: ${path}; Value: NULL`;
+    return field.mode === "REQUIRED" ? `Missing required field: ${path}.` : undefined;
+  }
+  if (Array.isArray(value) && !repeated) return `Array specified for non-repeated field: ${path}.`;
+  if (repeated) {
+    if (!Array.isArray(value)) return `Repeated field must be imported as a JSON array. Field: ${path}.`;
+    for (const element of value) {
+      const problem = loadValueProblem({ ...field, mode: "REQUIRED" }, element, path);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  const bad = (kind: string): string => `Could not convert value '${quotedValue(value)}' to ${kind}. Field: ${path}; Value: ${typeof value === "string" ? value : JSON.stringify(value)}`;
+  switch (field.type) {
+    case "INTEGER":
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : bad("integer");
+    case "FLOAT":
+      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) ? undefined : bad("double");
+    case "BOOLEAN":
+      return typeof value === "boolean" || (typeof value === "string" && /^(true|false)$/i.test(value)) ? undefined : bad("boolean");
+    case "STRING":
+      return typeof value === "string" ? undefined : bad("string");
+    case "TIMESTAMP":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? undefined : bad("timestamp");
+    case "DATE":
+      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : bad("date");
+    case "RECORD":
+      return typeof value === "object" ? loadRowProblem(field.fields ?? [], value as Record<string, unknown>, false, `${path}.`) : bad("record");
+    default:
+      return undefined;
+  }
+}
+
+function loadRowProblem(fields: SchemaField[], row: Record<string, unknown>, ignoreUnknown: boolean, prefix = ""): string | undefined {
+  const known = new Set(fields.map((f) => f.name));
+  for (const name of Object.keys(row)) if (!known.has(name) && !ignoreUnknown) return `No such field: ${prefix}${name}.`;
+  for (const field of fields) {
+    const problem = loadValueProblem(field, row[field.name], `${prefix}${field.name}`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** How a load's schema differs from the table's (names, types, modes), in BigQuery's words; undefined when they match. */
+function schemaChange(table: SchemaField[], given: SchemaField[]): string | undefined {
+  for (const field of given) {
+    const found = table.find((f) => f.name === field.name);
+    if (!found) return `Cannot add fields (field: ${field.name})`;
+    if (found.type !== field.type) return `Field ${field.name} has changed type from ${found.type} to ${field.type}`;
+    if (found.mode !== field.mode) return `Field ${field.name} has changed mode from ${found.mode} to ${field.mode}`;
+  }
+  const missing = table.find((f) => !given.some((g) => g.name === f.name));
+  return missing ? `Field ${missing.name} is missing in new schema` : undefined;
 }
 
 class HttpError extends Error {
@@ -139,6 +245,9 @@ export class BigQueryServer {
   private queries = new Map<string, { fields: SchemaField[]; rows: Record<string, unknown>[] }>();
   private server?: Server;
   private jobs = 0;
+  private loadJobs = new Map<string, { resource: any; polls: number }>();
+  /** How many jobs.get of a load job answer RUNNING before DONE (the client must poll). */
+  loadPolls = 1;
 
   /** Starts on a free loopback port; resolves with the endpoint to give the client. */
   async start(): Promise<string> {
@@ -171,13 +280,17 @@ export class BigQueryServer {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? "/", "http://localhost");
-    const text = Buffer.concat(chunks).toString("utf8");
+    const raw = Buffer.concat(chunks);
+    const text = raw.toString("utf8");
+    const json = (req.headers["content-type"] ?? "application/json").startsWith("application/json");
     const request: RecordedRequest = {
       method: req.method ?? "GET",
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
-      body: text === "" ? undefined : JSON.parse(text),
+      body: text === "" || !json ? undefined : JSON.parse(text),
+      raw,
     };
+    if (!json) request.body = { contentType: req.headers["content-type"] };
     this.requests.push(request);
     const rule = this.faults.find((f) => f.remaining > 0 && f.matches(request));
     if (rule) {
@@ -211,6 +324,7 @@ export class BigQueryServer {
 
   private route(r: RecordedRequest): unknown {
     const parts = r.path.split("/").filter((p) => p !== "");
+    if (r.method === "POST" && parts[0] === "upload" && parts[1] === "bigquery" && parts[2] === "v2" && parts[3] === "projects" && parts[5] === "jobs" && parts.length === 6) return this.insertLoadJob(parts[4], r);
     if (parts[0] !== "bigquery" || parts[1] !== "v2" || parts[2] !== "projects") throw new HttpError(404, "notFound", `no such path: ${r.path}`);
     const project = parts[3];
     const rest = parts.slice(4).join("/");
@@ -222,6 +336,7 @@ export class BigQueryServer {
     if (r.method === "GET" && (match = m(/^datasets\/([^/]+)\/tables\/([^/]+)$/))) return this.table(project, match[1], match[2]).resource;
     if (r.method === "POST" && (match = m(/^datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/))) return this.insertAll(this.table(project, match[1], match[2]), r.body);
     if (r.method === "POST" && rest === "queries") return this.query(project, r.body);
+    if (r.method === "GET" && (match = m(/^jobs\/([^/]+)$/))) return this.getJob(project, match[1]);
     if (r.method === "GET" && (match = m(/^queries\/([^/]+)$/))) return this.queryResults(project, match[1], r.query);
     throw new HttpError(404, "notFound", `the local server does not implement ${r.method} ${r.path}`);
   }
@@ -297,6 +412,105 @@ export class BigQueryServer {
     return insertErrors.length > 0 ? { kind: "bigquery#tableDataInsertAllResponse", insertErrors } : { kind: "bigquery#tableDataInsertAllResponse" };
   }
 
+  /** jobs.insert with an upload: the job is created at once and runs to DONE (or fails) before its first poll. */
+  private insertLoadJob(project: string, r: RecordedRequest): unknown {
+    if (r.query.uploadType !== "multipart") throw new HttpError(400, "invalid", `the local server takes uploadType=multipart, got ${r.query.uploadType}`);
+    // No array destructuring: the build's closure transform keeps only the first name.
+    const parts = multipartParts(String(r.body?.contentType ?? ""), r.raw);
+    const metadata = parts[0], data = parts[1];
+    if (metadata === undefined || data === undefined) throw new HttpError(400, "invalid", "an upload has two parts: the job resource, then the data");
+    const resource = JSON.parse(metadata.toString("utf8"));
+    r.body = { ...resource, data: data.toString("utf8") };
+    const load = resource?.configuration?.load;
+    if (!load?.destinationTable?.tableId) throw new HttpError(400, "invalid", "Load configuration must specify destination table");
+    const jobId: string = resource.jobReference?.jobId ?? `job_${++this.jobs}`;
+    if (this.loadJobs.has(`${project}.${jobId}`)) throw new HttpError(409, "duplicate", `Already Exists: Job ${project}:US.${jobId}`);
+    const { errors, loaded } = this.runLoad(load, data.toString("utf8"));
+    const status: any = { state: "DONE" };
+    if (errors.length > 0) Object.assign(status, { errorResult: errors[0], errors });
+    const job = {
+      kind: "bigquery#job",
+      id: `${project}:US.${jobId}`,
+      jobReference: { projectId: project, jobId, location: "US" },
+      configuration: { jobType: "LOAD", load },
+      status,
+      statistics: { load: { outputRows: String(loaded) } },
+    };
+    this.loadJobs.set(`${project}.${jobId}`, { resource: job, polls: this.loadPolls });
+    return { ...job, status: { state: this.loadPolls > 0 ? "RUNNING" : "DONE", ...(this.loadPolls > 0 ? {} : status) } };
+  }
+
+  /** Loads NDJSON into the destination as BigQuery would, or returns the job's errors (errorResult first) and changes nothing. */
+  private runLoad(load: any, data: string): { errors: RowError[]; loaded: number } {
+    const ref = load.destinationTable;
+    const key = `${ref.projectId}.${ref.datasetId}.${ref.tableId}`;
+    const name = `${ref.projectId}:${ref.datasetId}.${ref.tableId}`;
+    const fail = (reason: string, message: string) => ({ errors: [{ reason, location: "", message }], loaded: 0 });
+    if (load.sourceFormat !== "NEWLINE_DELIMITED_JSON") return fail("invalid", `the local server loads NEWLINE_DELIMITED_JSON only, got ${load.sourceFormat ?? "CSV (the default)"}`);
+    if (!this.datasets.has(`${ref.projectId}.${ref.datasetId}`)) return fail("notFound", `Not found: Dataset ${ref.projectId}:${ref.datasetId}`);
+    let table = this.tables.get(key);
+    const given: SchemaField[] | undefined = load.schema?.fields ? normalizeFields(load.schema.fields) : undefined;
+    const disposition = load.writeDisposition ?? "WRITE_APPEND";
+    if (table === undefined) {
+      if ((load.createDisposition ?? "CREATE_IF_NEEDED") === "CREATE_NEVER") return fail("notFound", `Not found: Table ${name}`);
+      if (given === undefined) return fail("invalid", "No schema specified on job or table.");
+    } else {
+      if (table.resource.type === "VIEW") return fail("invalid", `Cannot load into a view: ${name}`);
+      if (disposition === "WRITE_EMPTY" && table.rows.length > 0) return fail("duplicate", `Already Exists: Table ${name}`);
+      const change = given && disposition !== "WRITE_TRUNCATE" ? schemaChange(table.resource.schema.fields, given) : undefined;
+      if (change) return fail("invalid", `Provided Schema does not match Table ${name}. ${change}.`);
+    }
+    const fields: SchemaField[] = given ?? table!.resource.schema.fields;
+    const rows: Record<string, unknown>[] = [];
+    const errors: RowError[] = [];
+    let position = 0;
+    for (const line of data.split("\n")) {
+      const at = position;
+      position += Buffer.byteLength(line) + 1;
+      if (line.trim() === "") continue;
+      let row: Record<string, unknown>;
+      try {
+        row = JSON.parse(line);
+      } catch (error) {
+        errors.push({ reason: "invalid", location: "file-00000000", message: `Error while reading data, error message: JSON parsing error in row starting at position ${at}: ${(error as Error).message}` });
+        continue;
+      }
+      const problem = loadRowProblem(fields, row, load.ignoreUnknownValues === true);
+      if (problem) errors.push({ reason: "invalid", location: "file-00000000", message: `Error while reading data, error message: JSON parsing error in row starting at position ${at}: ${problem}` });
+      else rows.push(load.ignoreUnknownValues ? Object.fromEntries(fields.filter((f) => f.name in row).map((f) => [f.name, row[f.name]])) : row);
+    }
+    if (errors.length > (load.maxBadRecords ?? 0)) {
+      const summary = `Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: ${rows.length + errors.length}; errors: ${errors.length}. Please look into the errors[] collection for more details.`;
+      return { errors: [{ reason: "invalid", location: "file-00000000", message: summary }, ...errors], loaded: 0 };
+    }
+    if (table === undefined) {
+      this.insertTable(ref.projectId, ref.datasetId, { tableReference: ref, schema: { fields: given }, timePartitioning: load.timePartitioning, clustering: load.clustering });
+      table = this.tables.get(key)!;
+    }
+    if (disposition === "WRITE_TRUNCATE") {
+      table.rows = [];
+      if (given) table.resource.schema = { fields: given };
+    }
+    table.rows.push(...rows);
+    return { errors: [], loaded: rows.length };
+  }
+
+  /** jobs.get: a load job, RUNNING for its first `loadPolls` polls. */
+  private getJob(project: string, jobId: string): unknown {
+    const job = this.loadJobs.get(`${project}.${jobId}`);
+    if (!job) throw new HttpError(404, "notFound", `Not found: Job ${project}:US.${jobId}`);
+    if (job.polls > 0) {
+      job.polls--;
+      return { ...job.resource, status: { state: "RUNNING" } };
+    }
+    return job.resource;
+  }
+
+  /** Recorded load jobs (their upload requests) of a table, oldest first: the job resource and the data. */
+  loads(table: string): { configuration: any; data: string }[] {
+    return this.requests.filter((r) => r.path.startsWith("/upload/") && r.body?.configuration?.load?.destinationTable?.tableId === table).map((r) => ({ configuration: r.body.configuration, data: r.body.data }));
+  }
+
   private query(project: string, body: any): unknown {
     if (body?.useLegacySql !== false) throw new HttpError(400, "invalidQuery", "the local server runs GoogleSQL only (useLegacySql: false)");
     const match = String(body.query).match(/^SELECT ((?:\w+, )*\w+) FROM `([\w-]+)\.(\w+)\.(\w+)`(?: WHERE TRUE QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY (\w+) ORDER BY (\w+) DESC\) = 1)?$/);
@@ -315,7 +529,7 @@ export class BigQueryServer {
       const latest = new Map<unknown, Record<string, unknown>>();
       for (const row of rows) {
         const seen = latest.get(row[partition]);
-        if (seen === undefined || Number(row[order]) > Number(seen[order])) latest.set(row[partition], row);
+        if (seen === undefined || orderValue(row[order]) > orderValue(seen[order])) latest.set(row[partition], row);
       }
       rows = [...latest.values()];
     }

@@ -10,6 +10,7 @@ import { Struct } from "apache-beam/proto/google/protobuf/struct";
 
 export const PUBSUB_READ_URN = "beam:transform:org.apache.beam:pubsub_read:v1";
 export const BIGQUERY_WRITE_URN = "beam:transform:org.apache.beam:schemaio_bigquery_write:v1";
+export const BIGQUERY_READ_URN = "beam:transform:org.apache.beam:schemaio_bigquery_read:v1";
 
 export const transformsWithUrn = (pipeline: Pipeline, urn: string): PTransform[] =>
   Object.values(pipeline.components!.transforms).filter((t) => t.spec?.urn === urn);
@@ -20,7 +21,7 @@ export function externalConfig(transform: PTransform): Record<string, unknown> {
   return new RowCoder(payload.schema!).decode(new Reader(payload.payload) as never, undefined as never);
 }
 
-/** The BigQuery write's own configuration, row-encoded inside its `config` bytes (apache-beam/io/schemaio). */
+/** A BigQuery read's or write's own configuration, row-encoded inside its `config` bytes (apache-beam/io/schemaio). */
 export function bigQueryWriteConfig(transform: PTransform): Record<string, unknown> {
   const outer = externalConfig(transform);
   const schema = RowCoder.inferSchemaOfJSON({ table: "string", query: "string", queryLocation: "string", createDisposition: "string" });

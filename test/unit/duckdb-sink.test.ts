@@ -172,6 +172,98 @@ describe("DuckDB sink", () => {
   });
 });
 
+/** Every type a table can hold, a record among them, nullable, for the chunk writer. */
+const everything: TableSpec = {
+  name: "everything",
+  description: "",
+  fields: [
+    { name: "id", type: "STRING", mode: "REQUIRED", description: "" },
+    { name: "u", type: "UUID", mode: "NULLABLE", description: "" },
+    { name: "i", type: "INT64", mode: "NULLABLE", description: "" },
+    { name: "f", type: "FLOAT64", mode: "NULLABLE", description: "" },
+    { name: "b", type: "BOOL", mode: "NULLABLE", description: "" },
+    { name: "t", type: "TIMESTAMP", mode: "NULLABLE", description: "" },
+    { name: "d", type: "DATE", mode: "NULLABLE", description: "" },
+    {
+      name: "r",
+      type: "RECORD",
+      mode: "NULLABLE",
+      description: "",
+      fields: [
+        { name: "s", type: "STRING", mode: "NULLABLE", description: "" },
+        { name: "n", type: "INT64", mode: "NULLABLE", description: "" },
+      ],
+    },
+  ],
+  key: ["id"],
+  partitionField: "",
+  clustering: [],
+};
+
+describe("DuckDB sink, values written a column at a time", () => {
+  const dir = tempDir();
+  // Texts on both sides of the 12 bytes DuckDB keeps inline, non-ASCII ones, integers beyond 32 and 53 - 1 bits, negative times.
+  const texts = ["", "a", "twelve chars", "thirteen char", "São Paulo", "東京", "x".repeat(300)];
+  const integers = [0, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 + 5, -(2 ** 40) - 7, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
+  const row = (k: number): Row => ({
+    id: `row ${k}`,
+    u: k % 5 === 0 ? null : uuid(k),
+    i: k % 7 === 0 ? null : integers[k % integers.length],
+    f: k % 6 === 0 ? null : k / 3,
+    b: k % 4 === 0 ? null : k % 2 === 0,
+    t: k % 9 === 0 ? null : (k - 2500) * 1_000_003_000,
+    d: k % 8 === 0 ? null : k - 1000,
+    r: k % 10 === 0 ? null : { s: k % 3 === 0 ? null : texts[k % texts.length], n: k % 11 === 0 ? null : -k },
+  });
+  // More rows than one chunk holds (2,048), so a chunk boundary is crossed.
+  const rows = Array.from({ length: 5000 }, (_, k) => row(k));
+  const sql = (table: string) => `SELECT id, u::VARCHAR AS u, i, f, b, epoch_us(t) AS t, (d - DATE '1970-01-01')::INTEGER AS d, r.s AS s, r.n AS n, r IS NULL AS no_r FROM ${table} ORDER BY id`;
+  const expected = rows
+    .map((r) => {
+      const record = r.r as Row | null;
+      const text = (v: unknown) => (v === null ? null : String(v));
+      return { id: r.id, u: r.u, i: text(r.i), f: r.f, b: r.b, t: text(r.t), d: r.d, s: record?.s ?? null, n: text(record?.n ?? null), no_r: record === null };
+    })
+    .sort((a, b) => ((a.id as string) < (b.id as string) ? -1 : 1));
+
+  it("stores every type, null and record as given, appended to a table of facts itself", async () => {
+    const warehouse = join(dir, "facts.duckdb");
+    const sink = new DuckDbSink(warehouse);
+    await sink.open([everything]);
+    expect((await sink.write(new Map([[everything.name, rows]]))).get(everything.name)).to.include({ stored: rows.length, duplicates: 0 });
+    await sink.close();
+    expect(await query(warehouse, sql(everything.name))).to.deep.equal(expected);
+  });
+
+  it("stores the same through a staging copy, for a table created with a primary key", async () => {
+    const warehouse = join(dir, "keyed.duckdb");
+    const instance = await DuckDBInstance.create(warehouse);
+    const connection = await instance.connect();
+    await connection.run(createTableSql(everything, true));
+    connection.closeSync();
+    instance.closeSync();
+    const sink = new DuckDbSink(warehouse);
+    await sink.open([everything]);
+    await sink.write(new Map([[everything.name, rows]]));
+    await sink.close();
+    expect(await query(warehouse, sql(everything.name))).to.deep.equal(expected);
+  });
+
+  it("refuses a value that is not of its column's type, and stores nothing of that write", async () => {
+    const warehouse = join(dir, "refused.duckdb");
+    const sink = new DuckDbSink(warehouse);
+    await sink.open([everything]);
+    try {
+      await sink.write(new Map([[everything.name, [row(1), { ...row(2), i: 1.5 }]]]));
+      expect.fail("a fractional INT64 was stored");
+    } catch (error) {
+      expect((error as Error).message).to.match(/not an integer/);
+    }
+    await sink.close();
+    expect(await query(warehouse, "SELECT count(*) AS n FROM everything")).to.deep.equal([{ n: "0" }]);
+  });
+});
+
 describe("key fingerprints", () => {
   it("has every key added and, in practice, none other", () => {
     const fingerprints = new KeyFingerprints();

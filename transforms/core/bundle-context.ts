@@ -1,4 +1,5 @@
 import { registerModule } from "./registry";
+import { CatalogSnapshot } from "../catalog/titles";
 
 /**
  * What the runner executing a bundle tells the graph about it. The direct
@@ -16,6 +17,12 @@ export interface BundleContext {
   watermarkMicros: number;
   /** Keys of records already counted by an earlier commit or bundle (duplicates): skipped by the whole graph. */
   skipKeys: ReadonlySet<string>;
+  /**
+   * The catalog snapshot current when the bundle was cut, which the direct
+   * runner hands the graph as a side input (runners/direct/bundle.ts); no
+   * transform reads it here. Undefined: the warehouse has no catalog.
+   */
+  catalog?: CatalogSnapshot;
 }
 
 /**

@@ -2,18 +2,28 @@ import { createHash } from "crypto";
 import { createReadStream } from "fs";
 import { stat } from "fs/promises";
 import { basename } from "path";
-import { FileSource, resolveInputs } from "../../io/sources/file-source";
-import { Source, SourceError } from "../../io/sources/source";
-import { DuckDbSnapshotStore, FORGETFUL_STORE, JsonlSnapshotStore, SnapshotStore } from "../../io/sinks/snapshot-store";
-import { Sink } from "../../io/sinks/sink";
-import { RunnablePipeline, SnapshotSpec } from "../../pipelines/definition";
-import { IngestionLogRow } from "../../schemas/catalog";
-import { deadLetter, DeadLetter } from "../../schemas/dead-letter";
-import { Row } from "../../schemas/table";
-import { formatTimestamp, utcDay } from "../../schemas/timestamp";
-import { LineChunk } from "../../transforms/core/chunk";
-import { DirectSettings, SettingsError } from "../settings";
-import { RunStats } from "./driver";
+import { bigQueryClient } from "../io/bigquery/client";
+import { BigQueryLoadSink } from "../io/sinks/bigquery-load-sink";
+import { FileSource, resolveInputs } from "../io/sources/file-source";
+import { Source, SourceError } from "../io/sources/source";
+import { BigQuerySnapshotStore, DuckDbSnapshotStore, FORGETFUL_STORE, JsonlSnapshotStore, SnapshotStore } from "../io/sinks/snapshot-store";
+import { Sink } from "../io/sinks/sink";
+import { RunnablePipeline, SnapshotSpec } from "../pipelines/definition";
+import { IngestionLogRow } from "../schemas/catalog";
+import { deadLetter, DeadLetter } from "../schemas/dead-letter";
+import { Row } from "../schemas/table";
+import { formatTimestamp, utcDay } from "../schemas/timestamp";
+import { LineChunk } from "../transforms/core/chunk";
+import { RunSettings, SettingsError } from "./settings";
+
+/** What a run of snapshot files needs of its settings: the input (or the sample's seed) and the sink. */
+export type SnapshotSettings = RunSettings & { readonly input?: string; readonly seed?: number };
+
+/** What the run did, for the log rows: whether it stopped early, and the rows stored per table. */
+export interface SnapshotRunStats {
+  readonly interrupted: boolean;
+  readonly written: ReadonlyMap<string, { stored: number }>;
+}
 
 /** A snapshot file as the run found it. */
 interface SnapshotFile {
@@ -32,21 +42,42 @@ async function fingerprint(path: string): Promise<{ md5: string; size: number }>
   return { md5: hash.digest("hex"), size: (await stat(path)).size };
 }
 
-function storeFor(settings: DirectSettings): SnapshotStore {
+/** Where the log is read and the tables replaced: the sink's warehouse, and with BigQuery, the load sink that replaces them. */
+function storeFor<O>(pipeline: RunnablePipeline<O>, settings: RunSettings): { store: SnapshotStore; sink?: Sink } {
+  if (settings.sink === "bigquery") {
+    const client = bigQueryClient({ project: settings.project });
+    const spec = pipeline.snapshots!;
+    const replace = new Set(pipeline.tables.map((t) => t.name).filter((t) => t !== spec.log.name && t !== deadLetter.name));
+    const sink = new BigQueryLoadSink({
+      project: settings.project,
+      dataset: settings.dataset,
+      pipeline: pipeline.name,
+      client,
+      replace,
+      commitTable: spec.log.name,
+      committedTables: (rows) => (rows as readonly IngestionLogRow[]).filter((r) => !r.skipped_unchanged).map((r) => r.table_name),
+    });
+    return { store: new BigQuerySnapshotStore(client, settings.project, settings.dataset), sink };
+  }
+  return { store: localStore(settings) };
+}
+
+function localStore(settings: RunSettings): SnapshotStore {
   switch (settings.sink) {
     case "duckdb":
       return new DuckDbSnapshotStore(settings.warehouse);
     case "jsonl":
       return new JsonlSnapshotStore(settings.outputDir);
-    case "stdout":
+    default:
       return FORGETFUL_STORE;
-    case "bigquery":
-      throw new SettingsError("--sink bigquery: the catalog replaces a changed file's table, which the BigQuery sink cannot do yet (rows streamed in the last half hour cannot be deleted; docs/catalog.md); use --sink duckdb or jsonl");
   }
 }
 
-async function inputPaths<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<string[]> {
-  if (settings.input === undefined) return pipeline.sampleFiles!(settings.seed, options);
+async function inputPaths<O>(pipeline: RunnablePipeline<O>, options: O, settings: SnapshotSettings): Promise<string[]> {
+  if (settings.input === undefined) {
+    if (settings.seed === undefined) throw new SettingsError(`${pipeline.name} on --runner=${settings.runner} needs --input`);
+    return pipeline.sampleFiles!(settings.seed, options);
+  }
   try {
     return await resolveInputs(settings.input);
   } catch (error) {
@@ -87,11 +118,17 @@ function attemptSource(files: readonly SnapshotFile[], attempt: string): { sourc
 /** What a run of snapshot files adds around the ordinary run: the source of the changed files, per-file counts, the log. */
 export interface SnapshotRun {
   readonly source: Source;
+  /** The log table's name. */
+  readonly log: string;
+  /** The files to read: those that changed. */
+  readonly changed: readonly string[];
+  /** The sink of the run when the store needs its own (BigQuery: load jobs); otherwise the runner's. */
+  readonly sink?: Sink;
   observe(table: string, rows: readonly Row[]): void;
   /** Files not read to their end (damaged gzip): not logged, so the next run reads them again. */
   unread(): string[];
   /** Writes one log row per file that was skipped or read whole, and returns them. */
-  finish(sink: Sink, stats: RunStats): Promise<Row[]>;
+  finish(sink: Sink, stats: SnapshotRunStats): Promise<Row[]>;
 }
 
 /**
@@ -102,10 +139,10 @@ export interface SnapshotRun {
  * leaves it unlogged: the next run finds it changed and replaces its table
  * again, so the tables end as one clean run left them.
  */
-export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O, settings: DirectSettings): Promise<SnapshotRun> {
+export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O, settings: SnapshotSettings): Promise<SnapshotRun> {
   const spec = pipeline.snapshots!;
-  if (settings.source === "pubsub") throw new SettingsError(`${pipeline.name} reads snapshot files (--input, or its sample), not Pub/Sub`);
-  const store = storeFor(settings);
+  if (settings.runner === "direct" && settings.source === "pubsub") throw new SettingsError(`${pipeline.name} reads snapshot files (--input, or its sample), not Pub/Sub`);
+  const { store, sink } = storeFor(pipeline, settings);
   const startedAt = Date.now() * 1000;
   const paths = await inputPaths(pipeline, options, settings);
   const tables = tablesOf(spec, paths);
@@ -122,6 +159,9 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
   const deadByFile = new Map<string, number>();
   return {
     source: attempt.source,
+    log: spec.log.name,
+    changed: files.filter((f) => !f.unchanged).map((f) => f.path),
+    sink,
     unread: attempt.unread,
     observe(table, rows) {
       if (table !== deadLetter.name) {
