@@ -90,6 +90,31 @@ function normalizeFields(fields: SchemaField[]): SchemaField[] {
   });
 }
 
+/**
+ * The type BigQuery names when it cannot convert `value` to a scalar column
+ * of `type`, or undefined when it can. Streaming inserts and JSON loads agree
+ * but for two things: a load also takes "true"/"false" for a BOOLEAN, and
+ * calls a FLOAT a double in its message.
+ */
+function scalarMismatch(type: string, value: unknown, via: "insert" | "load"): string | undefined {
+  switch (type) {
+    case "INTEGER":
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : "integer";
+    case "FLOAT":
+      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) ? undefined : via === "load" ? "double" : "floating point";
+    case "BOOLEAN":
+      return typeof value === "boolean" || (via === "load" && typeof value === "string" && /^(true|false)$/i.test(value)) ? undefined : "boolean";
+    case "STRING":
+      return typeof value === "string" ? undefined : "string";
+    case "TIMESTAMP":
+      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? undefined : "timestamp";
+    case "DATE":
+      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : "date";
+    default:
+      return undefined;
+  }
+}
+
 /** Why BigQuery would refuse `value` for `field`, or undefined. Messages follow BigQuery's wording. */
 function valueProblem(field: SchemaField, value: unknown, path: string): RowError | undefined {
   const invalid = (message: string): RowError => ({ reason: "invalid", location: path, message });
@@ -105,24 +130,9 @@ function valueProblem(field: SchemaField, value: unknown, path: string): RowErro
     }
     return undefined;
   }
-  switch (field.type) {
-    case "INTEGER":
-      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : bad("integer");
-    case "FLOAT":
-      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) ? undefined : bad("floating point");
-    case "BOOLEAN":
-      return typeof value === "boolean" ? undefined : bad("boolean");
-    case "STRING":
-      return typeof value === "string" ? undefined : bad("string");
-    case "TIMESTAMP":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? undefined : bad("timestamp");
-    case "DATE":
-      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : bad("date");
-    case "RECORD":
-      return typeof value === "object" && !Array.isArray(value) ? rowProblem(field.fields ?? [], value as Record<string, unknown>, `${path}.`) : bad("record");
-    default:
-      return undefined;
-  }
+  if (field.type === "RECORD") return typeof value === "object" && !Array.isArray(value) ? rowProblem(field.fields ?? [], value as Record<string, unknown>, `${path}.`) : bad("record");
+  const kind = scalarMismatch(field.type, value, "insert");
+  return kind === undefined ? undefined : bad(kind);
 }
 
 function rowProblem(fields: SchemaField[], row: Record<string, unknown>, prefix = ""): RowError | undefined {
@@ -183,24 +193,9 @@ function loadValueProblem(field: SchemaField, value: unknown, path: string): str
     return undefined;
   }
   const bad = (kind: string): string => `Could not convert value '${quotedValue(value)}' to ${kind}. Field: ${path}; Value: ${typeof value === "string" ? value : JSON.stringify(value)}`;
-  switch (field.type) {
-    case "INTEGER":
-      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? undefined : bad("integer");
-    case "FLOAT":
-      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) ? undefined : bad("double");
-    case "BOOLEAN":
-      return typeof value === "boolean" || (typeof value === "string" && /^(true|false)$/i.test(value)) ? undefined : bad("boolean");
-    case "STRING":
-      return typeof value === "string" ? undefined : bad("string");
-    case "TIMESTAMP":
-      return typeof value === "string" && !Number.isNaN(Date.parse(value)) ? undefined : bad("timestamp");
-    case "DATE":
-      return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? undefined : bad("date");
-    case "RECORD":
-      return typeof value === "object" ? loadRowProblem(field.fields ?? [], value as Record<string, unknown>, false, `${path}.`) : bad("record");
-    default:
-      return undefined;
-  }
+  if (field.type === "RECORD") return typeof value === "object" ? loadRowProblem(field.fields ?? [], value as Record<string, unknown>, false, `${path}.`) : bad("record");
+  const kind = scalarMismatch(field.type, value, "load");
+  return kind === undefined ? undefined : bad(kind);
 }
 
 function loadRowProblem(fields: SchemaField[], row: Record<string, unknown>, ignoreUnknown: boolean, prefix = ""): string | undefined {
