@@ -25,27 +25,20 @@ interface CommitEntry {
   states: Record<string, [string, Row][]>;
 }
 
-/**
- * The JSON lines of a file the sink wrote. A line that is not JSON stops the
- * run with its place, except a torn last line of the journal (`tornTail`),
- * which a crash mid-append leaves.
- */
-async function* objectsIn<T>(path: string, tornTail = false): AsyncGenerator<T> {
+/** The JSON lines of a file the sink wrote. A line that is not JSON stops the run with its place. */
+async function* objectsIn<T>(path: string): AsyncGenerator<T> {
   if (!existsSync(path)) return;
   let lineNo = 0;
-  let bad: number | undefined;
   for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
     lineNo++;
     if (line.trim() === "") continue;
-    if (bad !== undefined) break;
+    let value: T;
     try {
-      yield JSON.parse(line) as T;
+      value = JSON.parse(line) as T;
     } catch {
-      bad = lineNo;
+      throw new SinkError(`${path}:${lineNo} is not a JSON line this sink wrote: fix or move the file, or use another --outputDir`);
     }
-  }
-  if (bad !== undefined && !(tornTail && bad === lineNo)) {
-    throw new SinkError(`${path}:${bad} is not a JSON line this sink wrote: fix or move the file, or use another --outputDir`);
+    yield value;
   }
 }
 
@@ -68,9 +61,10 @@ interface MergedFile {
  * keyed like the warehouse's: a key already in the file is not written again.
  * Every commit appends one line to `_commits.jsonl`: its input units, its
  * watermark, the length of every table file after it, and the merged
- * tables' new states. That line is the commit: at open, table files are cut
- * back to the lengths the last whole line recorded (rows a crash left behind
- * an unfinished commit), and merged states are read from the journal. Merged
+ * tables' new states. That line is the commit: at open, a line a crash cut
+ * short is cut off, table files are cut back to the lengths the last whole
+ * line recorded (rows a crash left behind an unfinished commit; none
+ * recorded: empty), and merged states are read from the journal. Merged
  * tables' row files are rewritten from their states when the sink closes,
  * and the journal is compacted to one line.
  */
@@ -95,7 +89,11 @@ export class JsonlSink implements Sink, Ledger {
     } catch (error) {
       throw new SinkError(`cannot use --outputDir ${this.directory}: ${(error as Error).message}`);
     }
+    // A journal that exists marks the directory as this sink's: a table length it never recorded is 0 (rows a crash left before the first commit).
+    const ours = existsSync(this.journal);
+    await this.cutTornTail();
     await this.replayJournal();
+    await (await open(this.journal, "a")).close();
     for (const spec of tables) {
       const path = join(this.directory, `${spec.name}.jsonl`);
       const merge = merges.get(spec.name);
@@ -103,16 +101,47 @@ export class JsonlSink implements Sink, Ledger {
         this.merged.set(spec.name, { spec, merge, path, states: this.journalStates.get(spec.name) ?? new Map() });
         continue;
       }
-      const committed = this.lengths[path];
+      const committed = this.lengths[path] ?? (ours ? 0 : undefined);
       if (committed !== undefined && existsSync(path) && (await stat(path)).size > committed) await truncate(path, committed);
       this.tables.set(spec.name, { spec, path, keys: await keysIn(path, spec) });
+    }
+    // Rows from before the journal (an earlier version's directory) are kept as committed: a line records their lengths.
+    if (!ours && [...this.tables.values()].some((t) => existsSync(t.path))) await this.commit(undefined, {});
+  }
+
+  /**
+   * Cuts a journal line a crash left unfinished (no newline: the write of
+   * JSON and newline stopped part-way). Left there, the next commit's line
+   * would be appended to it and read as torn too: that commit lost while its
+   * rows and counted-once keys stay.
+   */
+  private async cutTornTail(): Promise<void> {
+    if (!existsSync(this.journal)) return;
+    const file = await open(this.journal, "r+");
+    try {
+      const size = (await file.stat()).size;
+      const block = Buffer.alloc(1 << 16);
+      let end = size;
+      while (end > 0) {
+        const start = Math.max(0, end - block.length);
+        const { bytesRead } = await file.read(block, 0, end - start, start);
+        const newline = block.subarray(0, bytesRead).lastIndexOf(10);
+        if (newline !== -1) {
+          end = start + newline + 1;
+          break;
+        }
+        end = start;
+      }
+      if (end < size) await file.truncate(end);
+    } finally {
+      await file.close();
     }
   }
 
   /** Reads the journal: units and watermarks per pipeline, the last committed file lengths, the merged states. */
   private async replayJournal(): Promise<void> {
     const horizon = Date.now() - LEDGER_RETENTION_DAYS * 86_400_000;
-    for await (const entry of objectsIn<CommitEntry>(this.journal, true)) {
+    for await (const entry of objectsIn<CommitEntry>(this.journal)) {
       let units = this.units.get(entry.pipeline);
       if (units === undefined) this.units.set(entry.pipeline, (units = new Map()));
       if (entry.at >= horizon) for (const unit of entry.units) units.set(unit, entry.at);
