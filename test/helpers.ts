@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -77,4 +77,21 @@ export async function warehouseTables(warehouse: string): Promise<Record<string,
     tables[String(table_name)] = await query(warehouse, `SELECT ${kept.join(", ")} FROM "${table_name}" ORDER BY ALL`);
   }
   return tables;
+}
+
+/**
+ * A progress signal of a DuckDB warehouse a run is writing: the bytes of its
+ * file and its write-ahead log have grown by more than 64 KiB since their
+ * lowest (a commit's rows are being written or are durable). Tests that kill
+ * a run mid-way wait for it rather than for a time, which a fast machine
+ * would outrun.
+ */
+export function warehouseGrew(warehouse: string): () => boolean {
+  const bytes = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
+  let low = Number.POSITIVE_INFINITY;
+  return () => {
+    const now = bytes(warehouse) + bytes(`${warehouse}.wal`);
+    low = Math.min(low, now);
+    return now > low + (64 << 10);
+  };
 }

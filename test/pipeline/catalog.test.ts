@@ -6,7 +6,7 @@ import { contentPerformance, dataQualityMetrics, duckdbViewSql, bigQueryViewSql 
 import { headerOf } from "../../transforms/catalog/imdb";
 import { spawn } from "child_process";
 import { writeCatalogSample } from "../../pipelines/catalog/local";
-import { query, ROOT, runCli, runScript, summaryLine, tempDir } from "../helpers";
+import { query, ROOT, runCli, runScript, summaryLine, tempDir, warehouseGrew } from "../helpers";
 
 const BASICS = [
   headerOf("basics"),
@@ -104,10 +104,12 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
     await writeCatalogSample(3, 200_000, input);
     const warehouse = join(dir, "killed.duckdb"), clean = join(dir, "killed-clean.duckdb");
     const child = spawn(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "catalog", "--input", join(input, "title.*.tsv"), "--warehouse", warehouse], { stdio: "ignore" });
-    // Killed once its first commits are likely in (a 200,000-title file takes several seconds here).
-    const ended = new Promise<string | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
-    setTimeout(() => child.kill("SIGKILL"), 2500);
-    expect(await ended, "the run ended before it was killed: make the file larger").to.equal("SIGKILL");
+    // Killed once a commit is being written or is in (the file is four commits of 50,000 rows), whatever the machine's speed.
+    const grew = warehouseGrew(warehouse);
+    const poll = setInterval(() => grew() && child.kill("SIGKILL"), 20);
+    const ended = await new Promise<string | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    clearInterval(poll);
+    expect(ended, "the run ended before it was killed: make the file larger").to.equal("SIGKILL");
     ingest(warehouse, join(input, "title.*.tsv"));
     ingest(clean, join(input, "title.*.tsv"));
     // Whole tables, compared by a digest of every column but the ingestion date.

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { spawn } from "child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "fs";
+import { existsSync, readdirSync, readFileSync } from "fs";
 import { join } from "path";
-import { query, ROOT, runCli, runScript, tempDir, warehouseTables } from "../helpers";
+import { query, ROOT, runCli, runScript, tempDir, warehouseGrew, warehouseTables } from "../helpers";
 
 /** Every table file of a JSONL output directory (not the commit journal), its lines sorted. */
 function jsonlTables(directory: string): Record<string, string[]> {
@@ -23,21 +23,6 @@ async function committedUnits(warehouse: string, pipeline: string): Promise<numb
   const ledger = await query(warehouse, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = '__committed_units'");
   if (ledger[0].n === "0") return 0;
   return Number((await query(warehouse, `SELECT count(*) AS n FROM __committed_units WHERE pipeline = '${pipeline}'`))[0].n);
-}
-
-/**
- * A progress signal of a DuckDB warehouse: the bytes of its file and its
- * write-ahead log have grown by more than a catalog's worth since their
- * lowest (a commit's rows are being written or are durable).
- */
-function warehouseGrew(warehouse: string): () => boolean {
-  const bytes = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
-  let low = Number.POSITIVE_INFINITY;
-  return () => {
-    const now = bytes(warehouse) + bytes(`${warehouse}.wal`);
-    low = Math.min(low, now);
-    return now > low + (64 << 10);
-  };
 }
 
 const journalLines = (directory: string): number => {
