@@ -102,12 +102,10 @@ export class Committer {
   async add(bundle: ExecutedBundle): Promise<void> {
     this.waiting.push(bundle);
     for (const rows of bundle.result.tables.values()) this.rows += rows.length;
-    if (this.rows >= this.policy.maxRows) {
-      const committed = this.flush();
-      if (this.queued > 1) await committed;
-    } else {
-      this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.policy.maxDelayMs);
-    }
+    if (this.rows >= this.policy.maxRows) void this.flush().catch(() => undefined);
+    else this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), this.policy.maxDelayMs);
+    // Commits made by the timer count too: when they are slower than the input, the input waits, not a queue of commits.
+    if (this.queued > 1) await this.chain;
   }
 
   /** Commits whatever waits (as a checkpoint when `final`). Resolves once it is durable and acknowledged. */
