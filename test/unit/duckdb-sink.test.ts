@@ -3,10 +3,10 @@ import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { KeyFingerprints } from "../../io/sinks/key-fingerprints";
-import { MergeSpec } from "../../io/sinks/merge";
 import { createTableSql } from "../../schemas/duckdb";
 import { Row, TableSpec } from "../../schemas/table";
 import { query, tempDir } from "../helpers";
+import { progress, summing, totals } from "../support/sink-fixtures";
 
 const facts: TableSpec = {
   name: "facts",
@@ -20,23 +20,9 @@ const facts: TableSpec = {
   clustering: [],
 };
 
-const totals: TableSpec = {
-  name: "totals",
-  description: "",
-  fields: [
-    { name: "k", type: "STRING", mode: "REQUIRED", description: "" },
-    { name: "n", type: "INT64", mode: "REQUIRED", description: "" },
-  ],
-  key: ["k"],
-  partitionField: "",
-  clustering: [],
-};
 
-/** Sums n per key, as the views' tallies do: a pane merged twice would count twice. */
-const summing: MergeSpec = { merge: (panes) => ({ k: panes[0].k, n: panes.reduce((t, p) => t + (p.n as number), 0) }), output: (state) => ({ k: state.k, n: state.n }) };
 
 const uuid = (i: number): string => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
-const progress = (units: string[], checkpoint: boolean) => ({ pipeline: "p", units, watermarkMicros: Number.NEGATIVE_INFINITY, checkpoint });
 
 async function open(warehouse: string): Promise<DuckDbSink> {
   const sink = new DuckDbSink(warehouse);

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { JsonlSink } from "../../io/sinks/jsonl-sink";
-import { MergeSpec } from "../../io/sinks/merge";
 import { Row, TableSpec } from "../../schemas/table";
 import { tempDir } from "../helpers";
+import { progress, summing, totals } from "../support/sink-fixtures";
 
 const events: TableSpec = {
   name: "events",
@@ -15,22 +15,8 @@ const events: TableSpec = {
   clustering: [],
 };
 
-const totals: TableSpec = {
-  name: "totals",
-  description: "",
-  fields: [
-    { name: "k", type: "STRING", mode: "REQUIRED", description: "" },
-    { name: "n", type: "INT64", mode: "REQUIRED", description: "" },
-  ],
-  key: ["k"],
-  partitionField: "",
-  clustering: [],
-};
 
-/** Sums n per key, as the views' tallies do: a pane lost or merged twice shows in the total. */
-const summing: MergeSpec = { merge: (panes) => ({ k: panes[0].k, n: panes.reduce((t, p) => t + (p.n as number), 0) }), output: (state) => ({ k: state.k, n: state.n }) };
 
-const progress = (units: string[]) => ({ pipeline: "p", units, watermarkMicros: Number.NEGATIVE_INFINITY, checkpoint: true });
 
 /** A sink on `directory` as a run opens it; a run killed with -9 is one whose sink is dropped without close(). */
 async function open(directory: string): Promise<JsonlSink> {
