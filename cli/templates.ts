@@ -40,7 +40,9 @@ export interface TemplateMetadata {
 const isTemplateParameter = (spec: OptionSpec): boolean => spec.template === undefined && !spec.local && appliesTo(spec, "dataflow");
 
 /** Every flag of a pipeline a template job takes as a parameter: the common ones, then the pipeline's. */
-const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] => [...COMMON_OPTIONS, ...pipeline.options].filter(isTemplateParameter);
+const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] =>
+  // --input on Dataflow is a batch job's files: the streaming jobs read Pub/Sub.
+  [...COMMON_OPTIONS, ...pipeline.options].filter((spec) => isTemplateParameter(spec) && (spec.name !== "input" || pipeline.snapshots !== undefined));
 
 /** "bufferThresholdMs" -> "Buffer threshold ms" */
 const label = (name: string): string => {

@@ -46,8 +46,7 @@ export const COMMON_OPTIONS = optionSpecs([
   {
     name: "input",
     type: "string",
-    runners: LOCAL_SINKS,
-    description: "Input files: a file or a glob (quote it), .gz files too; JSONL events, or the catalog's IMDb files. Without it, a generated sample is used (direct runner). flink, universal: the catalog's files only, read by its batch job.",
+    description: "Input files: a file or a glob (quote it), .gz files too; JSONL events, or the catalog's IMDb files. Without it, a generated sample is used (direct runner). flink, universal: the catalog's files only, read by its batch job; dataflow: the catalog's files as gs://bucket/path patterns.",
   },
   {
     name: "sink",

@@ -12,7 +12,8 @@ import { RunnablePipeline, SnapshotSpec } from "../pipelines/definition";
 import { IngestionLogRow } from "../schemas/catalog";
 import { deadLetter, DeadLetter } from "../schemas/dead-letter";
 import { Row } from "../schemas/table";
-import { formatTimestamp, utcDay } from "../schemas/timestamp";
+import { formatTimestamp } from "../schemas/timestamp";
+import { fileOfOrigin, ingestionLogRow, SnapshotFileInfo } from "../transforms/catalog/ingestion-log";
 import { LineChunk } from "../transforms/core/chunk";
 import { RunSettings, SettingsError } from "./settings";
 
@@ -25,15 +26,6 @@ export interface SnapshotRunStats {
   readonly written: ReadonlyMap<string, { stored: number }>;
 }
 
-/** A snapshot file as the run found it. */
-interface SnapshotFile {
-  path: string;
-  name: string;
-  table: string;
-  md5: string;
-  size: number;
-  unchanged: boolean;
-}
 
 /** MD5 and size of a file's bytes as stored (as GCS reports a blob's md5Hash), read as a stream. */
 async function fingerprint(path: string): Promise<{ md5: string; size: number }> {
@@ -100,7 +92,7 @@ function tablesOf(spec: SnapshotSpec, paths: readonly string[]): string[] {
 }
 
 /** The changed files' chunks, their ledger units marked with the run, so an interrupted earlier attempt's commits are not taken for this one's. */
-function attemptSource(files: readonly SnapshotFile[], attempt: string): { source: Source; unread: () => string[] } {
+function attemptSource(files: readonly SnapshotFileInfo[], attempt: string): { source: Source; unread: () => string[] } {
   const paths = files.filter((f) => !f.unchanged).map((f) => f.path);
   const inner = new FileSource(paths);
   const source: Source = {
@@ -122,6 +114,10 @@ export interface SnapshotRun {
   readonly log: string;
   /** The files to read: those that changed. */
   readonly changed: readonly string[];
+  /** Every input file, changed or not. */
+  readonly files: readonly SnapshotFileInfo[];
+  /** The run's start, epoch microseconds (the log rows' ingestion_id and started_at). */
+  readonly startedAt: number;
   /** The sink of the run when the store needs its own (BigQuery: load jobs); otherwise the runner's. */
   readonly sink?: Sink;
   observe(table: string, rows: readonly Row[]): void;
@@ -147,7 +143,7 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
   const paths = await inputPaths(pipeline, options, settings);
   const tables = tablesOf(spec, paths);
   const last = await store.lastIngested(spec.log);
-  const files: SnapshotFile[] = [];
+  const files: SnapshotFileInfo[] = [];
   for (let i = 0; i < paths.length; i++) {
     const name = basename(paths[i]);
     const print = await fingerprint(paths[i]);
@@ -161,6 +157,8 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
     source: attempt.source,
     log: spec.log.name,
     changed: files.filter((f) => !f.unchanged).map((f) => f.path),
+    files,
+    startedAt,
     sink,
     unread: attempt.unread,
     observe(table, rows) {
@@ -169,7 +167,7 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
         return;
       }
       for (const row of rows as readonly DeadLetter[]) {
-        const file = row.source.slice(0, row.source.lastIndexOf(":"));
+        const file = fileOfOrigin(row.source);
         deadByFile.set(file, (deadByFile.get(file) ?? 0) + 1);
       }
     },
@@ -179,22 +177,8 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
       const rows: IngestionLogRow[] = files
         .filter((f) => f.unchanged || (!stats.interrupted && !unread.has(f.path)))
         .map((f) => {
-          const dead = f.unchanged ? 0 : deadByFile.get(f.path) ?? 0;
-          return {
-            ingestion_id: `${formatTimestamp(startedAt)}/${f.name}`,
-            file_name: f.name,
-            file_path: f.path,
-            table_name: f.table,
-            md5: f.md5,
-            size_bytes: f.size,
-            skipped_unchanged: f.unchanged,
-            rows_read: f.unchanged ? 0 : (observed.get(f.table) ?? 0) + dead,
-            rows_stored: f.unchanged ? 0 : stats.written.get(f.table)?.stored ?? 0,
-            rows_dead_lettered: dead,
-            started_at: startedAt,
-            finished_at: finishedAt,
-            run_date: utcDay(startedAt),
-          };
+          const dead = deadByFile.get(f.path) ?? 0;
+          return ingestionLogRow(f, { read: (observed.get(f.table) ?? 0) + dead, stored: stats.written.get(f.table)?.stored ?? 0, dead }, startedAt, finishedAt);
         });
       if (rows.length > 0) await sink.write(new Map([[spec.log.name, rows]]));
       return rows;

@@ -23,19 +23,10 @@ interface JobStatus {
   errors?: { message?: string }[];
 }
 
-/**
- * Loads `file` (NDJSON, the rows of `spec` as toJsonRow writes them) into the
- * table with `disposition`, and waits until the job is DONE. The job carries
- * the table's schema, partitioning and clustering, so a load can never
- * change them, and never creates the table. A transient failure of the
- * upload is retried with the same job id: a job the first attempt created is
- * found (409) and waited for instead of being run twice.
- */
-export async function loadTable(table: Table, spec: TableSpec, file: string, disposition: WriteDisposition, retry: RetryPolicy, clock: RetryClock): Promise<number> {
+/** A load job's `configuration.load` for `spec`'s table, without source or destination: NDJSON rows, never creating the table, with its schema, partitioning and clustering, so a load can never change them. */
+export function loadConfiguration(spec: TableSpec, disposition: WriteDisposition): JobLoadMetadata {
   const resource = tableResource(spec);
-  const jobId = `load_${spec.name}_${randomUUID().replace(/-/g, "")}`;
-  const metadata = {
-    jobId,
+  return {
     sourceFormat: "NEWLINE_DELIMITED_JSON",
     writeDisposition: disposition,
     createDisposition: "CREATE_NEVER",
@@ -43,6 +34,17 @@ export async function loadTable(table: Table, spec: TableSpec, file: string, dis
     timePartitioning: resource.timePartitioning,
     clustering: resource.clustering,
   } as JobLoadMetadata;
+}
+
+/**
+ * Loads `file` (NDJSON, the rows of `spec` as toJsonRow writes them) into the
+ * table with `disposition` (loadConfiguration), and waits until the job is
+ * DONE. A transient failure of the upload is retried with the same job id: a job the first attempt created is
+ * found (409) and waited for instead of being run twice.
+ */
+export async function loadTable(table: Table, spec: TableSpec, file: string, disposition: WriteDisposition, retry: RetryPolicy, clock: RetryClock): Promise<number> {
+  const jobId = `load_${spec.name}_${randomUUID().replace(/-/g, "")}`;
+  const metadata = { jobId, ...loadConfiguration(spec, disposition) } as JobLoadMetadata;
   const what = `load job ${jobId} into ${spec.name} (${disposition})`;
   const job = await withRetries(what, retry, clock, async () => {
     try {

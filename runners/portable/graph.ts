@@ -25,6 +25,7 @@ import { RawChunk } from "../../transforms/core/chunk";
 import { nowMicros } from "../../io/sources/source";
 import { readFileChunks } from "../../io/sources/file-chunks";
 import { captureRows } from "./local-sink";
+import { LoadJobIo, loadTables, readChangedFiles } from "./load-job";
 import { CatalogRow, catalogTitleOfRow, MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
 
 /** Where the graph reads and writes on a portable runner. */
@@ -46,6 +47,12 @@ export interface PortableIo {
    * so its paths must be readable where the workers run.
    */
   readonly files?: readonly string[];
+  /**
+   * A batch job over snapshot files that reads them and writes its tables
+   * itself, by load jobs (load-job.ts; the catalog on Dataflow): no process
+   * waits for the job. Takes the place of `files` and `sink`.
+   */
+  readonly loadJob?: LoadJobIo;
   /**
    * The catalog's titles, for a pipeline that reads them: a snapshot this
    * process read from the local warehouse at submission, fixed in the step's
@@ -199,6 +206,10 @@ async function readPubSub(root: beam.Root, io: PortableIo): Promise<beam.PCollec
 }
 
 async function expandPortable<O>(root: beam.Root, definition: PipelineDefinition<O>, options: O, io: PortableIo): Promise<void> {
+  if (io.loadJob !== undefined) {
+    const outputs = definition.expand(await readChangedFiles(root, io.loadJob), options, {});
+    return loadTables(root, outputs, definition.tables, definition.snapshots!.log, io.loadJob);
+  }
   const chunks = io.files === undefined ? await readPubSub(root, io) : readFiles(root, io.files);
   const outputs = definition.expand(chunks, options, definition.readsCatalog ? await catalogSide(root, io) : {});
   const job = nowMicros();

@@ -20,6 +20,10 @@ import { checkLocalSink, createSink } from "../sink";
 import { beamJar, flinkJobServer, gcpExpansionService } from "./beam-services";
 import { beamPackageDir, DEFAULT_SDK_IMAGE, npmPack, ROOT, withDockerEnvironment, workerArtifacts } from "./environment";
 import { PortableIo, portablePipelineProto } from "./graph";
+import { beamPython } from "./python-beam";
+import { LoadJobIo } from "./load-job";
+import { DEFAULT_DATASET } from "../../io/sinks/bigquery-sink";
+import { ENDPOINT_ENV as BIGQUERY_ENDPOINT_ENV } from "../../io/bigquery/client";
 import { latestPanes, takeCaptured } from "./local-sink";
 import { readCatalog } from "../catalog";
 import { CatalogSnapshot } from "../../transforms/catalog/titles";
@@ -58,12 +62,15 @@ const isBatch = (pipeline: string): boolean => PIPELINES[pipeline]?.snapshots !=
 function checkPortable(pipeline: string, settings: PortableSettings): void {
   const local = settings.sink !== "bigquery";
   if (isBatch(pipeline)) {
-    if (settings.runner === "dataflow") throw new SettingsError(`${pipeline} on --runner=dataflow is not built: its workers would read gs:// files and the job stage its rows for BigQuery load jobs (docs/catalog.md); run it on the direct runner, or flink/universal with LOOPBACK workers`);
+    if (settings.runner === "dataflow") {
+      if (settings.input === undefined) throw new SettingsError(`${pipeline} on --runner=dataflow needs --input: the files as gs://bucket/path patterns (the generated sample is the direct runner's)`);
+      return;
+    }
     if (!isLoopback(settings)) throw new SettingsError(`${pipeline} on --runner=${settings.runner} needs the workers in this process (--environmentType=LOOPBACK, the default of --runner=flink without --jobEndpoint): they read the files here, and this process writes the rows (BigQuery: load jobs)`);
     if (settings.input === undefined) throw new SettingsError(`${pipeline} on --runner=${settings.runner} needs --input (the generated sample is the direct runner's)`);
     return;
   }
-  if (settings.runner !== "dataflow" && settings.input !== undefined) throw new SettingsError(`--input on --runner=${settings.runner}: ${pipeline} reads Pub/Sub on portable runners (--subscription)`);
+  if (settings.input !== undefined) throw new SettingsError(`--input on --runner=${settings.runner}: ${pipeline} reads Pub/Sub on portable runners (--subscription)`);
   if (local && !isLoopback(settings)) throw new SettingsError(`--sink=${settings.sink} on --runner=${settings.runner} needs the workers in this process: --environmentType=LOOPBACK (the default of --runner=flink without --jobEndpoint)`);
   if (!settings.streaming && !local) throw new SettingsError(`--runner=${settings.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is possible only with a local --sink (it stops once no row came for --idleMs)`);
   if (settings.runner === "flink" && settings.jobEndpoint === undefined && settings.flinkMaster !== "[auto]" && settings.flinkMaster !== "[local]") throw new SettingsError("--flinkMaster needs --jobEndpoint: without it this program starts Beam's Flink job server with an embedded Flink");
@@ -113,10 +120,31 @@ export function sdkOptions(pipeline: string, options: OptionValues, settings: Po
   return out;
 }
 
+/** BigQuery's job id characters: the Dataflow job's name as the prefix of its load jobs' ids. */
+const loadJobPrefix = (jobName: string): string => jobName.replace(/[^A-Za-z0-9_-]/g, "_");
+
+/**
+ * A batch job on Dataflow reads its changed files and writes its tables
+ * itself (load-job.ts): its rows staged under --tempLocation, loaded with
+ * the load jobs' ids prefixed by the job's name.
+ */
+function loadJobIo(settings: PortableSettings, snapshots: SnapshotRun, jobName: string): LoadJobIo {
+  return {
+    project: settings.project,
+    dataset: settings.dataset ?? DEFAULT_DATASET,
+    staging: `${settings.tempLocation!.replace(/\/+$/, "")}/staged-rows/${jobName}`,
+    jobPrefix: loadJobPrefix(jobName),
+    files: snapshots.files,
+    startedAt: snapshots.startedAt,
+    bigQueryEndpoint: process.env[BIGQUERY_ENDPOINT_ENV],
+  };
+}
+
 /** Where the graph reads and writes, from the settings; `snapshot`: the catalog read from the local warehouse. */
-function portableIo(pipeline: string, settings: PortableSettings, files?: readonly string[], snapshot?: CatalogSnapshot): PortableIo {
+function portableIo(pipeline: string, settings: PortableSettings, files?: readonly string[], snapshot?: CatalogSnapshot, loadJob?: LoadJobIo): PortableIo {
   return {
     files,
+    loadJob,
     catalog:
       settings.sink === "bigquery"
         ? { kind: "bigquery", project: settings.project, dataset: settings.dataset }
@@ -144,6 +172,34 @@ function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env
 
 /** Whether BEAM_SERVICE_OVERRIDES already names the GCP expansion service (an address, or a jar). */
 const expansionServiceOverridden = (env: NodeJS.ProcessEnv = process.env): boolean => GCP_EXPANSION_SERVICE in serviceOverrides(env);
+
+/** Python's expansion service module (the SDK's pythonTransform), and its key in BEAM_SERVICE_OVERRIDES. */
+const PYTHON_EXPANSION = "apache_beam.runners.portability.expansion_service_main";
+
+/**
+ * Beam's Python for the SDK's Python services (the Dataflow job service,
+ * Python's expansion service): BEAM_SERVICE_OVERRIDES `python:*` when given
+ * (the launcher image's), else the cached venv of apache-beam at the SDK's
+ * version (python-beam.ts), where the SDK would bootstrap the latest release.
+ */
+function usePinnedPython(env: NodeJS.ProcessEnv = process.env): void {
+  const overrides = serviceOverrides(env);
+  if ("python:*" in overrides) return;
+  overrides["python:*"] = beamPython();
+  env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
+}
+
+/** Starts Python's expansion service (a load job's Python steps) with SERVICE_START_MS of patience, unless BEAM_SERVICE_OVERRIDES names one. */
+async function usePythonExpansionService(stops: (() => Promise<void>)[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const key = `python:${PYTHON_EXPANSION}`;
+  if (key in serviceOverrides(env)) return;
+  const service = patientStart(PythonService.forModule(PYTHON_EXPANSION, ["--fully_qualified_name_glob=*", "--port", "{{PORT}}"]));
+  stops.push(() => service.stop());
+  const address = await step("starting Beam's Python expansion service", () => service.start());
+  const overrides = serviceOverrides(env);
+  overrides[key] = address;
+  env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
+}
 
 /** How long a job service started here may take to listen: Python importing apache_beam[gcp] takes 5-15 s on a busy 2-core machine. */
 const SERVICE_START_MS = 120_000;
@@ -314,9 +370,13 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
   if (loopback) tolerateDroppedWorkerChannels();
   // A batch job over snapshot files: the files that changed are found (and their tables emptied, or with BigQuery replaced later by load jobs) before the sink opens.
   const snapshots = pipeline.snapshots ? await planSnapshots(pipeline, options, settings) : undefined;
-  const sink = snapshots?.sink ?? (settings.sink === "bigquery" ? undefined : createSink(pipeline.name, settings));
+  // On Dataflow a batch job reads its files and loads its tables itself (load-job.ts): no sink here.
+  const loadsItself = snapshots !== undefined && runner === "dataflow";
+  const sink = loadsItself ? undefined : snapshots?.sink ?? (settings.sink === "bigquery" ? undefined : createSink(pipeline.name, settings));
   try {
-    if (snapshots !== undefined) {
+    if (runner === "dataflow") usePinnedPython();
+    if (loadsItself) await usePythonExpansionService(stops);
+    else if (snapshots !== undefined) {
       // The batch job has no cross-language step: its files are read by a DoFn and its rows written by this process.
     } else if (settings.expansionService !== undefined) useExpansionService(settings.expansionService);
     else if (isEmbeddedFlink(settings)) {
@@ -336,7 +396,7 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
     const sdk = sdkOptions(pipeline.name, options, settings);
     // A local warehouse's catalog is read here, once, and goes to the workers in the graph (runners/portable/graph.ts).
     const snapshot = sink !== undefined && pipeline.readsCatalog ? await readCatalog(sink) : undefined;
-    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, snapshots?.changed, snapshot)));
+    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, loadsItself ? undefined : snapshots?.changed, snapshot, loadsItself ? loadJobIo(settings, snapshots!, String(sdk.jobName)) : undefined)));
     // LOOPBACK: the SDK points the environment at this process itself.
     const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
     const proto = loopback ? graph : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));
