@@ -71,7 +71,7 @@ export async function readChangedFiles(root: beam.Root, io: LoadJobIo): Promise<
 }
 
 /** Each load, in order: the changed files' tables replaced, dead letters appended, the log last. */
-function loads(log: TableSpec, tables: readonly TableSpec[], io: LoadJobIo): string[] {
+export function loadOrder(log: TableSpec, tables: readonly TableSpec[], io: LoadJobIo): string[] {
   const changed = new Set(io.files.filter((f) => !f.unchanged).map((f) => f.table));
   const order: [TableSpec, WriteDisposition][] = [];
   for (const table of tables) if (changed.has(table.name)) order.push([table, "WRITE_TRUNCATE"]);
@@ -113,7 +113,7 @@ export async function loadTables(root: beam.Root, outputs: TableOutputs, tables:
         dataset: io.dataset,
         staging: io.staging,
         job_prefix: io.jobPrefix,
-        loads: loads(log, tables, io),
+        loads: loadOrder(log, tables, io),
         bigquery_endpoint: io.bigQueryEndpoint ?? "",
       }),
     ),
