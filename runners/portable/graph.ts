@@ -26,7 +26,7 @@ import { nowMicros } from "../../io/sources/source";
 import { readFileChunks } from "../../io/sources/file-chunks";
 import { captureRows } from "./local-sink";
 import { LoadJobIo, loadTables, readChangedFiles } from "./load-job";
-import { CatalogRow, catalogTitleOfRow, MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
+import { CatalogRow, catalogTitleOfRow, gatherAll, MergedPart, mergedTables, messageChunk, paneRows, tableRowCoder, tableRows } from "./rows";
 
 /** Where the graph reads and writes on a portable runner. */
 export interface PortableIo {
@@ -152,7 +152,7 @@ async function catalogSide(root: beam.Root, io: PortableIo): Promise<SideInputs>
   const rows = await root.applyAsync(beam.withName("ReadCatalog", readFromBigQuery<CatalogRow>({ query: `SELECT tconst, primaryTitle AS title, genres[SAFE_OFFSET(0)] AS genre FROM ${table}` })));
   const snapshot = rows
     .map(beam.withName("CatalogTitle", catalogTitleOfRow))
-    .apply(beam.withName("AllTitles", beam.groupGlobally<CatalogTitle>()))
+    .apply(beam.withName("AllTitles", gatherAll<CatalogTitle>("AllTitles")))
     .map(beam.withName("CatalogSnapshot", catalogSnapshot));
   return { catalog: likeMainInput(snapshot, io) };
 }

@@ -16,6 +16,7 @@ import { TableSpec } from "../../schemas/table";
 import { LineChunk } from "../../transforms/core/chunk";
 import { SnapshotFileInfo } from "../../transforms/catalog/ingestion-log";
 import { ROOT } from "./environment";
+import { gatherAll } from "./rows";
 import { chunkOfRead, deadTallies, firstOfKey, keyedRows, lineTimestamp, logLines, readTally, storedTally, Tally } from "./load-rows";
 
 /**
@@ -101,7 +102,7 @@ export async function loadTables(root: beam.Root, outputs: TableOutputs, tables:
   const summed = beam.P(tallies).apply(beam.withName("AllTallies", beam.flatten())).apply(beam.withName("SumTallies", beam.groupBy("tally").combining("n", sum, "n")));
   lines.push(
     (summed as beam.PCollection<Tally>)
-      .apply(beam.withName("Together", beam.groupGlobally<Tally>()))
+      .apply(beam.withName("Together", gatherAll<Tally>("Together")))
       .flatMap(beam.withName("LogRows", logLines), { log, files: io.files, startedAt: io.startedAt }),
   );
   const all = beam.P(lines).apply(beam.withName("AllRows", beam.flatten())).apply(beam.withName("RowCoder", withCoderInternal(new StrUtf8Coder())));

@@ -1,3 +1,4 @@
+import * as beam from "apache-beam";
 import { AtomicType, FieldType as BeamFieldType, Schema } from "apache-beam/proto/schema";
 import { stateRow, stateTable, versionRow, versionsTable } from "../../io/bigquery/tables";
 import { nowMicros } from "../../io/sources/source";
@@ -137,5 +138,18 @@ export interface CatalogRow {
 export function catalogTitleOfRow(row: CatalogRow): CatalogTitle {
   return { tconst: row.tconst, title: row.title ?? null, genre: row.genre ?? null };
 }
+
+const oneKey = (): string => "";
+const valuesOf = <T>(kv: beam.KV<string, Iterable<T>>): Iterable<T> => kv.value;
+
+/**
+ * Every element of a collection as one iterable (in the global window): the
+ * SDK's groupGlobally maps its pairs to `kv[1]`, undefined for the `{key,
+ * value}` pairs its GroupBy emits (apache-beam 2.49), so it gives nothing.
+ */
+export const gatherAll =
+  <T>(name: string) =>
+  (input: beam.PCollection<T>): beam.PCollection<Iterable<T>> =>
+    input.apply(beam.withName(`${name}/ByOneKey`, beam.groupBy(oneKey))).map(beam.withName(`${name}/Values`, valuesOf<T>));
 
 registerModule("runners/portable/rows", module.exports);

@@ -205,7 +205,7 @@ async function usePythonExpansionService(stops: (() => Promise<void>)[], env: No
 const SERVICE_START_MS = 120_000;
 
 /** The SDK waits a fixed 10 s for a service it starts to listen, then kills it: give a subprocess service SERVICE_START_MS instead. */
-function patientStart(service: Service): Service {
+export function patientStart(service: Service): Service {
   if (service instanceof SubprocessService) {
     const wait = SubprocessService.prototype.portReady;
     service.portReady = (port: unknown, host: unknown, _timeoutMs: unknown, iterMs?: number) => wait.call(service, port, host, SERVICE_START_MS, iterMs);
@@ -277,7 +277,7 @@ export interface PortableRunResult {
 }
 
 /** The SDK's LOOPBACK workers log every control request (console.log) and bundle (console.debug) in this process. */
-function quietWorkers(): () => void {
+export function quietWorkers(): () => void {
   const { log, debug } = console;
   console.log = (...args: unknown[]) => void (typeof args[0] === "object" && args[0] !== null && "instructionId" in args[0] ? undefined : log(...args));
   console.debug = (...args: unknown[]) => void (typeof args[0] === "string" && args[0].startsWith("Processing ") ? undefined : debug(...args));
@@ -289,7 +289,7 @@ function quietWorkers(): () => void {
  * the job server stops at the end of a run, the dropped connection
  * (UNAVAILABLE) or cancelled call would end this process with a stack trace.
  */
-function tolerateDroppedWorkerChannels(): void {
+export function tolerateDroppedWorkerChannels(): void {
   process.on("uncaughtException", (error: Error & { code?: number }) => {
     if (error.code === 14 || error.code === 1) return;
     process.stderr.write(`${error.stack ?? error}\n`);
