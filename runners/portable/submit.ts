@@ -126,14 +126,16 @@ const loadJobPrefix = (jobName: string): string => jobName.replace(/[^A-Za-z0-9_
 /**
  * A batch job on Dataflow reads its changed files and writes its tables
  * itself (load-job.ts): its rows staged under --tempLocation, loaded with
- * the load jobs' ids prefixed by the job's name.
+ * the load jobs' ids prefixed by the job's name and the run's start.
  */
 function loadJobIo(settings: PortableSettings, snapshots: SnapshotRun, jobName: string): LoadJobIo {
+  // The run's start too: a scheduler may launch every run under one job name, and a load job id names one load forever.
+  const run = `${jobName}-${snapshots.startedAt}`;
   return {
     project: settings.project,
     dataset: settings.dataset ?? DEFAULT_DATASET,
-    staging: `${settings.tempLocation!.replace(/\/+$/, "")}/staged-rows/${jobName}`,
-    jobPrefix: loadJobPrefix(jobName),
+    staging: `${settings.tempLocation!.replace(/\/+$/, "")}/staged-rows/${run}`,
+    jobPrefix: loadJobPrefix(run),
     files: snapshots.files,
     startedAt: snapshots.startedAt,
     bigQueryEndpoint: process.env[BIGQUERY_ENDPOINT_ENV],
