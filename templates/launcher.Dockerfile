@@ -45,10 +45,11 @@ WORKDIR /template
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# Our module over Beam's Python Dataflow job service (integer options, template launches): runners/portable/submit.ts starts it.
+# Our module over Beam's Python Dataflow job service (integer options, template launches), which runners/portable/submit.ts starts,
+# and the catalog job's Python steps, handed to Python's expansion service as source (runners/portable/load-job.ts).
 COPY --from=build /app/runners/portable/python ./runners/portable/python
 COPY templates/launcher.py ./launcher.py
-# python:* = this Python (with apache-beam[gcp]) for the SDK's Dataflow job service; the jar for its expansion service.
+# python:* = this Python (with apache-beam[gcp]) for the SDK's Dataflow job service and Python's expansion service; the jar for Java's.
 ENV FLEX_TEMPLATE_PYTHON_PY_FILE=/template/launcher.py \
     BEAM_VIDEO_PIPELINE=${PIPELINE} \
     BEAM_VIDEO_WORKER_IMAGE=${WORKER_IMAGE} \
