@@ -303,29 +303,21 @@ describe("npm run template:build", () => {
     }
   });
 
-  it("gcloud itself (--printOnly, offline) builds a spec that carries the metadata file as it is", function () {
-    if (spawnSync("gcloud", ["--version"]).status !== 0) return this.skip();
-    const image = "europe-docker.pkg.dev/test-project/beam-video-analytics/launcher-ott:1";
-    const run = runScript("cli/template-build.js", ["--pipeline", "ott", "--image", image, "--bucket", "test-bucket", "--printOnly"]);
-    expect(run.status, run.stderr).to.equal(0);
-    const spec = JSON.parse(run.stdout.replace(/^\|-?\s*\n/, ""));
-    expect(spec.image).to.equal(image);
-    expect(spec.sdkInfo.language).to.equal("PYTHON");
-    // gcloud keeps name, description and parameters of the file, and drops `streaming`: the default environment carries Streaming Engine instead.
-    const metadata: Partial<TemplateMetadata> = readMetadata("ott");
-    delete metadata.streaming;
-    expect(spec.metadata).to.deep.equal(metadata);
-    expect(spec.defaultEnvironment).to.deep.include({ enableStreamingEngine: true });
-  });
-
-  it("gcloud itself (--printOnly, offline) builds the catalog's batch spec: the metadata file as it is, no Streaming Engine", function () {
-    if (spawnSync("gcloud", ["--version"]).status !== 0) return this.skip();
-    const image = "europe-docker.pkg.dev/test-project/beam-video-analytics/launcher-catalog:1";
-    const run = runScript("cli/template-build.js", ["--pipeline", "catalog", "--image", image, "--bucket", "test-bucket", "--printOnly"]);
-    expect(run.status, run.stderr).to.equal(0);
-    const spec = JSON.parse(run.stdout.replace(/^\|-?\s*\n/, ""));
-    expect(spec.image).to.equal(image);
-    expect(spec.metadata).to.deep.equal(readMetadata("catalog"));
-    expect(spec.defaultEnvironment?.enableStreamingEngine).to.not.equal(true);
-  });
+  for (const pipeline of ["ott", "catalog"]) {
+    const streaming = PIPELINES[pipeline].snapshots === undefined;
+    it(`gcloud itself (--printOnly, offline) builds ${pipeline}'s spec, carrying the metadata file as it is${streaming ? ", on Streaming Engine" : ": a batch job, no Streaming Engine"}`, function () {
+      if (spawnSync("gcloud", ["--version"]).status !== 0) return this.skip();
+      const image = `europe-docker.pkg.dev/test-project/beam-video-analytics/launcher-${pipeline}:1`;
+      const run = runScript("cli/template-build.js", ["--pipeline", pipeline, "--image", image, "--bucket", "test-bucket", "--printOnly"]);
+      expect(run.status, run.stderr).to.equal(0);
+      const spec = JSON.parse(run.stdout.replace(/^\|-?\s*\n/, ""));
+      expect(spec.image).to.equal(image);
+      expect(spec.sdkInfo.language).to.equal("PYTHON");
+      // gcloud keeps name, description and parameters of the file, and drops `streaming`: the default environment carries Streaming Engine instead.
+      const metadata: Partial<TemplateMetadata> = readMetadata(pipeline);
+      delete metadata.streaming;
+      expect(spec.metadata).to.deep.equal(metadata);
+      expect(spec.defaultEnvironment?.enableStreamingEngine === true).to.equal(streaming);
+    });
+  }
 });
