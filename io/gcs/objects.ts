@@ -114,11 +114,41 @@ async function refusal(response: Response): Promise<string> {
   return `${response.status} ${response.statusText || text.slice(0, 200)}`;
 }
 
+/** Statuses Cloud Storage's retry strategy calls transient: the request is repeated, after 0.5, 1 and 2 s. */
+const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
+const ATTEMPTS = 4;
+
+/** One page of objects.list. Nothing answering, or not in time, is not retried: the run stops at once. */
+async function listPage(url: URL, headers: Headers, timeoutMs: number, what: { where: string; pattern: string; bucket: string }): Promise<ObjectsPage> {
+  let attempt = 0;
+  for (;;) {
+    attempt += 1;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const response = await fetch(url, { headers, signal: abort.signal });
+      if (response.ok) return (await response.json()) as ObjectsPage;
+      const why = await refusal(response);
+      if (!TRANSIENT.has(response.status) || attempt === ATTEMPTS) {
+        throw new StorageError(`${what.where} refused to list gs://${what.bucket} (${why}${attempt > 1 ? `; ${attempt} attempts` : ""})`);
+      }
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+      const cause = abort.signal.aborted ? `no answer within ${timeoutMs / 1000} s` : (error as { cause?: { code?: string } }).cause?.code ?? firstLine(error);
+      throw new StorageError(`cannot reach ${what.where} (${cause}) to list ${what.pattern}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (attempt - 1)));
+  }
+}
+
 /**
  * Every object `pattern` matches, sorted by name (objects.list pages through
  * the prefix; the glob is matched here). A pattern that matches nothing, a
  * bucket that does not exist, refused credentials or a server that does not
- * answer within `timeoutMs` are a StorageError, one line.
+ * answer within `timeoutMs` are a StorageError, one line; a transient
+ * status (429, 5xx) is retried first.
  */
 export async function listObjects(pattern: string, options: ListOptions = {}): Promise<StorageObject[]> {
   const parsed = parseObjectPattern(pattern);
@@ -142,20 +172,7 @@ export async function listObjects(pattern: string, options: ListOptions = {}): P
     url.searchParams.set("prefix", parsed.prefix);
     if (options.pageSize !== undefined) url.searchParams.set("maxResults", String(options.pageSize));
     if (pageToken !== undefined) url.searchParams.set("pageToken", pageToken);
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
-    let page: ObjectsPage;
-    try {
-      const response = await fetch(url, { headers, signal: abort.signal });
-      if (!response.ok) throw new StorageError(`${where} refused to list gs://${parsed.bucket} (${await refusal(response)})`);
-      page = (await response.json()) as ObjectsPage;
-    } catch (error) {
-      if (error instanceof StorageError) throw error;
-      const cause = abort.signal.aborted ? `no answer within ${timeoutMs / 1000} s` : (error as { cause?: { code?: string } }).cause?.code ?? firstLine(error);
-      throw new StorageError(`cannot reach ${where} (${cause}) to list ${pattern}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    const page = await listPage(url, headers, timeoutMs, { where, pattern, bucket: parsed.bucket });
     for (const item of page.items ?? []) {
       if (!parsed.matches(item.name)) continue;
       // Composite objects (parallel uploads) carry only a CRC32C: their content has no MD5 to compare.

@@ -60,6 +60,16 @@ describe("gs:// listing (io/gcs/objects.ts, Cloud Storage double)", () => {
     expect(listed[0].size).to.equal(run.files[0].size);
   });
 
+  it("repeats a page Cloud Storage answered with a transient status (503), and gives up after 4 attempts in one line", async () => {
+    double.objects.set(`gs://${BUCKET}/imdb/title.basics.tsv.gz`, basics);
+    double.inject((r) => r === `GET /storage/v1/b/${BUCKET}/o`, 1, 503);
+    const found = await listObjects(`gs://${BUCKET}/imdb/title.*.tsv.gz`, { project: PROJECT });
+    expect(found.map((o) => o.name)).to.deep.equal(["imdb/title.basics.tsv.gz"]);
+    double.inject((r) => r === `GET /storage/v1/b/${BUCKET}/o`, 4, 503);
+    const failed = await listObjects(`gs://${BUCKET}/imdb/title.*.tsv.gz`, { project: PROJECT }).catch((e: Error) => e);
+    expect((failed as Error).message).to.match(/refused to list gs:\/\/imdb-bucket \(503 We encountered an internal error\. Please try again\.; 4 attempts\)$/);
+  });
+
   it("says in one line that a bucket does not exist, or that nothing matches the pattern", async () => {
     const missing = await listObjects("gs://no-such-bucket/imdb/title.*.tsv.gz", { project: PROJECT }).catch((e: Error) => e);
     expect(missing).to.be.instanceOf(StorageError);

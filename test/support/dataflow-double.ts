@@ -49,6 +49,8 @@ export interface DataflowDouble {
   readonly buckets: Set<string>;
   /** `GCE_METADATA_HOST` for Node's auth library: 127.0.0.1:PORT. */
   readonly metadataHost: string;
+  /** The next `times` authenticated requests `matches` accepts (`METHOD path`) are answered `status` (503: Google's backendError) instead. */
+  inject(matches: (request: string) => boolean, times: number, status: number): void;
   close(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
   const requests: string[] = [];
   const objects = new Map<string, Buffer>();
   const states = new Map<string, string>();
+  const faults: { matches: (request: string) => boolean; remaining: number; status: number }[] = [];
 
   const jobResource = (job: CreatedJob): Record<string, unknown> => ({
     ...job.body,
@@ -214,6 +217,11 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
     }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
     if (auth === null || !tokens.has(auth[1])) throw new ApiError(401, "UNAUTHENTICATED", "Request is missing required authentication credential.");
+    const fault = faults.find((f) => f.remaining > 0 && f.matches(`${req.method} ${path}`));
+    if (fault !== undefined) {
+      fault.remaining--;
+      throw new ApiError(fault.status, "UNAVAILABLE", "We encountered an internal error. Please try again.", "backendError");
+    }
 
     let m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (m && req.method === "POST") {
@@ -303,6 +311,7 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
     objects,
     buckets,
     metadataHost: endpoint.slice("http://".length),
+    inject: (matches, times, status) => void faults.push({ matches, remaining: times, status }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
