@@ -85,7 +85,7 @@ describe("planSnapshots over gs:// objects (--runner=dataflow; Cloud Storage and
   it("skips an object whose MD5 equals its file's last logged one, and reads one whose last log row has another", async () => {
     const client = bigQueryClient({ project: PROJECT });
     await client.createDataset(DATASET);
-    const [log] = await client.dataset(DATASET).createTable(ingestionLog.name, { schema: { fields: bigQuerySchema(ingestionLog) } });
+    const log = (await client.dataset(DATASET).createTable(ingestionLog.name, { schema: { fields: bigQuerySchema(ingestionLog) } }))[0];
     const row = (file: string, digest: string, finished: string): Record<string, unknown> => ({
       ingestion_id: `${finished}/${file}`,
       file_name: file,
