@@ -1,6 +1,6 @@
 import { Argv } from "yargs";
 import { RunnablePipeline } from "../pipelines/definition";
-import { OptionSpec, OptionValues } from "../pipelines/options";
+import { isPortable, OptionSpec, OptionValues } from "../pipelines/options";
 import { PIPELINES } from "../pipelines/registry";
 import { COMMON_OPTIONS, RunSettings } from "../runners/settings";
 import { defaultBigQueryProject, PROJECT_HELP } from "../io/bigquery/project";
@@ -62,6 +62,14 @@ function checkEveryPipeline(settings: RunSettings): void {
   if (settings.streaming) throw new UsageError(`--streaming runs until stopped: name the pipeline (${names})`);
 }
 
+/** On a portable runner a pipeline is one kind of job: a flag of the other kind's (--subscription for the catalog's batch job, --input for a stream) is refused. */
+function checkJobKind(pipeline: RunnablePipeline<OptionValues>, settings: RunSettings, parsed: Record<string, unknown>): void {
+  if (!isPortable(settings.runner)) return;
+  const kind = pipeline.snapshots ? "batch" : "streaming";
+  const foreign = (COMMON_OPTIONS as readonly OptionSpec[]).find((spec) => spec.job !== undefined && spec.job !== kind && parsed[spec.name] !== undefined);
+  if (foreign !== undefined) throw new UsageError(`--${foreign.name} configures a ${foreign.job} job; ${pipeline.name} on --runner=${settings.runner} is a ${kind} job`);
+}
+
 /**
  * Parses the command line into the runs it asks for: the named pipeline's, or
  * without a name (direct runner only) every pipeline's, each with its own
@@ -95,6 +103,7 @@ export function parseCommand(argv: readonly string[]): ParsedArgs[] | "help" {
   }
   const pipeline = PIPELINES[name];
   if (pipeline === undefined) throw new UsageError(`unknown pipeline: ${name} (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  checkJobKind(pipeline, settings, parsed);
   return [{ pipeline, settings, options: pickOptions(pipeline.options, parsed) }];
 }
 

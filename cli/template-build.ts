@@ -35,8 +35,8 @@ export function gcloudArgs(build: TemplateBuild): string[] {
     // gcloud has no TypeScript launcher: the image is a Python launcher that runs node (templates/launcher.py).
     "--sdk-language=PYTHON",
     `--metadata-file=${join(TEMPLATES_DIR, templateFileName(build.pipeline))}`,
-    // The spec's default environment: a streaming job on Streaming Engine (gcloud drops the metadata's `streaming`).
-    "--enable-streaming-engine",
+    // The spec's default environment: a streaming job on Streaming Engine (gcloud drops the metadata's `streaming`); the catalog's batch job needs none.
+    ...(PIPELINES[build.pipeline]?.snapshots === undefined ? ["--enable-streaming-engine"] : []),
   ];
   return build.printOnly ? [...args, "--print-only"] : args;
 }

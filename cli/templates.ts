@@ -3,7 +3,7 @@ import { join } from "path";
 import { PipelineDefinition } from "../pipelines/definition";
 import { PIPELINES } from "../pipelines/registry";
 import { exitWithError } from "./errors";
-import { appliesTo, choicesOn, OptionSpec } from "../pipelines/options";
+import { appliesTo, choicesOn, OptionSpec, patternOn } from "../pipelines/options";
 import { COMMON_OPTIONS } from "../runners/settings";
 import { fileProblems, GeneratedFile, writeGeneratedFiles } from "./generated-files";
 
@@ -27,22 +27,24 @@ interface TemplateParameter {
 export interface TemplateMetadata {
   name: string;
   description: string;
-  /** Google's metadata key for a streaming template (gcloud 528 leaves it out of the spec it writes; template:build sets Streaming Engine itself). */
-  streaming: true;
+  /** Google's metadata key for a streaming template (gcloud 528 leaves it out of the spec it writes; template:build sets Streaming Engine itself); absent for a batch one. */
+  streaming?: true;
   parameters: TemplateParameter[];
 }
 
+/** A pipeline over snapshot files (the catalog) is a batch job; the others stream from Pub/Sub. */
+const isBatch = (pipeline: PipelineDefinition<unknown>): boolean => pipeline.snapshots !== undefined;
+
 /**
- * Whether a flag is a template parameter: it applies on Dataflow, configures
- * the job (not this program: `source`, `sink` have one value there), and the
- * launch environment does not set it.
+ * Whether a flag is a template parameter: it applies on Dataflow to this
+ * kind of job, configures the job (not this program: `source`, `sink` have
+ * one value there), and the launch environment does not set it.
  */
-const isTemplateParameter = (spec: OptionSpec): boolean => spec.template === undefined && !spec.local && appliesTo(spec, "dataflow");
+const isTemplateParameter = (spec: OptionSpec, batch: boolean): boolean =>
+  spec.template === undefined && !spec.local && appliesTo(spec, "dataflow") && (spec.job === undefined || spec.job === (batch ? "batch" : "streaming"));
 
 /** Every flag of a pipeline a template job takes as a parameter: the common ones, then the pipeline's. */
-const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] =>
-  // --input on Dataflow is a batch job's files: the streaming jobs read Pub/Sub.
-  [...COMMON_OPTIONS, ...pipeline.options].filter((spec) => isTemplateParameter(spec) && (spec.name !== "input" || pipeline.snapshots !== undefined));
+const templateOptions = (pipeline: PipelineDefinition<unknown>): OptionSpec[] => [...COMMON_OPTIONS, ...pipeline.options].filter((spec) => isTemplateParameter(spec, isBatch(pipeline)));
 
 /** "bufferThresholdMs" -> "Buffer threshold ms" */
 const label = (name: string): string => {
@@ -56,10 +58,11 @@ function regexOf(spec: OptionSpec): string | undefined {
   if (choices) return `^(${choices.join("|")})$`;
   if (spec.type === "boolean") return "^(true|false)$";
   if (spec.type === "number") return spec.integer && (spec.min ?? -1) >= 0 ? "^[0-9]+$" : "^-?[0-9]+(\\.[0-9]+)?$";
-  return spec.pattern?.regex;
+  return patternOn(spec, "dataflow")?.regex;
 }
 
-function parameterOf(spec: OptionSpec): TemplateParameter {
+/** `required`: a parameter the job cannot run without and the launch does not give (a batch job's --input: there is no sample on Dataflow). */
+function parameterOf(spec: OptionSpec, required: boolean): TemplateParameter {
   // A flag Dataflow requires has no default there (the launch passes the job's own, e.g. --project).
   const launched = spec.requiredBy?.includes("dataflow");
   const fallback = launched ? `the job's ${label(spec.name).toLowerCase()}` : spec.portable ? spec.portable.default : spec.default;
@@ -67,8 +70,8 @@ function parameterOf(spec: OptionSpec): TemplateParameter {
     name: spec.name,
     label: label(spec.name),
     helpText: fallback === undefined ? spec.description : `${spec.description} Default: ${fallback}.`,
-    // Every parameter has a default on Dataflow, or comes with the launch (--project).
-    isOptional: true,
+    // Every other parameter has a default on Dataflow, or comes with the launch (--project).
+    isOptional: !required,
   };
   const regex = regexOf(spec);
   if (regex !== undefined) parameter.regexes = [regex];
@@ -76,19 +79,27 @@ function parameterOf(spec: OptionSpec): TemplateParameter {
 }
 
 function templateMetadata(pipeline: PipelineDefinition<unknown>): TemplateMetadata {
+  const name = `beam-video-analytics-${pipeline.name}`;
+  if (isBatch(pipeline)) {
+    return {
+      name,
+      description: `${pipeline.description}. A batch job from Cloud Storage into BigQuery (Apache Beam TypeScript SDK).`,
+      parameters: templateOptions(pipeline).map((spec) => parameterOf(spec, spec.name === "input")),
+    };
+  }
   return {
-    name: `beam-video-analytics-${pipeline.name}`,
+    name,
     description: `${pipeline.description}. Streaming from Pub/Sub into BigQuery (Apache Beam TypeScript SDK).`,
     streaming: true,
-    parameters: templateOptions(pipeline).map(parameterOf),
+    parameters: templateOptions(pipeline).map((spec) => parameterOf(spec, false)),
   };
 }
 
 export const templateFileName = (pipeline: string): string => `${pipeline}.json`;
 
-/** Every metadata file of templates/: what `npm run templates` writes and the staleness test compares. The catalog's batch job is not built yet (docs/catalog.md). */
+/** Every metadata file of templates/: what `npm run templates` writes and the staleness test compares. */
 export function generatedTemplateFiles(): GeneratedFile[] {
-  return Object.values(PIPELINES).filter((p) => p.snapshots === undefined).map((p) => ({ name: templateFileName(p.name), text: `${JSON.stringify(templateMetadata(p), null, 2)}\n` }));
+  return Object.values(PIPELINES).map((p) => ({ name: templateFileName(p.name), text: `${JSON.stringify(templateMetadata(p), null, 2)}\n` }));
 }
 
 /** Missing, stale or orphaned metadata files among `present` (the .json files of templates/), against `expected` (all by default). */

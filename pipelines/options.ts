@@ -27,6 +27,15 @@ export interface OptionSpec {
   readonly max?: number;
   /** For strings: a regular expression the whole value must match, and the rule it states, for the message. */
   readonly pattern?: { readonly regex: string; readonly rule: string };
+  /** For strings, on some runners instead of `pattern` (a Dataflow job's --input is in Cloud Storage). */
+  readonly patternOn?: { readonly [R in Runner]?: { readonly regex: string; readonly rule: string } };
+  /**
+   * On portable runners, the kind of job the flag configures: "streaming"
+   * (the pipelines that read Pub/Sub) or "batch" (those over snapshot files,
+   * the catalog); default: both. Given for the other kind, it is a usage
+   * error, and it is no parameter of that kind's Flex Template.
+   */
+  readonly job?: "streaming" | "batch";
   /**
    * Only meaningful when another flag has a value: giving it otherwise is a
    * usage error, and its default applies only then.
@@ -139,6 +148,9 @@ export function choicesOn(spec: OptionSpec, runner: string): readonly string[] |
   return spec.portable.on?.[runner] ?? spec.portable.choices;
 }
 
+/** The rule a string flag's value follows on a runner. */
+export const patternOn = (spec: OptionSpec, runner: string): OptionSpec["pattern"] => spec.patternOn?.[runner as Runner] ?? spec.pattern;
+
 /** Whether a flag means anything on a runner. */
 export const appliesTo = (spec: OptionSpec, runner: string): boolean => spec.runners === undefined || spec.runners.includes(runner as Runner);
 
@@ -157,8 +169,10 @@ export function checkOption(spec: OptionSpec, value: unknown, runner: string = "
     if (spec.max !== undefined && value > spec.max) return `--${spec.name} must be at most ${spec.max}, got ${value}`;
   }
   if (spec.type === "string" && typeof value !== "string") return `--${spec.name} takes a value`;
-  if (spec.pattern && !new RegExp(spec.pattern.regex).test(value as string)) {
-    return `--${spec.name} must be ${spec.pattern.rule}, got ${JSON.stringify(value)}`;
+  const pattern = patternOn(spec, runner);
+  if (pattern && !new RegExp(pattern.regex).test(value as string)) {
+    const where = pattern === spec.pattern ? "" : ` on --runner=${runner}`;
+    return `--${spec.name} must be ${pattern.rule}${where}, got ${JSON.stringify(value)}`;
   }
   const choices = choicesOn(spec, runner);
   if (choices && !choices.includes(value as string)) {

@@ -22,6 +22,7 @@ const LOOPBACK_SINKS = ["bigquery", "duckdb", "jsonl", "stdout"] as const;
 /** Beam's own rule for service addresses in BEAM_SERVICE_OVERRIDES: no hyphens in host names. */
 const HOST_PORT = { regex: "^[a-zA-Z0-9.]+:[0-9]+$", rule: "host:port (letters, digits and dots in the host: the SDK's rule)" };
 const GCS_PATH = { regex: "^gs://[a-z0-9][-_.a-z0-9]*[a-z0-9](/.*)?$", rule: "a gs://bucket/path" };
+const GCS_OBJECTS = { regex: "^gs://[a-z0-9][-_.a-z0-9]*[a-z0-9]/.+$", rule: "a gs://bucket/objects name or glob (the job reads Cloud Storage)" };
 
 /** Flags every pipeline takes. */
 export const COMMON_OPTIONS = optionSpecs([
@@ -46,7 +47,11 @@ export const COMMON_OPTIONS = optionSpecs([
   {
     name: "input",
     type: "string",
-    description: "Input files: a file or a glob (quote it), .gz files too; JSONL events, or the catalog's IMDb files. Without it, a generated sample is used (direct runner). flink, universal: the catalog's files only, read by its batch job; dataflow: the catalog's files as gs://bucket/path patterns.",
+    runners: [...LOCAL_SINKS, "dataflow"],
+    patternOn: { dataflow: GCS_OBJECTS },
+    job: "batch",
+    description:
+      "Input files: a file or a glob (quote it), .gz files too; JSONL events, or the catalog's IMDb files. Without it, a generated sample is used (direct runner). flink, universal: the catalog's files only, read by its batch job; dataflow: the catalog's gs://bucket/objects (`*` within one folder), read by its batch job.",
   },
   {
     name: "sink",
@@ -74,10 +79,11 @@ export const COMMON_OPTIONS = optionSpecs([
     onlyWith: { option: "sink", value: "bigquery" },
     description: "BigQuery dataset of the tables (--sink=bigquery); created when missing.",
   },
-  { name: "subscription", type: "string", onlyWith: { option: "source", value: "pubsub" }, description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
+  { name: "subscription", type: "string", job: "streaming", onlyWith: { option: "source", value: "pubsub" }, description: "Subscription to read (--source=pubsub): a name or projects/P/subscriptions/S. Default: the pipeline's." },
   {
     name: "streaming",
     type: "boolean",
+    job: "streaming",
     default: false,
     portable: { default: true },
     description: "With --source=pubsub: keep pulling until stopped. Without it the subscription is drained until idle. Portable runners: a streaming job; --streaming=false with a local --sink on flink or universal cancels it once no row came for --idleMs.",
@@ -122,6 +128,7 @@ export const COMMON_OPTIONS = optionSpecs([
   {
     name: "timestampAttribute",
     type: "string",
+    job: "streaming",
     runners: PORTABLE_RUNNERS,
     pattern: { regex: "^[A-Za-z0-9_-]{1,256}$", rule: "an attribute name" },
     description: "Portable runners: Pub/Sub attribute holding each message's event time (the publisher sets event_time); default: the publish time.",
@@ -129,6 +136,7 @@ export const COMMON_OPTIONS = optionSpecs([
   {
     name: "paneDelaySec",
     type: "number",
+    job: "streaming",
     default: 10,
     integer: true,
     min: 1,

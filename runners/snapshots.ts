@@ -3,6 +3,7 @@ import { createReadStream } from "fs";
 import { stat } from "fs/promises";
 import { basename } from "path";
 import { bigQueryClient } from "../io/bigquery/client";
+import { listObjects } from "../io/gcs/objects";
 import { BigQueryLoadSink } from "../io/sinks/bigquery-load-sink";
 import { FileSource, resolveInputs } from "../io/sources/file-source";
 import { Source, SourceError } from "../io/sources/source";
@@ -36,6 +37,10 @@ async function fingerprint(path: string): Promise<{ md5: string; size: number }>
 
 /** Where the log is read and the tables replaced: the sink's warehouse, and with BigQuery, the load sink that replaces them. */
 function storeFor<O>(pipeline: RunnablePipeline<O>, settings: RunSettings): { store: SnapshotStore; sink?: Sink } {
+  if (settings.runner === "dataflow") {
+    // The job replaces the tables and appends the log rows itself (load jobs): only the log is read here.
+    return { store: new BigQuerySnapshotStore(bigQueryClient({ project: settings.project }), settings.project, settings.dataset) };
+  }
   if (settings.sink === "bigquery") {
     const client = bigQueryClient({ project: settings.project });
     const spec = pipeline.snapshots!;
@@ -65,13 +70,29 @@ function localStore(settings: RunSettings): SnapshotStore {
   }
 }
 
-async function inputPaths<O>(pipeline: RunnablePipeline<O>, options: O, settings: SnapshotSettings): Promise<string[]> {
-  if (settings.input === undefined) {
-    if (settings.seed === undefined) throw new SettingsError(`${pipeline.name} on --runner=${settings.runner} needs --input`);
-    return pipeline.sampleFiles!(settings.seed, options);
+/** An input file, and how its MD5 and size are had: hashed here for a local file, as Cloud Storage listed it for a gs:// object. */
+interface InputFile {
+  readonly path: string;
+  fingerprint(): Promise<{ md5: string; size: number }>;
+}
+
+/** The input's files: on Dataflow the gs:// objects --input names, elsewhere local files (--input, or the sample's). */
+async function inputFiles<O>(pipeline: RunnablePipeline<O>, options: O, settings: SnapshotSettings): Promise<InputFile[]> {
+  const input = settings.input;
+  const gcs = input?.startsWith("gs://") === true;
+  if (settings.runner === "dataflow" && !gcs) {
+    throw new SettingsError(`${pipeline.name} on --runner=dataflow needs --input gs://bucket/objects (a name or a glob): the job's workers cannot open this machine's files`);
+  }
+  if (settings.runner !== "dataflow" && gcs) {
+    throw new SettingsError(`--input ${input}: the direct runner and LOOPBACK workers (flink, universal) read local files; gs:// objects are read by the Dataflow job (--runner=dataflow)`);
   }
   try {
-    return await resolveInputs(settings.input);
+    if (gcs) return (await listObjects(input!, { project: settings.project })).map((o) => ({ path: o.uri, fingerprint: async () => ({ md5: o.md5, size: o.size }) }));
+    if (input === undefined) {
+      if (settings.seed === undefined) throw new SettingsError(`${pipeline.name} on --runner=${settings.runner} needs --input`);
+      return (await pipeline.sampleFiles!(settings.seed, options)).map((path) => ({ path, fingerprint: () => fingerprint(path) }));
+    }
+    return (await resolveInputs(input)).map((path) => ({ path, fingerprint: () => fingerprint(path) }));
   } catch (error) {
     if (error instanceof SourceError) throw new SettingsError(error.message);
     throw error;
@@ -116,7 +137,7 @@ export interface SnapshotRun {
   readonly changed: readonly string[];
   /** Every input file, changed or not. */
   readonly files: readonly SnapshotFileInfo[];
-  /** The run's start, epoch microseconds (the log rows' ingestion_id and started_at). */
+  /** The run's start, epoch microseconds: its log rows' ingestion_id starts with formatTimestamp(startedAt). */
   readonly startedAt: number;
   /** The sink of the run when the store needs its own (BigQuery: load jobs); otherwise the runner's. */
   readonly sink?: Sink;
@@ -140,14 +161,14 @@ export async function planSnapshots<O>(pipeline: RunnablePipeline<O>, options: O
   if (settings.runner === "direct" && settings.source === "pubsub") throw new SettingsError(`${pipeline.name} reads snapshot files (--input, or its sample), not Pub/Sub`);
   const { store, sink } = storeFor(pipeline, settings);
   const startedAt = Date.now() * 1000;
-  const paths = await inputPaths(pipeline, options, settings);
-  const tables = tablesOf(spec, paths);
+  const found = await inputFiles(pipeline, options, settings);
+  const tables = tablesOf(spec, found.map((f) => f.path));
   const last = await store.lastIngested(spec.log);
   const files: SnapshotFileInfo[] = [];
-  for (let i = 0; i < paths.length; i++) {
-    const name = basename(paths[i]);
-    const print = await fingerprint(paths[i]);
-    files.push({ path: paths[i], name, table: tables[i], md5: print.md5, size: print.size, unchanged: last.get(name) === print.md5 });
+  for (let i = 0; i < found.length; i++) {
+    const name = basename(found[i].path);
+    const print = await found[i].fingerprint();
+    files.push({ path: found[i].path, name, table: tables[i], md5: print.md5, size: print.size, unchanged: last.get(name) === print.md5 });
   }
   await store.clear(files.filter((f) => !f.unchanged).map((f) => f.table));
   const attempt = attemptSource(files, formatTimestamp(startedAt));

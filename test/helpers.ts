@@ -95,3 +95,16 @@ export function warehouseGrew(warehouse: string): () => boolean {
     return now > low + (64 << 10);
   };
 }
+
+/** Sets (or, for undefined, removes) environment variables of this process; returns what puts them back. */
+export function setEnv(vars: Record<string, string | undefined>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>): void => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(vars);
+  return () => apply(before);
+}

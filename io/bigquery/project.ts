@@ -42,7 +42,7 @@ function gcloudProject(): string | undefined {
 }
 
 /** The Application Default Credentials file: GOOGLE_APPLICATION_CREDENTIALS, else gcloud's. */
-function credentialsFile(): string | undefined {
+export function credentialsFile(): string | undefined {
   const path = process.env.GOOGLE_APPLICATION_CREDENTIALS ?? join(gcloudDir(), "application_default_credentials.json");
   return existsSync(path) ? path : undefined;
 }

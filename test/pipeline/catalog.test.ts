@@ -218,15 +218,21 @@ describe("catalog pipeline (CLI, DuckDB warehouse)", function () {
     }
     const dataflow = runCli(["catalog", "--runner", "dataflow", "--project", "my-proj", "--region", "us-central1", "--tempLocation", "gs://my-bucket/temp", "--sdkContainerImage", "img"]);
     expect(dataflow.status).to.equal(2);
-    expect(dataflow.stderr).to.match(/^error: catalog on --runner=dataflow is not built/);
+    expect(dataflow.stderr).to.match(/^error: catalog on --runner=dataflow needs --input: the files as gs:\/\/bucket\/path patterns/);
   });
 
-  it("on flink and universal: refuses DOCKER workers, a run without --input, and --input for a pipeline that reads Pub/Sub there, with one line and exit 2", () => {
+  it("on portable runners: refuses DOCKER workers, a run without --input, a local --input on Dataflow, a gs:// --input elsewhere, and a flag of the other kind of job, with one line and exit 2", () => {
     const files = join(dir, "in", "title.*.tsv.gz");
+    const dataflow = ["--runner", "dataflow", "--project", "my-proj", "--region", "us-central1", "--tempLocation", "gs://my-bucket/temp", "--sdkContainerImage", "img"];
     const refusals: [string[], RegExp][] = [
       [["catalog", "--runner", "universal", "--jobEndpoint", "localhost:8099", "--input", files], /^error: catalog on --runner=universal needs the workers in this process \(--environmentType=LOOPBACK/],
       [["catalog", "--runner", "flink", "--sink", "duckdb"], /^error: catalog on --runner=flink needs --input/],
-      [["alerts", "--runner", "flink", "--sink", "duckdb", "--input", files], /^error: --input on --runner=flink: alerts reads Pub\/Sub on portable runners/],
+      [["catalog", ...dataflow, "--input", files], /^error: --input must be a gs:\/\/bucket\/objects name or glob \(the job reads Cloud Storage\) on --runner=dataflow/],
+      [["catalog", "--runner", "flink", "--input", "gs://my-bucket/imdb/title.*.tsv.gz"], /^error: --input gs:\/\/my-bucket\/imdb\/title\.\*\.tsv\.gz: the direct runner and LOOPBACK workers \(flink, universal\) read local files/],
+      [["catalog", "--input", "gs://my-bucket/imdb/title.*.tsv.gz"], /^error: --input gs:\/\/my-bucket.*read local files; gs:\/\/ objects are read by the Dataflow job/],
+      [["catalog", ...dataflow, "--input", "gs://my-bucket/imdb/title.*.tsv.gz", "--subscription", "s"], /^error: --subscription configures a streaming job; catalog on --runner=dataflow is a batch job/],
+      [["alerts", "--runner", "flink", "--sink", "duckdb", "--input", files], /^error: --input configures a batch job; alerts on --runner=flink is a streaming job/],
+      [["alerts", ...dataflow, "--input", "gs://my-bucket/events.jsonl"], /^error: --input configures a batch job; alerts on --runner=dataflow is a streaming job/],
     ];
     for (const [args, message] of refusals) {
       const result = runCli(args);

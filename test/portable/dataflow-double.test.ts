@@ -20,7 +20,7 @@ describe("Dataflow API double (the APIs Beam's Python Dataflow runner calls)", (
     fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
 
   before(async () => {
-    double = await startDataflowDouble({ refusedIdentities: ["revoked@p.iam.gserviceaccount.com"] });
+    double = await startDataflowDouble({ refusedIdentities: ["revoked@p.iam.gserviceaccount.com"], buckets: ["b"] });
     const granted = await fetch(`${double.endpoint}/token`, { method: "POST", body: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: assertion("launcher@p.iam.gserviceaccount.com") }) });
     token = ((await granted.json()) as { access_token: string }).access_token;
     const upload = await fetch(`${double.endpoint}/upload/storage/v1/b/b/o?uploadType=media&name=staging/p.tgz`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: "tarball" });

@@ -238,7 +238,7 @@ describe("portable runner flags", () => {
     [["alerts", "--runner=universal"], /--runner=universal needs --jobEndpoint/],
     [["alerts", "--runner=universal", "--jobEndpoint=job-server:8099"], /--jobEndpoint must be host:port/],
     [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=/tmp", "--sdkContainerImage=i"], /--tempLocation must be a gs:\/\/bucket\/path/],
-    [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--input=a.jsonl"], /^error: --input on --runner=universal: alerts reads Pub\/Sub on portable runners \(--subscription\) \(see --help\)$/],
+    [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--input=a.jsonl"], /^error: --input configures a batch job; alerts on --runner=universal is a streaming job \(see --help\)$/],
     [["alerts", "--runner=universal", "--jobEndpoint=h:1", "--sink=duckdb"], /--sink=duckdb on --runner=universal needs the workers in this process: --environmentType=LOOPBACK/],
     [["alerts", "--runner=flink", "--jobEndpoint=h:1", "--environmentType=DOCKER", "--sink=jsonl"], /--sink=jsonl on --runner=flink needs the workers in this process/],
     [["alerts", "--runner=dataflow", "--project=p", "--region=europe-west1", "--tempLocation=gs://b/t", "--sink=duckdb"], /--sink must be bigquery on --runner=dataflow, got "duckdb"/],

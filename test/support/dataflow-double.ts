@@ -1,15 +1,24 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "http";
+import { createHash } from "crypto";
 import { AddressInfo } from "net";
+import { STORAGE_ENDPOINT_ENV } from "../../io/gcs/objects";
 
 /**
  * A double of the Google APIs Beam's Python Dataflow runner calls when it
- * submits a job, on one local HTTP port, in their wire format (JSON over
- * HTTP, Google's error envelope):
+ * submits a job, and that the launcher's change detection calls (io/gcs),
+ * on one local HTTP port, in their wire format (JSON over HTTP, Google's
+ * error envelope):
  * - OAuth 2.0 token endpoint (the JWT bearer grant a service account key
- *   file's `token_uri` names): every other call needs a token it issued;
+ *   file's `token_uri` names), and the Compute Engine metadata server's
+ *   token of the VM's service account (what a Flex Template launcher has;
+ *   Node's auth library finds it at GCE_METADATA_HOST): every other call
+ *   needs a token one of them issued;
  * - Cloud Storage JSON API uploads (`/upload/storage/v1/b/B/o`, media and
- *   multipart) and object metadata: where the runner stages packages, the
- *   pipeline proto and template files;
+ *   multipart), object metadata and objects.list (`prefix`, `maxResults`,
+ *   `pageToken`/`nextPageToken`; `size` a string, `md5Hash` base64, as the
+ *   API gives them), in the buckets that exist (`buckets`; any other is
+ *   404 "The specified bucket does not exist."): where the runner stages
+ *   packages, the pipeline proto and template files;
  * - Dataflow v1b3 `projects.locations.jobs`: create, get, list, update, and
  *   the job's messages.
  * It refuses what the real APIs refuse on the points the runner can get
@@ -36,11 +45,18 @@ export interface DataflowDouble {
   readonly refusals: { status: number; message: string }[];
   /** gs://bucket/name -> bytes. */
   readonly objects: Map<string, Buffer>;
+  /** The buckets that exist (objects can be put in these only). */
+  readonly buckets: Set<string>;
+  /** `GCE_METADATA_HOST` for Node's auth library: 127.0.0.1:PORT. */
+  readonly metadataHost: string;
+  /** The next `times` authenticated requests `matches` accepts (`METHOD path`) are answered `status` (503: Google's backendError) instead. */
+  inject(matches: (request: string) => boolean, times: number, status: number): void;
   close(): Promise<void>;
 }
 
 class ApiError extends Error {
-  constructor(readonly code: number, readonly status: string, message: string) {
+  /** `reason`: the per-error reason of the older envelope Cloud Storage still answers with (`errors: [{domain, reason, message}]`). */
+  constructor(readonly code: number, readonly status: string, message: string, readonly reason?: string) {
     super(message);
   }
 }
@@ -48,6 +64,45 @@ class ApiError extends Error {
 const JOB_NAME = /^[a-z]([-a-z0-9]{0,1022}[a-z0-9])?$/;
 const JOB_TYPES = ["JOB_TYPE_BATCH", "JOB_TYPE_STREAMING"];
 const STORAGE = "storage.googleapis.com/";
+/** objects.list's page size when the request gives none, and the most it gives. */
+const LIST_PAGE = 1000;
+
+/** An object's resource as the JSON API returns it: 64-bit numbers as strings, the MD5 in base64. */
+const objectResource = (bucket: string, name: string, data: Buffer): Record<string, string> => ({
+  kind: "storage#object",
+  id: `${bucket}/${name}/1`,
+  bucket,
+  name,
+  generation: "1",
+  size: String(data.length),
+  md5Hash: createHash("md5").update(data).digest("base64"),
+});
+
+const noBucket = (): ApiError => new ApiError(404, "NOT_FOUND", "The specified bucket does not exist.", "notFound");
+
+/** objects.list: the names under `prefix` in name order, a page at a time; the page token is the last name given. */
+function listObjects(objects: Map<string, Buffer>, bucket: string, params: URLSearchParams): Record<string, unknown> {
+  const maxResults = params.has("maxResults") ? Number(params.get("maxResults")) : LIST_PAGE;
+  if (!Number.isInteger(maxResults) || maxResults < 0) throw new ApiError(400, "INVALID_ARGUMENT", `Invalid value for maxResults: ${params.get("maxResults")}`, "invalid");
+  const prefix = params.get("prefix") ?? "";
+  let after = "";
+  if (params.has("pageToken")) {
+    after = Buffer.from(params.get("pageToken")!, "base64url").toString("utf8");
+    if (after === "") throw new ApiError(400, "INVALID_ARGUMENT", "Invalid argument: pageToken", "invalid");
+  }
+  const names = [...objects.keys()]
+    .filter((uri) => uri.startsWith(`gs://${bucket}/`))
+    .map((uri) => uri.slice(`gs://${bucket}/`.length))
+    .filter((name) => name.startsWith(prefix) && name > after)
+    .sort();
+  const page = names.slice(0, Math.min(maxResults || LIST_PAGE, LIST_PAGE));
+  const more = page.length < names.length;
+  return {
+    kind: "storage#objects",
+    ...(page.length > 0 ? { items: page.map((name) => objectResource(bucket, name, objects.get(`gs://${bucket}/${name}`)!)) } : {}),
+    ...(more ? { nextPageToken: Buffer.from(page[page.length - 1], "utf8").toString("base64url") } : {}),
+  };
+}
 
 async function bodyOf(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -102,13 +157,15 @@ const issuerOf = (jwt: string): string | undefined => {
   }
 };
 
-export async function startDataflowDouble(options: { refusedIdentities?: readonly string[] } = {}): Promise<DataflowDouble> {
+export async function startDataflowDouble(options: { refusedIdentities?: readonly string[]; buckets?: readonly string[]; project?: string } = {}): Promise<DataflowDouble> {
   const tokens = new Set<string>();
+  const buckets = new Set(options.buckets ?? ["test-bucket"]);
   const jobs: CreatedJob[] = [];
   const refusals: { status: number; message: string }[] = [];
   const requests: string[] = [];
   const objects = new Map<string, Buffer>();
   const states = new Map<string, string>();
+  const faults: { matches: (request: string) => boolean; remaining: number; status: number }[] = [];
 
   const jobResource = (job: CreatedJob): Record<string, unknown> => ({
     ...job.body,
@@ -137,8 +194,34 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
       tokens.add(token);
       return { access_token: token, token_type: "Bearer", expires_in: 3600 };
     }
+    if (path.startsWith("/computeMetadata/")) {
+      // The metadata server answers only requests that say they mean it, and says it is one.
+      if (req.headers["metadata-flavor"] !== "Google") {
+        res.writeHead(403, { "content-type": "text/html" });
+        res.end("Missing Metadata-Flavor:Google header.");
+        return undefined;
+      }
+      res.setHeader("Metadata-Flavor", "Google");
+      if (req.method === "GET" && path === "/computeMetadata/v1/instance/service-accounts/default/token") {
+        const token = `double-token-${tokens.size + 1}`;
+        tokens.add(token);
+        return { access_token: token, token_type: "Bearer", expires_in: 3600 };
+      }
+      if (req.method === "GET" && path === "/computeMetadata/v1/project/project-id") {
+        res.writeHead(200, { "content-type": "application/text" });
+        res.end(options.project ?? "test-project");
+        return undefined;
+      }
+      if (req.method === "GET" && path === "/computeMetadata/v1/instance") return {};
+      throw new ApiError(404, "NOT_FOUND", `No metadata at ${path}`);
+    }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
     if (auth === null || !tokens.has(auth[1])) throw new ApiError(401, "UNAUTHENTICATED", "Request is missing required authentication credential.");
+    const fault = faults.find((f) => f.remaining > 0 && f.matches(`${req.method} ${path}`));
+    if (fault !== undefined) {
+      fault.remaining--;
+      throw new ApiError(fault.status, "UNAVAILABLE", "We encountered an internal error. Please try again.", "backendError");
+    }
 
     let m = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
     if (m && req.method === "POST") {
@@ -151,14 +234,22 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
         data = parts[1];
       } else if (type !== "media") throw new ApiError(400, "INVALID_ARGUMENT", `uploadType ${type} is not supported here`);
       if (!name) throw new ApiError(400, "INVALID_ARGUMENT", "Required parameter: name");
+      if (!buckets.has(m[1])) throw noBucket();
       objects.set(`gs://${m[1]}/${name}`, data);
-      return { kind: "storage#object", bucket: m[1], name, size: String(data.length) };
+      return objectResource(m[1], name, data);
+    }
+    m = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path);
+    if (m && req.method === "GET") {
+      if (!buckets.has(m[1])) throw noBucket();
+      return listObjects(objects, m[1], url.searchParams);
     }
     m = /^\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
     if (m && req.method === "GET") {
-      const data = objects.get(`gs://${m[1]}/${decodeURIComponent(m[2])}`);
-      if (data === undefined) throw new ApiError(404, "NOT_FOUND", "No such object");
-      return { kind: "storage#object", bucket: m[1], name: decodeURIComponent(m[2]), size: String(data.length) };
+      if (!buckets.has(m[1])) throw noBucket();
+      const name = decodeURIComponent(m[2]);
+      const data = objects.get(`gs://${m[1]}/${name}`);
+      if (data === undefined) throw new ApiError(404, "NOT_FOUND", `No such object: ${m[1]}/${name}`, "notFound");
+      return objectResource(m[1], name, data);
     }
 
     m = /^\/v1b3\/projects\/([^/]+)\/locations\/([^/]+)\/jobs(?:\/([^/]+))?(\/messages)?$/.exec(path);
@@ -205,7 +296,8 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
         const e = error instanceof ApiError ? error : new ApiError(500, "INTERNAL", String(error));
         refusals.push({ status: e.code, message: e.message });
         res.writeHead(e.code, { "content-type": "application/json; charset=UTF-8" });
-        res.end(JSON.stringify({ error: { code: e.code, message: e.message, status: e.status } }));
+        const errors = e.reason === undefined ? {} : { errors: [{ message: e.message, domain: "global", reason: e.reason }] };
+        res.end(JSON.stringify({ error: { code: e.code, message: e.message, ...errors, status: e.status } }));
       },
     );
   });
@@ -217,6 +309,21 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
     requests,
     refusals,
     objects,
+    buckets,
+    metadataHost: endpoint.slice("http://".length),
+    inject: (matches, times, status) => void faults.push({ matches, remaining: times, status }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The environment in which io/gcs lists the double's objects with the token
+ * of the double's metadata server, as a Flex Template launcher on its VM
+ * does: no key file, and an empty gcloud directory, so no other credentials
+ * are found first.
+ */
+export function storageClientEnv(double: DataflowDouble, gcloudConfigDir: string): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { GCE_METADATA_HOST: double.metadataHost, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_APPLICATION_CREDENTIALS: undefined, CLOUDSDK_CONFIG: gcloudConfigDir };
+  env[STORAGE_ENDPOINT_ENV] = double.endpoint;
+  return env;
 }

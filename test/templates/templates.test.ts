@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "path";
 import { parseArgs, ParsedArgs } from "../../cli/args";
 import { launchCommandLine } from "../../cli/flex-launch";
-import { appliesTo, checkOption, choicesOn, OptionSpec } from "../../pipelines/options";
+import { appliesTo, checkOption, choicesOn, OptionSpec, patternOn } from "../../pipelines/options";
 import { COMMON_OPTIONS } from "../../runners/settings";
 import { gcloudArgs } from "../../cli/template-build";
 import { generatedTemplateFiles, TemplateMetadata, templateFileName, templateFileProblems, TEMPLATES_DIR } from "../../cli/templates";
@@ -15,11 +15,13 @@ import { ROOT, runScript, tempDir } from "../helpers";
 
 const readMetadata = (pipeline: string): TemplateMetadata => JSON.parse(readFileSync(join(ROOT, TEMPLATES_DIR, templateFileName(pipeline)), "utf8"));
 
-/** A value the CLI refuses for a flag, when its kind has one: the parameter's regex must refuse it too. */
+/** A value the CLI refuses for a flag on Dataflow, when its kind has one: the parameter's regex must refuse it too. */
 function refusedValue(spec: OptionSpec): string | undefined {
   if (spec.type === "number") return "abc";
   if (spec.type === "boolean") return "yes";
-  return choicesOn(spec, "dataflow") ? "not-a-choice" : undefined;
+  if (choicesOn(spec, "dataflow")) return "not-a-choice";
+  // A local path, with characters no pattern here takes (the catalog's --input on Dataflow is gs:// only).
+  return patternOn(spec, "dataflow") ? "imdb/title basics!.tsv" : undefined;
 }
 
 /** The flags Terraform's Flex Template jobs pass as parameters (terraform/main.tf: local.common_flags, plus subscription). */
@@ -34,18 +36,36 @@ describe("Flex Template metadata (templates/<pipeline>.json)", () => {
     const dir = join(ROOT, TEMPLATES_DIR);
     const present = new Map(readdirSync(dir).filter((n) => n.endsWith(".json")).map((name) => [name, readFileSync(join(dir, name), "utf8")]));
     expect(templateFileProblems(present)).to.deep.equal([]);
-    expect(generatedTemplateFiles().map((f) => f.name).sort()).to.deep.equal(Object.values(PIPELINES).filter((p) => p.snapshots === undefined).map((p) => templateFileName(p.name)).sort());
+    expect(generatedTemplateFiles().map((f) => f.name).sort()).to.deep.equal(Object.values(PIPELINES).map((p) => templateFileName(p.name)).sort());
   });
 
-  for (const pipeline of Object.values(PIPELINES).filter((p) => p.snapshots === undefined)) {
+  for (const pipeline of Object.values(PIPELINES)) {
     describe(pipeline.name, () => {
       const metadata = readMetadata(pipeline.name);
       const flags = new Map<string, OptionSpec>([...COMMON_OPTIONS, ...pipeline.options].map((s) => [s.name, s]));
+      const batch = pipeline.snapshots !== undefined;
 
-      it("is a streaming template whose parameters all mean something on Dataflow (no source, sink or sample flags)", () => {
-        expect(metadata.streaming).to.equal(true);
-        expect(metadata.parameters.map((p) => p.name).filter((n) => /^(source|sink|sample.*|seed|input)$/.test(n))).to.deep.equal([]);
-      });
+      if (!batch) {
+        it("is a streaming template whose parameters all mean something on Dataflow (no source, sink, sample or input flags)", () => {
+          expect(metadata.streaming).to.equal(true);
+          expect(metadata.parameters.map((p) => p.name).filter((n) => /^(source|sink|sample.*|seed|input)$/.test(n))).to.deep.equal([]);
+        });
+
+        it("takes every flag Terraform's Flex Template job passes (terraform/dataflow.tf)", () => {
+          expect(metadata.parameters.map((p) => p.name)).to.include.members(terraformParameters());
+        });
+      } else {
+        it("is a batch template (no `streaming`) over gs:// objects: --input required, refused unless gs://, and no flag of a streaming job", () => {
+          expect(metadata).to.not.have.property("streaming");
+          expect(metadata.parameters.map((p) => p.name)).to.deep.equal(["input", "project", "dataset"]);
+          const input = metadata.parameters[0];
+          expect(input.isOptional).to.equal(false);
+          const regex = new RegExp(input.regexes![0]);
+          expect(["gs://imdb-data/imdb/title.*.tsv.gz", "gs://imdb-data/title.basics.tsv.gz"].map((v) => regex.test(v))).to.deep.equal([true, true]);
+          expect(["imdb/title.*.tsv.gz", "/srv/imdb/title.basics.tsv.gz", "gs://imdb-data", "gs://imdb-data/", "s3://imdb-data/title.basics.tsv.gz"].filter((v) => regex.test(v))).to.deep.equal([]);
+          expect(metadata.parameters.filter((p) => p.name !== "input").map((p) => p.isOptional)).to.deep.equal([true, true]);
+        });
+      }
 
       it("has what Dataflow requires: a name, and per parameter a name, a label and a help text", () => {
         expect(metadata.name).to.be.a("string").and.not.equal("");
@@ -82,10 +102,6 @@ describe("Flex Template metadata (templates/<pipeline>.json)", () => {
             }
           }
         }
-      });
-
-      it("takes every flag Terraform's Flex Template job passes (terraform/dataflow.tf)", () => {
-        expect(metadata.parameters.map((p) => p.name)).to.include.members(terraformParameters());
       });
     });
   }
@@ -128,6 +144,16 @@ describe("Flex Template launcher", () => {
       sink: "bigquery",
     });
     expect(args.options.bufferThresholdMs).to.equal(3000);
+  });
+
+  it("gives the catalog's batch job its gs:// --input and dataset, and refuses a launch whose input is not in Cloud Storage", () => {
+    const environment = ["--runner=DataflowRunner", "--project=test-project", "--region=europe-west1", "--temp_location=gs://test-bucket/temp", "--sdk_container_image=worker:1"];
+    const command = launchCommandLine("catalog", [...environment, "--input=gs://imdb-data/imdb/title.*.tsv.gz", "--dataset=analytics"]);
+    expect(command.ignored).to.deep.equal([]);
+    const args = parseArgs(command.argv) as ParsedArgs;
+    expect(args.pipeline.name).to.equal("catalog");
+    expect(args.settings).to.include({ runner: "dataflow", input: "gs://imdb-data/imdb/title.*.tsv.gz", dataset: "analytics", sink: "bigquery", tempLocation: "gs://test-bucket/temp" });
+    expect(() => parseArgs(launchCommandLine("catalog", [...environment, "--input=/srv/imdb/title.basics.tsv.gz"]).argv)).to.throw(/--input must be a gs:\/\/bucket\/objects name or glob .* on --runner=dataflow/);
   });
 
   it("takes a blank parameter as absent, accumulates experiments and labels, and honours --no_use_public_ips, --update, --dataflow_kms_key and --template_location", () => {
@@ -263,6 +289,12 @@ describe("npm run template:build", () => {
     expect(argv).to.include.members([`--image=${image}`, "--sdk-language=PYTHON", "--metadata-file=templates/conversations.json", "--enable-streaming-engine"]);
   });
 
+  it("builds the catalog's batch template without Streaming Engine", () => {
+    const argv = gcloudArgs({ pipeline: "catalog", image: "launcher-catalog:1", bucket: "test-bucket", printOnly: false });
+    expect(argv).to.include.members(["gs://test-bucket/templates/catalog.json", "--metadata-file=templates/catalog.json", "--sdk-language=PYTHON"]);
+    expect(argv).to.not.include("--enable-streaming-engine");
+  });
+
   it("stops with one line on a bad command line", () => {
     for (const args of [["--pipeline", "nope", "--image", "i", "--bucket", "b"], ["--pipeline", "alerts"]]) {
       const run = runScript("cli/template-build.js", args);
@@ -271,18 +303,21 @@ describe("npm run template:build", () => {
     }
   });
 
-  it("gcloud itself (--printOnly, offline) builds a spec that carries the metadata file as it is", function () {
-    if (spawnSync("gcloud", ["--version"]).status !== 0) return this.skip();
-    const image = "europe-docker.pkg.dev/test-project/beam-video-analytics/launcher-ott:1";
-    const run = runScript("cli/template-build.js", ["--pipeline", "ott", "--image", image, "--bucket", "test-bucket", "--printOnly"]);
-    expect(run.status, run.stderr).to.equal(0);
-    const spec = JSON.parse(run.stdout.replace(/^\|-?\s*\n/, ""));
-    expect(spec.image).to.equal(image);
-    expect(spec.sdkInfo.language).to.equal("PYTHON");
-    // gcloud keeps name, description and parameters of the file, and drops `streaming`: the default environment carries Streaming Engine instead.
-    const metadata: Partial<TemplateMetadata> = readMetadata("ott");
-    delete metadata.streaming;
-    expect(spec.metadata).to.deep.equal(metadata);
-    expect(spec.defaultEnvironment).to.deep.include({ enableStreamingEngine: true });
-  });
+  for (const pipeline of ["ott", "catalog"]) {
+    const streaming = PIPELINES[pipeline].snapshots === undefined;
+    it(`gcloud itself (--printOnly, offline) builds ${pipeline}'s spec, carrying the metadata file as it is${streaming ? ", on Streaming Engine" : ": a batch job, no Streaming Engine"}`, function () {
+      if (spawnSync("gcloud", ["--version"]).status !== 0) return this.skip();
+      const image = `europe-docker.pkg.dev/test-project/beam-video-analytics/launcher-${pipeline}:1`;
+      const run = runScript("cli/template-build.js", ["--pipeline", pipeline, "--image", image, "--bucket", "test-bucket", "--printOnly"]);
+      expect(run.status, run.stderr).to.equal(0);
+      const spec = JSON.parse(run.stdout.replace(/^\|-?\s*\n/, ""));
+      expect(spec.image).to.equal(image);
+      expect(spec.sdkInfo.language).to.equal("PYTHON");
+      // gcloud keeps name, description and parameters of the file, and drops `streaming`: the default environment carries Streaming Engine instead.
+      const metadata: Partial<TemplateMetadata> = readMetadata(pipeline);
+      delete metadata.streaming;
+      expect(spec.metadata).to.deep.equal(metadata);
+      expect(spec.defaultEnvironment?.enableStreamingEngine === true).to.equal(streaming);
+    });
+  }
 });
