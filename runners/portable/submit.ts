@@ -154,7 +154,7 @@ function portableIo(pipeline: string, settings: PortableSettings, files?: readon
           ? undefined
           : { kind: "snapshot", snapshot: snapshot },
     // A batch job over files has no topic of its own.
-    subscription: files === undefined ? subscriptionOf(pipeline, settings.project, settings.subscription) : "",
+    subscription: files === undefined && loadJob === undefined ? subscriptionOf(pipeline, settings.project, settings.subscription) : "",
     timestampAttribute: settings.timestampAttribute,
     // A batch job's rows always come back to this process, whose sink (BigQuery: load jobs) writes them.
     sink: settings.sink === "bigquery" && files === undefined ? { kind: "bigquery", project: settings.project, dataset: settings.dataset } : { kind: "local" },
@@ -398,7 +398,7 @@ export async function runPortable<O extends OptionValues>(pipeline: RunnablePipe
     const sdk = sdkOptions(pipeline.name, options, settings);
     // A local warehouse's catalog is read here, once, and goes to the workers in the graph (runners/portable/graph.ts).
     const snapshot = sink !== undefined && pipeline.readsCatalog ? await readCatalog(sink) : undefined;
-    const graph = await step("building the graph (the expansion service expands Pub/Sub and BigQuery IO)", () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, loadsItself ? undefined : snapshots?.changed, snapshot, loadsItself ? loadJobIo(settings, snapshots!, String(sdk.jobName)) : undefined)));
+    const graph = await step(`building the graph (${loadsItself ? "Python's expansion service expands the file read and the load jobs" : "the expansion service expands Pub/Sub and BigQuery IO"})`, () => portablePipelineProto(pipeline, options, portableIo(pipeline.name, settings, loadsItself ? undefined : snapshots?.changed, snapshot, loadsItself ? loadJobIo(settings, snapshots!, String(sdk.jobName)) : undefined)));
     // LOOPBACK: the SDK points the environment at this process itself.
     const image = settings.sdkContainerImage ?? DEFAULT_SDK_IMAGE;
     const proto = loopback ? graph : withDockerEnvironment(graph, image, await step("packing the worker packages", async () => workerArtifacts(npmPack(ROOT), npmPack(beamPackageDir()))));

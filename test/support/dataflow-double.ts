@@ -194,6 +194,12 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
       tokens.add(token);
       return { access_token: token, token_type: "Bearer", expires_in: 3600 };
     }
+    if (path === "/" && req.headers["metadata-flavor"] === "Google") {
+      // Python's google-auth pings the metadata server's root (GCE_METADATA_IP) before it trusts it.
+      res.writeHead(200, { "Metadata-Flavor": "Google", "content-type": "application/text" });
+      res.end("computeMetadata/\n");
+      return undefined;
+    }
     if (path.startsWith("/computeMetadata/")) {
       // The metadata server answers only requests that say they mean it, and says it is one.
       if (req.headers["metadata-flavor"] !== "Google") {
@@ -213,6 +219,10 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
         return undefined;
       }
       if (req.method === "GET" && path === "/computeMetadata/v1/instance") return {};
+      // What Python's compute_engine.Credentials asks before a token (?recursive=true).
+      if (req.method === "GET" && path === "/computeMetadata/v1/instance/service-accounts/default/") {
+        return { aliases: ["default"], email: "launcher@test-project.iam.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/cloud-platform"] };
+      }
       throw new ApiError(404, "NOT_FOUND", `No metadata at ${path}`);
     }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
@@ -323,7 +333,8 @@ export async function startDataflowDouble(options: { refusedIdentities?: readonl
  * are found first.
  */
 export function storageClientEnv(double: DataflowDouble, gcloudConfigDir: string): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { GCE_METADATA_HOST: double.metadataHost, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_APPLICATION_CREDENTIALS: undefined, CLOUDSDK_CONFIG: gcloudConfigDir };
+  // GCE_METADATA_IP: where Python's google-auth pings it (the Dataflow job service's credentials on a launcher VM).
+  const env: Record<string, string | undefined> = { GCE_METADATA_HOST: double.metadataHost, GCE_METADATA_IP: double.metadataHost, METADATA_SERVER_DETECTION: "assume-present", GOOGLE_APPLICATION_CREDENTIALS: undefined, CLOUDSDK_CONFIG: gcloudConfigDir };
   env[STORAGE_ENDPOINT_ENV] = double.endpoint;
   return env;
 }
