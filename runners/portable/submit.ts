@@ -70,7 +70,6 @@ function checkPortable(pipeline: string, settings: PortableSettings): void {
     if (settings.input === undefined) throw new SettingsError(`${pipeline} on --runner=${settings.runner} needs --input (the generated sample is the direct runner's)`);
     return;
   }
-  if (settings.input !== undefined) throw new SettingsError(`--input on --runner=${settings.runner}: ${pipeline} reads Pub/Sub on portable runners (--subscription)`);
   if (local && !isLoopback(settings)) throw new SettingsError(`--sink=${settings.sink} on --runner=${settings.runner} needs the workers in this process: --environmentType=LOOPBACK (the default of --runner=flink without --jobEndpoint)`);
   if (!settings.streaming && !local) throw new SettingsError(`--runner=${settings.runner} reads Pub/Sub, an unbounded source: the job is a streaming job, --streaming=false is possible only with a local --sink (it stops once no row came for --idleMs)`);
   if (settings.runner === "flink" && settings.jobEndpoint === undefined && settings.flinkMaster !== "[auto]" && settings.flinkMaster !== "[local]") throw new SettingsError("--flinkMaster needs --jobEndpoint: without it this program starts Beam's Flink job server with an embedded Flink");
