@@ -47,7 +47,11 @@ export interface CommitReport {
 /** Runs the pipeline's graph over one bundle of chunks: in this thread, or on a worker. */
 export type BundleExecutor = (chunks: RawChunk[], context: BundleContext) => Promise<BundleResult>;
 
-/** An executed bundle waiting for its commit: its input stays until then, in case it must run again. */
+/**
+ * An executed bundle waiting for its commit. Its input stays until then when
+ * it may have to run again (a pipeline with `countedOnceBy`, see
+ * skipRepeats); otherwise only what the commit needs of it (withoutRecords).
+ */
 export interface ExecutedBundle {
   chunks: RawChunk[];
   context: BundleContext;

@@ -1,7 +1,7 @@
 import { Source } from "../../io/sources/source";
 import { Sink } from "../../io/sinks/sink";
 import { PipelineDefinition, RowObserver } from "../../pipelines/definition";
-import { MessageChunk, RawChunk, unitsOf } from "../../transforms/core/chunk";
+import { MessageChunk, RawChunk, unitsOf, withoutRecords } from "../../transforms/core/chunk";
 import { BundleExecutor, CommitPolicy, Committer, CommitReport, CommitSettings, CommitTotals } from "./committer";
 
 /** What the driver needs to know of the pipeline it runs. */
@@ -93,6 +93,8 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
     return (tables.get(where.table) ?? []).map((row) => row[where.column] as number);
   };
 
+  // Only a pipeline whose records count once may run a bundle again (Committer.skipRepeats): the others' bundles keep no input bytes once executed.
+  const mayRerun = settings.definition.countedOnceBy !== undefined;
   let ordered: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
   const submit = async (input: RawChunk[]): Promise<void> => {
@@ -101,11 +103,12 @@ export async function drive(source: Source, sink: Sink, execute: BundleExecutor,
     bundles++;
     const context = { watermarkMicros: watermark.current, skipKeys: new Set<string>(), catalog: await settings.catalog?.current() };
     const executed = execute(chunks, context);
+    const kept = mayRerun ? chunks : chunks.map(withoutRecords);
     const previous = ordered;
     ordered = executed.then(async (result) => {
       await previous;
       if (!source.bounded) watermark.observe(eventTimes(result.tables));
-      await committer.add({ chunks, context, result, watermarkAfter: watermark.current });
+      await committer.add({ chunks: kept, context, result, watermarkAfter: watermark.current });
     });
     ordered.catch(() => undefined); // surfaced by the awaits below, not as an unhandled rejection
     inFlight.push(ordered);

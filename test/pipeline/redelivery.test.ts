@@ -7,6 +7,7 @@ import { PIPELINES } from "../../pipelines/registry";
 import { ConversationGenerator } from "../../samples/conversations";
 import { OTT_START_MICROS, OttGenerator } from "../../samples/ott";
 import { drive, RunStats } from "../../runners/direct/driver";
+import { CommitReport } from "../../runners/direct/committer";
 import { inlineExecutor } from "../../runners/direct/inline-executor";
 import { MessageChunk } from "../../transforms/core/chunk";
 import { query, tempDir, warehouseTables } from "../helpers";
@@ -133,6 +134,30 @@ describe("Pub/Sub redelivery on the direct runner (a subscription double)", () =
       await sink.close();
     }
     expect(rowsWhileQuiet).to.be.greaterThan(0);
+  });
+
+  it("a commit keeps its messages' payloads only when a bundle may run again (ott's countedOnceBy), and acknowledges every message either way", async () => {
+    for (const pipeline of ["conversations", "ott"]) {
+      const definition = PIPELINES[pipeline];
+      const sink = new DuckDbSink(join(dir, `${pipeline}-kept.duckdb`));
+      await sink.open(definition.tables, definition.merges);
+      const messages = SAMPLES[pipeline]().slice(0, 300).map((data, i) => ({ id: String(i), data }));
+      const kept = { ids: 0, payloads: 0 };
+      try {
+        const options = { ...defaults(definition), allowedLatenessSec: 86_400 };
+        const onCommit = (_: unknown, commit: CommitReport): void => {
+          for (const chunk of commit.chunks as MessageChunk[]) {
+            kept.ids += chunk.ids.length;
+            kept.payloads += chunk.payloads.length;
+          }
+        };
+        const policy = { maxRows: 1, maxDelayMs: 0, checkpointCommits: 3, checkpointMs: 60_000 };
+        await drive(new Subscription(messages, 100), sink, inlineExecutor(definition, options), () => undefined, { definition, bundleBytes: 1, maxInFlight: 2, commit: policy, onCommit });
+      } finally {
+        await sink.close();
+      }
+      expect(kept, pipeline).to.deep.equal({ ids: 300, payloads: pipeline === "ott" ? 300 : 0 });
+    }
   });
 
   it("ott reports republished events as duplicates counted once, not dead letters", async () => {

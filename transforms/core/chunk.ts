@@ -40,6 +40,18 @@ export function ackIdsOf(chunk: RawChunk): readonly string[] {
   return chunk.kind === "messages" ? chunk.ackIds : [];
 }
 
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The chunk without its records: what a commit still needs of input that
+ * will not run again (its units, acknowledgement handles, message count and
+ * publish time), so an executed bundle waiting for its commit does not hold
+ * its input's bytes.
+ */
+export function withoutRecords(chunk: RawChunk): RawChunk {
+  return chunk.kind === "lines" ? { ...chunk, data: NO_BYTES } : { ...chunk, payloads: [], undecodable: undefined };
+}
+
 /** The input units of a chunk, as the sink's ledger records them: the chunk, or each message. */
 export function unitsOf(chunk: RawChunk): readonly string[] {
   return chunk.kind === "messages" ? chunk.ids : [chunk.unit];
