@@ -4,21 +4,11 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
 import { KeyFingerprints } from "../../io/sinks/key-fingerprints";
 import { createTableSql } from "../../schemas/duckdb";
-import { Row, TableSpec } from "../../schemas/table";
+import { Row } from "../../schemas/table";
 import { query, tempDir } from "../helpers";
-import { progress, summing, totals } from "../support/sink-fixtures";
+import { column, progress, summing, testTable, totals } from "../support/sink-fixtures";
 
-const facts: TableSpec = {
-  name: "facts",
-  description: "",
-  fields: [
-    { name: "id", type: "UUID", mode: "REQUIRED", description: "" },
-    { name: "n", type: "INT64", mode: "NULLABLE", description: "" },
-  ],
-  key: ["id"],
-  partitionField: "",
-  clustering: [],
-};
+const facts = testTable("facts", [column("id", "UUID", "REQUIRED"), column("n", "INT64")]);
 
 
 
@@ -159,32 +149,16 @@ describe("DuckDB sink", () => {
 });
 
 /** Every type a table can hold, a record among them, nullable, for the chunk writer. */
-const everything: TableSpec = {
-  name: "everything",
-  description: "",
-  fields: [
-    { name: "id", type: "STRING", mode: "REQUIRED", description: "" },
-    { name: "u", type: "UUID", mode: "NULLABLE", description: "" },
-    { name: "i", type: "INT64", mode: "NULLABLE", description: "" },
-    { name: "f", type: "FLOAT64", mode: "NULLABLE", description: "" },
-    { name: "b", type: "BOOL", mode: "NULLABLE", description: "" },
-    { name: "t", type: "TIMESTAMP", mode: "NULLABLE", description: "" },
-    { name: "d", type: "DATE", mode: "NULLABLE", description: "" },
-    {
-      name: "r",
-      type: "RECORD",
-      mode: "NULLABLE",
-      description: "",
-      fields: [
-        { name: "s", type: "STRING", mode: "NULLABLE", description: "" },
-        { name: "n", type: "INT64", mode: "NULLABLE", description: "" },
-      ],
-    },
-  ],
-  key: ["id"],
-  partitionField: "",
-  clustering: [],
-};
+const everything = testTable("everything", [
+  column("id", "STRING", "REQUIRED"),
+  column("u", "UUID"),
+  column("i", "INT64"),
+  column("f", "FLOAT64"),
+  column("b", "BOOL"),
+  column("t", "TIMESTAMP"),
+  column("d", "DATE"),
+  column("r", "RECORD", "NULLABLE", [column("s", "STRING"), column("n", "INT64")]),
+]);
 
 describe("DuckDB sink, values written a column at a time", () => {
   const dir = tempDir();

@@ -2,18 +2,11 @@ import { expect } from "chai";
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { JsonlSink } from "../../io/sinks/jsonl-sink";
-import { Row, TableSpec } from "../../schemas/table";
+import { Row } from "../../schemas/table";
 import { tempDir } from "../helpers";
-import { progress, summing, totals } from "../support/sink-fixtures";
+import { column, progress, summing, testTable, totals } from "../support/sink-fixtures";
 
-const events: TableSpec = {
-  name: "events",
-  description: "",
-  fields: [{ name: "id", type: "STRING", mode: "REQUIRED", description: "" }],
-  key: ["id"],
-  partitionField: "",
-  clustering: [],
-};
+const events = testTable("events", [column("id", "STRING", "REQUIRED")]);
 
 
 
