@@ -164,12 +164,15 @@ function portableIo(pipeline: string, settings: PortableSettings, files?: readon
 /** The SDK's BEAM_SERVICE_OVERRIDES: service key -> address or jar. */
 const serviceOverrides = (env: NodeJS.ProcessEnv): Record<string, string> => (env.BEAM_SERVICE_OVERRIDES ? (JSON.parse(env.BEAM_SERVICE_OVERRIDES) as Record<string, string>) : {});
 
-/** Points the SDK at a given expansion service (address or jar) through its BEAM_SERVICE_OVERRIDES. */
-function useExpansionService(where: string, env: NodeJS.ProcessEnv = process.env): void {
+/** Points the SDK's service `key` at `where` (an address, a jar, a Python) through its BEAM_SERVICE_OVERRIDES. */
+function useService(key: string, where: string, env: NodeJS.ProcessEnv = process.env): void {
   const overrides = serviceOverrides(env);
-  overrides[GCP_EXPANSION_SERVICE] = where;
+  overrides[key] = where;
   env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
 }
+
+/** Points the SDK at a given GCP expansion service (address or jar). */
+const useExpansionService = (where: string): void => useService(GCP_EXPANSION_SERVICE, where);
 
 /** Whether BEAM_SERVICE_OVERRIDES already names the GCP expansion service (an address, or a jar). */
 const expansionServiceOverridden = (env: NodeJS.ProcessEnv = process.env): boolean => GCP_EXPANSION_SERVICE in serviceOverrides(env);
@@ -183,23 +186,17 @@ const PYTHON_EXPANSION = "apache_beam.runners.portability.expansion_service_main
  * (the launcher image's), else the cached venv of apache-beam at the SDK's
  * version (python-beam.ts), where the SDK would bootstrap the latest release.
  */
-function usePinnedPython(env: NodeJS.ProcessEnv = process.env): void {
-  const overrides = serviceOverrides(env);
-  if ("python:*" in overrides) return;
-  overrides["python:*"] = beamPython();
-  env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
+function usePinnedPython(): void {
+  if (!("python:*" in serviceOverrides(process.env))) useService("python:*", beamPython());
 }
 
 /** Starts Python's expansion service (a load job's Python steps) with SERVICE_START_MS of patience, unless BEAM_SERVICE_OVERRIDES names one. */
-async function usePythonExpansionService(stops: (() => Promise<void>)[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+async function usePythonExpansionService(stops: (() => Promise<void>)[]): Promise<void> {
   const key = `python:${PYTHON_EXPANSION}`;
-  if (key in serviceOverrides(env)) return;
+  if (key in serviceOverrides(process.env)) return;
   const service = patientStart(PythonService.forModule(PYTHON_EXPANSION, ["--fully_qualified_name_glob=*", "--port", "{{PORT}}"]));
   stops.push(() => service.stop());
-  const address = await step("starting Beam's Python expansion service", () => service.start());
-  const overrides = serviceOverrides(env);
-  overrides[key] = address;
-  env.BEAM_SERVICE_OVERRIDES = JSON.stringify(overrides);
+  useService(key, await step("starting Beam's Python expansion service", () => service.start()));
 }
 
 /** How long a job service started here may take to listen: Python importing apache_beam[gcp] takes 5-15 s on a busy 2-core machine. */
