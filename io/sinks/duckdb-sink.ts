@@ -149,7 +149,6 @@ export class DuckDbSink implements Sink, Ledger {
       if (merge) {
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(stateTable(table))} (key VARCHAR NOT NULL, state VARCHAR NOT NULL)`);
         await connection.run(`CREATE TABLE IF NOT EXISTS ${quoteIdent(changesTable(table))} (key VARCHAR NOT NULL, pane VARCHAR NOT NULL)`);
-        await this.createStaging(`staging_${stateTable(table)}`, `CREATE OR REPLACE TEMP TABLE ${quoteIdent(`staging_${stateTable(table)}`)} (key VARCHAR, state VARCHAR)`);
         this.merges.set(table.name, merge);
         this.pending.set(table.name, new Map());
         this.stateKeys.set(table.name, await this.loadFingerprints(stateTable(table), "key"));
@@ -306,21 +305,26 @@ export class DuckDbSink implements Sink, Ledger {
 
   /** Appends one merged pane per key to the table's changelog; returns them. */
   private async logChanges(table: TableSpec, merge: MergeSpec, incoming: ReadonlyMap<string, readonly Row[]>): Promise<Map<string, Row>> {
-    const connection = this.connection!;
-    const staging = `staging_${stateTable(table)}`;
     const panes = new Map<string, Row>();
-    const appender = await connection.createAppender(staging, "main", "temp");
-    for (const [key, list] of incoming) {
-      const pane = list.length === 1 ? list[0] : merge.merge(list);
-      panes.set(key, pane);
+    for (const [key, list] of incoming) panes.set(key, list.length === 1 ? list[0] : merge.merge(list));
+    await this.appendStates(changesTable(table), panes);
+    return panes;
+  }
+
+  /**
+   * Appends (key, JSON) rows straight into a state or changelog table, in the
+   * open transaction: no temporary copy to insert from and then drop (which
+   * cost as much as the append for these long texts).
+   */
+  private async appendStates(table: string, states: ReadonlyMap<string, Row>): Promise<void> {
+    if (states.size === 0) return;
+    const appender = await this.connection!.createAppender(table);
+    for (const [key, state] of states) {
       appender.appendVarchar(key);
-      appender.appendVarchar(JSON.stringify(pane));
+      appender.appendVarchar(JSON.stringify(state));
       appender.endRow();
     }
     appender.closeSync();
-    await connection.run(`INSERT INTO ${quoteIdent(changesTable(table))} SELECT * FROM temp.main.${quoteIdent(staging)}`);
-    await this.emptyStaging(staging);
-    return panes;
   }
 
   /** Of a table of facts' rows, those whose key is neither stored nor repeated within them (the first one stays), and their keys. */
@@ -473,26 +477,18 @@ export class DuckDbSink implements Sink, Ledger {
     const connection = this.connection!;
     const fingerprints = this.stateKeys.get(table.name)!;
     const states = quoteIdent(stateTable(table));
-    const staging = `staging_${stateTable(table)}`;
     const candidates = [...incoming.keys()].filter((key) => fingerprints.mayHave(key));
     const stored = new Map<string, Row>();
     if (candidates.length > 0) {
       await this.stageKeys(candidates);
       const reader = await connection.runAndReadAll(`SELECT s.key, s.state FROM ${states} s JOIN temp.main.staging_keys k ON s.key = k.k`);
       for (const r of reader.getRows()) stored.set(String(r[0]), JSON.parse(String(r[1])) as Row);
+      // The states read are replaced: deleted here, appended below with the new keys'.
+      if (stored.size > 0) await connection.run(`DELETE FROM ${states} WHERE key IN (SELECT k FROM temp.main.staging_keys)`);
       await this.emptyStaging("staging_keys");
     }
     const merged = mergeInto(merge, stored, incoming);
-    const appender = await connection.createAppender(staging, "main", "temp");
-    for (const [key, state] of merged.states) {
-      appender.appendVarchar(key);
-      appender.appendVarchar(JSON.stringify(state));
-      appender.endRow();
-    }
-    appender.closeSync();
-    if (stored.size > 0) await connection.run(deleteStagedKeysSql(states, ["key"], `temp.main.${quoteIdent(staging)}`));
-    await connection.run(`INSERT INTO ${states} SELECT * FROM temp.main.${quoteIdent(staging)}`);
-    await this.emptyStaging(staging);
+    await this.appendStates(stateTable(table), merged.states);
     const rows = [...merged.rows.values()];
     const rewrite = stored.size > 0 ? (rowStaging: string) => deleteStagedKeysSql(quoteIdent(table.name), table.key, rowStaging) : undefined;
     const written = rows.length === 0 ? 0 : await this.insert(table, rows, "", rewrite);
