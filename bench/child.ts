@@ -151,7 +151,7 @@ async function ottBaseline(input: string, warehouse: string): Promise<void> {
         if (entry === undefined) {
           const pane: Row = { window_start: start, window_end: start + size, window_date: utcDay(start) };
           view.table.key.slice(1).forEach((column, i) => (pane[column] = keys[i]));
-          entry = { pane: pane, builder: newBuilder() };
+          entry = { pane: pane, builder: newBuilder(view.tally) };
           panes[v].set(id, entry);
         }
         addEvent(entry.builder, event, view.tally);

@@ -58,8 +58,9 @@ describe("OTT event model", () => {
 describe("OTT tally (the views' mergeable accumulator)", () => {
   const event = (user: string, watch: number | null): OttEvent => decoded({ ...base, user_id: user, session_id: `s-${user}`, event_type: watch === null ? "start" : "pause", position: watch ?? 0 });
   const tallyOf = (events: OttEvent[]): Tally => {
-    const builder = newBuilder();
-    for (const e of events) addEvent(builder, e, { users: true, sessions: true, histogram: true, metric: (x) => x.watch_seconds });
+    const config = { users: true, sessions: true, histogram: true, metric: (x: OttEvent) => x.watch_seconds };
+    const builder = newBuilder(config);
+    for (const e of events) addEvent(builder, e, config);
     return built(builder);
   };
   const events = [event("a", 10), event("b", 40), event("a", 20), event("c", null), event("d", 40), event("b", 100)];

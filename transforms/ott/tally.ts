@@ -44,13 +44,13 @@ export interface TallyConfig {
   metric?: (event: OttEvent) => number | null;
 }
 
-/** A tally being built inside one chunk: sets instead of sorted arrays. */
+/** A tally being built inside one chunk: sets instead of sorted arrays, only those the view counts. */
 export interface TallyBuilder {
   tally: Tally;
-  users: Set<string>;
-  sessions: Set<string>;
-  titles: Set<string>;
-  histogram: Map<number, number>;
+  users: Set<string> | null;
+  sessions: Set<string> | null;
+  titles: Set<string> | null;
+  histogram: Map<number, number> | null;
 }
 
 const TYPE_INDEX = new Map<string, number>(OTT_EVENT_TYPES.map((type, i) => [type, i] as const));
@@ -58,15 +58,28 @@ const TYPE_INDEX = new Map<string, number>(OTT_EVENT_TYPES.map((type, i) => [typ
 /** Index of an event type in `Tally.types`. */
 export const typeIndex = (type: string): number => TYPE_INDEX.get(type)!;
 
+/**
+ * The one empty list every tally shares for what it does not hold: a view
+ * by user has about one tally per event, and no part of a tally's lists is
+ * ever changed in place (merges make new ones).
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 export function emptyTally(): Tally {
   return {
-    events: 0, types: OTT_EVENT_TYPES.map(() => 0), users: [], sessions: [], titles: [], n: 0, sum: 0, min: null, max: null,
-    hist_values: [], hist_counts: [], ratings: 0, rating_sum: 0, label: null,
+    events: 0, types: OTT_EVENT_TYPES.map(() => 0), users: NONE, sessions: NONE, titles: NONE, n: 0, sum: 0, min: null, max: null,
+    hist_values: NONE, hist_counts: NONE, ratings: 0, rating_sum: 0, label: null,
   };
 }
 
-export function newBuilder(): TallyBuilder {
-  return { tally: emptyTally(), users: new Set(), sessions: new Set(), titles: new Set(), histogram: new Map() };
+export function newBuilder(config: TallyConfig): TallyBuilder {
+  return {
+    tally: emptyTally(),
+    users: config.users ? new Set() : null,
+    sessions: config.sessions ? new Set() : null,
+    titles: config.titles ? new Set() : null,
+    histogram: config.histogram ? new Map() : null,
+  };
 }
 
 const greater = (a: string | null, b: string | null): string | null => (a === null ? b : b === null || a >= b ? a : b);
@@ -76,9 +89,9 @@ export function addEvent(builder: TallyBuilder, event: OttEvent, config: TallyCo
   const t = builder.tally;
   t.events++;
   t.types[TYPE_INDEX.get(event.event_type)!]++;
-  if (config.users) builder.users.add(event.user_id);
-  if (config.sessions) builder.sessions.add(event.session_id);
-  if (config.titles) builder.titles.add(event.content_id);
+  if (builder.users !== null) builder.users.add(event.user_id);
+  if (builder.sessions !== null) builder.sessions.add(event.session_id);
+  if (builder.titles !== null) builder.titles.add(event.content_id);
   if (event.rating !== null) {
     t.ratings++;
     t.rating_sum += event.rating;
@@ -90,11 +103,11 @@ export function addEvent(builder: TallyBuilder, event: OttEvent, config: TallyCo
     t.sum += value;
     t.min = t.min === null ? value : Math.min(t.min, value);
     t.max = t.max === null ? value : Math.max(t.max, value);
-    if (config.histogram) builder.histogram.set(value, (builder.histogram.get(value) ?? 0) + 1);
+    if (builder.histogram !== null) builder.histogram.set(value, (builder.histogram.get(value) ?? 0) + 1);
   }
 }
 
-const sorted = (set: Set<string>): string[] => [...set].sort();
+const sorted = (set: Set<string> | null): string[] => (set === null || set.size === 0 ? NONE : set.size === 1 ? [...set] : [...set].sort());
 
 /** The builder's tally, its sets as sorted arrays. */
 export function built(builder: TallyBuilder): Tally {
@@ -102,8 +115,11 @@ export function built(builder: TallyBuilder): Tally {
   t.users = sorted(builder.users);
   t.sessions = sorted(builder.sessions);
   t.titles = sorted(builder.titles);
-  t.hist_values = [...builder.histogram.keys()].sort((a, b) => a - b);
-  t.hist_counts = t.hist_values.map((v) => builder.histogram.get(v)!);
+  const histogram = builder.histogram;
+  if (histogram !== null && histogram.size > 0) {
+    t.hist_values = [...histogram.keys()].sort((a, b) => a - b);
+    t.hist_counts = t.hist_values.map((v) => histogram.get(v)!);
+  }
   return t;
 }
 

@@ -57,19 +57,25 @@ export function slicePanes(events: OttEvent[], context: { view: string }): beam.
   const periodMicros = view.periodSec * 1e6;
   // By slice, then by key: no per-event string for the slice.
   const slices = new Map<number, Map<string, { keys: string[]; builder: TallyBuilder }>>();
+  // A chunk spans seconds of event time: consecutive events are nearly always in the same slice.
+  let lastSlice = Number.NaN;
+  let byKey = new Map<string, { keys: string[]; builder: TallyBuilder }>();
   for (const event of events) {
     const keys = view.keyOf(event);
     if (keys === null) continue;
     const slice = Math.floor(event.timestamp / periodMicros) * periodMicros;
-    let byKey = slices.get(slice);
-    if (byKey === undefined) {
-      byKey = new Map();
-      slices.set(slice, byKey);
+    if (slice !== lastSlice) {
+      lastSlice = slice;
+      const known = slices.get(slice);
+      if (known === undefined) {
+        byKey = new Map();
+        slices.set(slice, byKey);
+      } else byKey = known;
     }
     const key = keys.length === 1 ? keys[0] : keys.join("\u0001");
     let entry = byKey.get(key);
     if (entry === undefined) {
-      entry = { keys: keys, builder: newBuilder() };
+      entry = { keys: keys, builder: newBuilder(view.tally) };
       byKey.set(key, entry);
     }
     addEvent(entry.builder, event, view.tally);
@@ -150,7 +156,9 @@ export function windowPane(kv: beam.KV<string, Iterable<SliceShard>>, context: {
   const columns = keyColumns(view);
   const panes: Row[] = [];
   for (const entry of byKey.values()) {
-    const pane: ViewPane = { window_start: start, window_end: end, window_date: date, tally: mergeTallies(entry.tallies) };
+    // Tallies are never changed once built, so a key's only slice is its pane's tally as it is.
+    const tally = entry.tallies.length === 1 ? entry.tallies[0] : mergeTallies(entry.tallies);
+    const pane: ViewPane = { window_start: start, window_end: end, window_date: date, tally: tally };
     for (let i = 0; i < columns.length; i++) pane[columns[i]] = entry.keys[i];
     panes.push(pane);
   }
