@@ -3,7 +3,7 @@
  * Their values are the runners' settings, typed from these specs: one type
  * per runner, a union discriminated on `runner`.
  */
-import { DEFAULT_WAREHOUSE } from "../io/sinks/duckdb-sink";
+import { DEFAULT_WAREHOUSE, DEFAULT_WAREHOUSE_MEMORY_MB } from "../io/sinks/duckdb-sink";
 import { DEFAULT_OUTPUT_DIR } from "../io/sinks/jsonl-sink";
 import { DEFAULT_DATASET } from "../io/sinks/bigquery-sink";
 import { DEFAULT_PROJECT } from "../io/pubsub/names";
@@ -63,6 +63,16 @@ export const COMMON_OPTIONS = optionSpecs([
     description: "Where rows go: the DuckDB warehouse, one JSONL file per table, stdout, or BigQuery (--project, --dataset; the only sink on Dataflow; flink and universal: the local ones with LOOPBACK workers).",
   },
   { name: "warehouse", type: "string", default: DEFAULT_WAREHOUSE, runners: LOCAL_SINKS, onlyWith: { option: "sink", value: "duckdb" }, description: "DuckDB file of the warehouse (--sink=duckdb)." },
+  {
+    name: "warehouseMemoryMb",
+    type: "number",
+    default: DEFAULT_WAREHOUSE_MEMORY_MB,
+    integer: true,
+    min: 16,
+    runners: LOCAL_SINKS,
+    onlyWith: { option: "sink", value: "duckdb" },
+    description: "DuckDB's memory limit for the warehouse, in MiB (--sink=duckdb): written blocks beyond it are evicted from its cache, operations that need more spill to <warehouse>.tmp.",
+  },
   { name: "outputDir", type: "string", default: DEFAULT_OUTPUT_DIR, runners: LOCAL_SINKS, onlyWith: { option: "sink", value: "jsonl" }, description: "Directory of the <table>.jsonl files (--sink=jsonl)." },
   {
     name: "project",

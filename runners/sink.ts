@@ -21,7 +21,7 @@ export function createSink(pipeline: string, settings: RunSettings, notice?: (li
     case "bigquery":
       return new BigQuerySink({ project: settings.project, dataset: settings.dataset, pipeline, notice });
     case "duckdb":
-      return new DuckDbSink(settings.warehouse);
+      return new DuckDbSink(settings.warehouse, settings.warehouseMemoryMb);
   }
 }
 

@@ -22,6 +22,15 @@ const changesTable = (table: TableSpec): string => `${table.name}__changes`;
 
 export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
 
+/**
+ * DuckDB's memory limit for the warehouse, in MiB. Its default (80% of the
+ * machine's memory) lets it keep every block it wrote cached, so a run's
+ * memory grew with the tables; at 128 MiB it evicts what it wrote (the file
+ * has it) and spills to `<file>.tmp` what an operation needs beyond it, at
+ * the same speed here (docs/benchmarks.md, 2026-11-27).
+ */
+export const DEFAULT_WAREHOUSE_MEMORY_MB = 128;
+
 /** Keys of one merged table whose panes the sink holds between checkpoints, at most (a few hundred bytes each). */
 const MAX_PENDING_KEYS = 20_000;
 
@@ -104,13 +113,13 @@ export class DuckDbSink implements Sink, Ledger {
   /** One operation at a time on the connection: the ledger's lookups share staging tables with commits. */
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string, private readonly memoryMb = DEFAULT_WAREHOUSE_MEMORY_MB) {}
 
   private async connect(): Promise<DuckDBConnection> {
     if (this.connection) return this.connection;
     await mkdir(dirname(this.path), { recursive: true });
     try {
-      this.instance = await DuckDBInstance.create(this.path);
+      this.instance = await DuckDBInstance.create(this.path, { memory_limit: `${this.memoryMb}MiB` });
     } catch (error) {
       throw new SinkError(`cannot open warehouse ${this.path}: ${(error as Error).message.split("\n")[0]}`);
     }
@@ -125,6 +134,12 @@ export class DuckDbSink implements Sink, Ledger {
   }
 
   async open(tables: readonly TableSpec[], merges: MergeSpecs = new Map(), views: readonly ViewSpec[] = []): Promise<void> {
+    await this.openTables(tables, merges, views).catch((error) => {
+      throw this.outOfMemory(error);
+    });
+  }
+
+  private async openTables(tables: readonly TableSpec[], merges: MergeSpecs, views: readonly ViewSpec[]): Promise<void> {
     const connection = await this.connect();
     // No key index: the fingerprints say which units may be there (an index cost about 40 ms more a commit of 1,500 messages, and grows with them).
     await connection.run(`CREATE TABLE IF NOT EXISTS ${UNITS_TABLE} (pipeline VARCHAR NOT NULL, unit VARCHAR NOT NULL, committed_at TIMESTAMP NOT NULL)`);
@@ -296,11 +311,18 @@ export class DuckDbSink implements Sink, Ledger {
       await connection.run("COMMIT");
     } catch (error) {
       await connection.run("ROLLBACK");
-      throw error;
+      throw this.outOfMemory(error);
     }
     for (const table of added) for (const key of table.keys) table.fingerprints.add(key);
     for (const apply of afterCommit) apply();
     return result;
+  }
+
+  /** DuckDB's out-of-memory error as one line that says which flag gives it more; any other error as it is. */
+  private outOfMemory(error: unknown): unknown {
+    const message = (error as Error)?.message ?? "";
+    if (!message.startsWith("Out of Memory Error")) return error;
+    return new SinkError(`warehouse ${this.path} needs more than its ${this.memoryMb} MiB (${message.split("\n")[0]}): raise --warehouseMemoryMb`);
   }
 
   /** Appends one merged pane per key to the table's changelog; returns them. */

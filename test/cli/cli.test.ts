@@ -46,6 +46,8 @@ describe("pipeline CLI", () => {
       [["alerts", "--subscription", "s"], /--subscription needs --source=pubsub/],
       [["alerts", "--sink", "jsonl", "--warehouse", "w.duckdb"], /--warehouse needs --sink=duckdb/],
       [["alerts", "--outputDir", "out"], /--outputDir needs --sink=jsonl/],
+      [["alerts", "--sink", "jsonl", "--warehouseMemoryMb", "256"], /--warehouseMemoryMb needs --sink=duckdb/],
+      [["alerts", "--warehouseMemoryMb", "8"], /--warehouseMemoryMb must be at least 16/],
       [["alerts", "--source", "kafka"], /--source must be one of file, pubsub/],
       [["alerts", "--source", "pubsub", "--maxBatch", "0"], /--maxBatch must be at least 1/],
       [["alerts", "--source", "pubsub", "--maxBatch", "9007199254740993"], /--maxBatch is too large: 9007199254740993 \(numbers must lie within ±9007199254740991\)/],

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { join } from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DuckDbSink } from "../../io/sinks/duckdb-sink";
+import { SinkError } from "../../io/sinks/sink";
 import { KeyFingerprints } from "../../io/sinks/key-fingerprints";
 import { createTableSql } from "../../schemas/duckdb";
 import { Row } from "../../schemas/table";
@@ -145,6 +146,21 @@ describe("DuckDB sink", () => {
     expect(next.get(totals.name)!.rows).to.have.length(20_000);
     expect(await sink.rowCount(totals.name)).to.equal(20_000);
     await sink.close();
+  });
+
+  it("gives DuckDB the warehouse's memory limit, and stops with one line naming --warehouseMemoryMb when that is too little", async () => {
+    const sink = new DuckDbSink(join(dir, "limited.duckdb"), 64);
+    await sink.open([facts]);
+    const reader = await sink.readerConnection();
+    expect((await reader.runAndReadAll("SELECT current_setting('memory_limit')")).getRows()).to.deep.equal([["64.0 MiB"]]);
+    reader.closeSync();
+    await sink.close();
+    // 1 MiB is below what opening the tables takes (the CLI refuses less than 16).
+    const starved = new DuckDbSink(join(dir, "starved.duckdb"), 1);
+    const error = await starved.open([facts, totals], new Map([[totals.name, summing]])).then(() => undefined, (e: Error) => e);
+    await starved.close();
+    expect(error).to.be.instanceOf(SinkError);
+    expect((error as Error).message).to.match(/needs more than its 1 MiB \(Out of Memory Error: [^\n]*\): raise --warehouseMemoryMb$/);
   });
 });
 
