@@ -26,8 +26,9 @@ export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
  * DuckDB's memory limit for the warehouse, in MiB. Its default (80% of the
  * machine's memory) lets it keep every block it wrote cached, so a run's
  * memory grew with the tables; at 128 MiB it evicts what it wrote (the file
- * has it) and spills to `<file>.tmp` what an operation needs beyond it, at
- * the same speed here (docs/benchmarks.md, 2026-11-27).
+ * has it) and spills to `<file>.tmp` what an operation needs beyond it:
+ * 6-13% less peak memory for OTT for a few percent of speed (blocks read
+ * back; docs/benchmarks.md, 2026-11-27).
  */
 export const DEFAULT_WAREHOUSE_MEMORY_MB = 128;
 
