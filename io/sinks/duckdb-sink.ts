@@ -253,7 +253,8 @@ export class DuckDbSink implements Sink, Ledger {
 
   /** Runs `operation` once every operation started before it has finished. */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const result = this.lock.then(operation, operation);
+    const mapped = (): Promise<T> => operation().catch((error) => Promise.reject(this.outOfMemory(error)));
+    const result = this.lock.then(mapped, mapped);
     this.lock = result.catch(() => undefined);
     return result;
   }
@@ -312,18 +313,19 @@ export class DuckDbSink implements Sink, Ledger {
       await connection.run("COMMIT");
     } catch (error) {
       await connection.run("ROLLBACK");
-      throw this.outOfMemory(error);
+      throw error;
     }
     for (const table of added) for (const key of table.keys) table.fingerprints.add(key);
     for (const apply of afterCommit) apply();
     return result;
   }
 
-  /** DuckDB's out-of-memory error as one line that says which flag gives it more; any other error as it is. */
+  /** DuckDB's out-of-memory error (opening, or any operation under `exclusive`) as one line that says which flag gives it more; any other error as it is. */
   private outOfMemory(error: unknown): unknown {
-    const message = (error as Error)?.message ?? "";
-    if (!message.startsWith("Out of Memory Error")) return error;
-    return new SinkError(`warehouse ${this.path} needs more than its ${this.memoryMb} MiB (${message.split("\n")[0]}): raise --warehouseMemoryMb`);
+    const line = ((error as Error)?.message ?? "").split("\n")[0];
+    // The appender reports it without DuckDB's "Out of Memory Error" prefix ("Failed to append: could not allocate block ...").
+    if (!/Out of Memory Error|could not allocate|failed to (pin|allocate)/.test(line)) return error;
+    return new SinkError(`warehouse ${this.path} needs more than its ${this.memoryMb} MiB (${line}): raise --warehouseMemoryMb`);
   }
 
   /** Appends one merged pane per key to the table's changelog; returns them. */

@@ -153,7 +153,13 @@ describe("DuckDB sink", () => {
     await sink.open([facts]);
     const reader = await sink.readerConnection();
     expect((await reader.runAndReadAll("SELECT current_setting('memory_limit')")).getRows()).to.deep.equal([["64.0 MiB"]]);
+    // A write that runs short (the limit squeezed behind the sink's back) is the same one line.
+    await reader.run("SET memory_limit = '256KiB'");
     reader.closeSync();
+    const rows = Array.from({ length: 50_000 }, (_, i) => ({ id: uuid(i), n: i }));
+    const squeezed = await sink.write(new Map([[facts.name, rows]])).then(() => undefined, (e: Error) => e);
+    expect(squeezed).to.be.instanceOf(SinkError);
+    expect((squeezed as Error).message).to.match(/needs more than its 64 MiB \([^\n]*could not allocate[^\n]*\): raise --warehouseMemoryMb$/);
     await sink.close();
     // 1 MiB is below what opening the tables takes (the CLI refuses less than 16).
     const starved = new DuckDbSink(join(dir, "starved.duckdb"), 1);
