@@ -32,6 +32,16 @@ export const DEFAULT_WAREHOUSE = ".warehouse/warehouse.duckdb";
  */
 export const DEFAULT_WAREHOUSE_MEMORY_MB = 128;
 
+/**
+ * How much write-ahead log DuckDB gathers before it checkpoints it into the
+ * file (its default is 16 MiB: for OTT about every other commit). A
+ * checkpoint compresses and rewrites the row groups the commits changed, so
+ * fewer of them cost less: 9-11% less time for OTT over 1M events, 5% for
+ * conversations, the same peak memory under the memory limit. It also
+ * bounds what reopening after a crash replays.
+ */
+const WAREHOUSE_CHECKPOINT_WAL = "64MiB";
+
 /** Keys of one merged table whose panes the sink holds between checkpoints, at most (a few hundred bytes each). */
 const MAX_PENDING_KEYS = 20_000;
 
@@ -120,7 +130,7 @@ export class DuckDbSink implements Sink, Ledger {
     if (this.connection) return this.connection;
     await mkdir(dirname(this.path), { recursive: true });
     try {
-      this.instance = await DuckDBInstance.create(this.path, { memory_limit: `${this.memoryMb}MiB` });
+      this.instance = await DuckDBInstance.create(this.path, { memory_limit: `${this.memoryMb}MiB`, checkpoint_threshold: WAREHOUSE_CHECKPOINT_WAL });
     } catch (error) {
       throw new SinkError(`cannot open warehouse ${this.path}: ${(error as Error).message.split("\n")[0]}`);
     }

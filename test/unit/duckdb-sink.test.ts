@@ -153,6 +153,8 @@ describe("DuckDB sink", () => {
     await sink.open([facts]);
     const reader = await sink.readerConnection();
     expect((await reader.runAndReadAll("SELECT current_setting('memory_limit')")).getRows()).to.deep.equal([["64.0 MiB"]]);
+    // Its write-ahead log is checkpointed less often than DuckDB's default 16 MiB.
+    expect((await reader.runAndReadAll("SELECT current_setting('checkpoint_threshold')")).getRows()).to.deep.equal([["64.0 MiB"]]);
     // A write that runs short (the limit squeezed behind the sink's back) is the same one line.
     await reader.run("SET memory_limit = '256KiB'");
     reader.closeSync();
