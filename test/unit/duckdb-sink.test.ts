@@ -148,7 +148,7 @@ describe("DuckDB sink", () => {
     await sink.close();
   });
 
-  it("gives DuckDB the warehouse's memory limit, and stops with one line naming --warehouseMemoryMb when that is too little", async () => {
+  it("gives DuckDB the warehouse's memory limit and checkpoint threshold, and stops with one line naming --warehouseMemoryMb when that is too little", async () => {
     const sink = new DuckDbSink(join(dir, "limited.duckdb"), 64);
     await sink.open([facts]);
     const reader = await sink.readerConnection();
