@@ -132,7 +132,9 @@ export class DuckDbSink implements Sink, Ledger {
     try {
       this.instance = await DuckDBInstance.create(this.path, { memory_limit: `${this.memoryMb}MiB`, checkpoint_threshold: WAREHOUSE_CHECKPOINT_WAL });
     } catch (error) {
-      throw new SinkError(`cannot open warehouse ${this.path}: ${(error as Error).message.split("\n")[0]}`);
+      // Opening replays the write-ahead log, which may need more than the limit.
+      const memory = this.outOfMemory(error);
+      throw memory !== error ? memory : new SinkError(`cannot open warehouse ${this.path}: ${(error as Error).message.split("\n")[0]}`);
     }
     this.connection = await this.instance.connect();
     return this.connection;
@@ -332,6 +334,8 @@ export class DuckDbSink implements Sink, Ledger {
 
   /** DuckDB's out-of-memory error (opening, or any operation under `exclusive`) as one line that says which flag gives it more; any other error as it is. */
   private outOfMemory(error: unknown): unknown {
+    // Already one line of ours (an operation's error passing through open's own mapping).
+    if (error instanceof SinkError) return error;
     const line = ((error as Error)?.message ?? "").split("\n")[0];
     // The appender reports it without DuckDB's "Out of Memory Error" prefix ("Failed to append: could not allocate block ...").
     if (!/Out of Memory Error|could not allocate|failed to (pin|allocate)/.test(line)) return error;
